@@ -1,0 +1,35 @@
+/**
+ * Renders the Kubernetes side of one environment. Each capability folder under apps/ exports
+ * one function taking the Cluster; the list below is the order they are added in.
+ */
+import type { Environment } from '../clusters/lib/environment.js';
+import { fluxLayers } from './flux/index.js';
+import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
+import { namespaces } from './namespaces/index.js';
+
+/** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
+const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [namespaces, fluxLayers];
+
+export interface RenderedObject {
+  readonly layer: Layer;
+  readonly manifest: KubeManifest;
+}
+
+export interface KubeManifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
+  readonly [k: string]: unknown;
+}
+
+export function renderCluster(env: Environment, all: readonly Environment[]): RenderedObject[] {
+  const cluster = createCluster(env, all);
+  for (const add of CAPABILITIES) add(cluster);
+  const out: RenderedObject[] = [];
+  for (const layer of LAYERS) {
+    for (const manifest of cluster.layers[layer].toJson() as KubeManifest[]) {
+      out.push({ layer, manifest });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+/**
+ * The cross-layer contract: values known only after `terraform apply` reach the manifests
+ * through the ConfigMap `flux-system/cluster-vars`, which infra/ writes and every Flux
+ * Kustomization substitutes (`postBuild.substituteFrom`).
+ *
+ * This module is the only list of those names. infra/ must provide a value for every key
+ * (the `ClusterVars` type makes a missing one a compile error); apps/ may only reference
+ * names from here (`contractRef`), and a test checks that every `${…}` in dist/k8s is one.
+ */
+
+export const CONTRACT_VARIABLES = {
+  CLUSTER_NAME: 'EKS cluster name',
+  AWS_REGION: 'AWS region of the cluster',
+  AWS_ACCOUNT_ID: 'AWS account id that owns the cluster',
+} as const satisfies Record<string, string>;
+
+export type ContractVariable = keyof typeof CONTRACT_VARIABLES;
+
+/** What infra/ writes into cluster-vars: every contract variable, nothing else. */
+export type ClusterVars = { readonly [K in ContractVariable]: string };
+
+/** Name of the ConfigMap (in `flux-system`) that carries the contract variables. */
+export const CLUSTER_VARS_CONFIGMAP = 'cluster-vars';
+
+/** `${NAME}` for Flux post-build substitution. */
+export function contractRef(name: ContractVariable): string {
+  return `\${${name}}`;
+}
+
+export const CONTRACT_VARIABLE_NAMES = Object.keys(CONTRACT_VARIABLES) as ContractVariable[];

@@ -1,0 +1,36 @@
+import { defineEnvironment } from './lib/environment.js';
+
+/** Development: cost first. One NAT gateway, spot wherever a restart is acceptable, small limits. */
+export default defineEnvironment({
+  name: 'dev',
+  tier: 'development',
+  region: 'us-west-2',
+  availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+  vpcCidr: '10.10.0.0/16',
+  natGateways: 'single',
+  endpoint: { publicAccess: false, publicAccessCidrs: [] },
+  systemNodeGroup: { instanceType: 'm5.xlarge', size: 2 },
+  pools: {
+    cpu: {
+      instanceFamilies: ['c6i', 'c7i', 'm6i', 'm7i', 'r6i', 'r7i'],
+      capacityTypes: ['spot', 'on-demand'],
+      cpuLimit: 256,
+      memoryLimitGiB: 1024,
+    },
+    nvidia: {
+      instanceFamilies: ['g5', 'g6', 'g6e'],
+      capacityTypes: ['spot', 'on-demand'],
+      cpuLimit: 192,
+      memoryLimitGiB: 768,
+    },
+    neuron: {
+      instanceFamilies: ['inf2'],
+      capacityTypes: ['spot', 'on-demand'],
+      cpuLimit: 96,
+      memoryLimitGiB: 384,
+    },
+  },
+  modelData: { fsxStorageGiB: 1200, fsxThroughputPerTiB: 125 },
+  exposure: { openTo: [] },
+  authentication: { kind: 'dummy' },
+});

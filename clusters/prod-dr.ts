@@ -1,0 +1,40 @@
+import { defineEnvironment } from './lib/environment.js';
+
+/** Disaster recovery for prod in a second region: receives prod's model data, runs the same workloads. */
+export default defineEnvironment({
+  name: 'prod-dr',
+  tier: 'production',
+  region: 'us-east-2',
+  availabilityZones: ['us-east-2a', 'us-east-2b', 'us-east-2c'],
+  vpcCidr: '10.30.0.0/16',
+  natGateways: 'one-per-az',
+  endpoint: { publicAccess: false, publicAccessCidrs: [] },
+  systemNodeGroup: { instanceType: 'm5.xlarge', size: 2 },
+  pools: {
+    cpu: {
+      instanceFamilies: ['c6i', 'c7i', 'm6i', 'm7i', 'r6i', 'r7i'],
+      capacityTypes: ['on-demand'],
+      cpuLimit: 256,
+      memoryLimitGiB: 1024,
+    },
+    nvidia: {
+      instanceFamilies: ['g5', 'g6', 'g6e'],
+      capacityTypes: ['on-demand'],
+      cpuLimit: 384,
+      memoryLimitGiB: 1536,
+    },
+    neuron: {
+      instanceFamilies: ['inf2'],
+      capacityTypes: ['on-demand'],
+      cpuLimit: 192,
+      memoryLimitGiB: 768,
+    },
+  },
+  modelData: {
+    fsxStorageGiB: 2400,
+    fsxThroughputPerTiB: 250,
+    disasterRecovery: { role: 'replica', sourceEnvironment: 'prod' },
+  },
+  exposure: { openTo: [] },
+  authentication: { kind: 'cognito' },
+});

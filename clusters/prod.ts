@@ -1,0 +1,40 @@
+import { defineEnvironment } from './lib/environment.js';
+
+/** Production: on-demand for serving, NAT per AZ, internal load balancers, real sign-in. */
+export default defineEnvironment({
+  name: 'prod',
+  tier: 'production',
+  region: 'us-west-2',
+  availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+  vpcCidr: '10.20.0.0/16',
+  natGateways: 'one-per-az',
+  endpoint: { publicAccess: false, publicAccessCidrs: [] },
+  systemNodeGroup: { instanceType: 'm5.xlarge', size: 2 },
+  pools: {
+    cpu: {
+      instanceFamilies: ['c6i', 'c7i', 'm6i', 'm7i', 'r6i', 'r7i'],
+      capacityTypes: ['on-demand'],
+      cpuLimit: 512,
+      memoryLimitGiB: 2048,
+    },
+    nvidia: {
+      instanceFamilies: ['g5', 'g6', 'g6e'],
+      capacityTypes: ['on-demand'],
+      cpuLimit: 768,
+      memoryLimitGiB: 3072,
+    },
+    neuron: {
+      instanceFamilies: ['inf2', 'trn1'],
+      capacityTypes: ['on-demand'],
+      cpuLimit: 384,
+      memoryLimitGiB: 1536,
+    },
+  },
+  modelData: {
+    fsxStorageGiB: 2400,
+    fsxThroughputPerTiB: 250,
+    disasterRecovery: { role: 'source', replicaEnvironment: 'prod-dr' },
+  },
+  exposure: { openTo: [] },
+  authentication: { kind: 'cognito' },
+});

@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { listFiles } from '../scripts/lib/render.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLUSTERS = join(ROOT, 'clusters');
+
+export function tempDir(prefix = 'genai-eks-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Hash of every file's path and bytes under dir. */
+export function treeHash(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of listFiles(dir)) {
+    h.update(f);
+    h.update('\0');
+    h.update(readFileSync(join(dir, f)));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/**
+ * A clusters directory in a temp folder: the repository's environment files copied as plain
+ * data (JSON), with `overrides` applied and `extra` files added.
+ */
+export async function clustersFixture(
+  edit: (envs: Record<string, Record<string, unknown>>) => void = () => {},
+): Promise<string> {
+  const dir = tempDir('genai-eks-clusters-');
+  const envs: Record<string, Record<string, unknown>> = {};
+  for (const name of ['dev', 'prod', 'prod-dr']) {
+    const mod = (await import(join(CLUSTERS, `${name}.ts`))) as { default: unknown };
+    envs[name] = structuredClone(mod.default) as Record<string, unknown>;
+  }
+  edit(envs);
+  for (const [file, env] of Object.entries(envs)) {
+    writeFileSync(join(dir, `${file}.ts`), `export default ${JSON.stringify(env, null, 2)};\n`);
+  }
+  return dir;
+}
+
+export function copyDir(from: string): string {
+  const dir = tempDir('genai-eks-dist-');
+  cpSync(from, dir, { recursive: true });
+  return dir;
+}
+
+/** Runs the synth CLI in a child process. */
+export function synthCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/synth.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
