@@ -5,10 +5,13 @@
 import type { Environment } from '../clusters/lib/environment.js';
 import { fluxLayers } from './flux/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
-import { namespaces } from './namespaces/index.js';
+import { namespace } from './namespaces/index.js';
 
 /** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
-const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [namespaces, fluxLayers];
+const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
+  (cluster) => namespace(cluster, 'karpenter', 'restricted'),
+  fluxLayers,
+];
 
 export interface RenderedObject {
   readonly layer: Layer;

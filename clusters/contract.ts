@@ -12,6 +12,14 @@ export const CONTRACT_VARIABLES = {
   CLUSTER_NAME: 'EKS cluster name',
   AWS_REGION: 'AWS region of the cluster',
   AWS_ACCOUNT_ID: 'AWS account id that owns the cluster',
+  VPC_ID: 'VPC id of the cluster (AWS Load Balancer Controller)',
+  KARPENTER_NODE_ROLE: 'IAM role name that Karpenter-launched nodes use (EC2NodeClass spec.role)',
+  KARPENTER_INTERRUPTION_QUEUE: 'SQS queue name receiving spot interruption and health events',
+  FSX_FILE_SYSTEM_ID: 'FSx for Lustre file system id holding the models (fs-…)',
+  FSX_DNS_NAME: 'FSx for Lustre DNS name',
+  FSX_MOUNT_NAME: 'FSx for Lustre mount name',
+  MODEL_BUCKET: 'S3 bucket holding model weights and pipeline artifacts',
+  HF_TOKEN_SECRET_NAME: 'Secrets Manager secret name holding the Hugging Face token (value set out-of-band)',
 } as const satisfies Record<string, string>;
 
 export type ContractVariable = keyof typeof CONTRACT_VARIABLES;

@@ -10,7 +10,7 @@ import { overlaps, parseCidr } from './net.js';
 import type { Issue } from './schema.js';
 
 /** Files in clusters/ that are not environments. */
-export const NOT_ENVIRONMENTS = new Set(['versions.ts', 'contract.ts', 'index.ts']);
+export const NOT_ENVIRONMENTS = new Set(['versions.ts', 'contract.ts', 'identities.ts', 'index.ts']);
 
 export interface LoadedEnvironment {
   /** Path shown in messages, e.g. `clusters/dev.ts`. */
