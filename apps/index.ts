@@ -3,13 +3,22 @@
  * one function taking the Cluster; the list below is the order they are added in.
  */
 import type { Environment } from '../clusters/lib/environment.js';
+import { accelerators } from './accelerators/index.js';
 import { fluxLayers } from './flux/index.js';
+import { karpenter } from './karpenter/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
-import { namespace } from './namespaces/index.js';
+import { secrets } from './secrets/index.js';
+import { storage } from './storage/index.js';
+import { traffic } from './traffic/index.js';
 
 /** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
 const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
-  (cluster) => namespace(cluster, 'karpenter', 'restricted'),
+  // --- platform ---
+  karpenter,
+  accelerators,
+  storage,
+  traffic,
+  secrets,
   fluxLayers,
 ];
 

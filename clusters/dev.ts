@@ -22,12 +22,16 @@ export default defineEnvironment({
       capacityTypes: ['spot', 'on-demand'],
       cpuLimit: 192,
       memoryLimitGiB: 768,
+      acceleratorLimit: 8,
+      // dev: cost first, so busy GPU nodes are consolidated too (serving may restart).
+      consolidationPolicy: 'WhenEmptyOrUnderutilized',
     },
     neuron: {
       instanceFamilies: ['inf2'],
       capacityTypes: ['spot', 'on-demand'],
       cpuLimit: 96,
       memoryLimitGiB: 384,
+      acceleratorLimit: 4,
     },
   },
   modelData: { fsxStorageGiB: 1200, fsxThroughputPerTiB: 125 },

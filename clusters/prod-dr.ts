@@ -22,12 +22,14 @@ export default defineEnvironment({
       capacityTypes: ['on-demand'],
       cpuLimit: 384,
       memoryLimitGiB: 1536,
+      acceleratorLimit: 32,
     },
     neuron: {
       instanceFamilies: ['inf2'],
       capacityTypes: ['on-demand'],
       cpuLimit: 192,
       memoryLimitGiB: 768,
+      acceleratorLimit: 16,
     },
   },
   modelData: {

@@ -22,12 +22,14 @@ export default defineEnvironment({
       capacityTypes: ['on-demand'],
       cpuLimit: 768,
       memoryLimitGiB: 3072,
+      acceleratorLimit: 64,
     },
     neuron: {
       instanceFamilies: ['inf2', 'trn1'],
       capacityTypes: ['on-demand'],
       cpuLimit: 384,
       memoryLimitGiB: 1536,
+      acceleratorLimit: 32,
     },
   },
   modelData: {

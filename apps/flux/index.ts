@@ -18,6 +18,21 @@ export function layerPath(env: string, layer: Layer): string {
   return `./dist/k8s/${env}/${layer}`;
 }
 
+/** Extra Kustomizations (in flux-system) that a layer must wait for, per cluster. */
+const EXTRA_DEPENDENCIES = new WeakMap<Cluster, Map<Layer, Set<string>>>();
+
+/**
+ * Makes `layer`'s Kustomization depend on the Flux Kustomization `name` (which the caller adds
+ * to the flux-system layer), e.g. third-party CRDs that the layer's controllers need.
+ */
+export function layerDependsOn(cluster: Cluster, layer: Exclude<Layer, 'flux-system'>, name: string): void {
+  const byLayer = EXTRA_DEPENDENCIES.get(cluster) ?? new Map<Layer, Set<string>>();
+  EXTRA_DEPENDENCIES.set(cluster, byLayer);
+  const names = byLayer.get(layer) ?? new Set<string>();
+  byLayer.set(layer, names);
+  names.add(name);
+}
+
 const TIMING: { readonly [L in Exclude<Layer, 'flux-system'>]: { interval: string; timeout: string } } = {
   controllers: { interval: '1h', timeout: '15m' },
   configs: { interval: '1h', timeout: '10m' },
@@ -34,6 +49,10 @@ export function fluxLayers(cluster: Cluster): void {
   let previous: Layer | undefined;
   for (const layer of LAYERS) {
     if (layer === 'flux-system' || cluster.layers[layer].node.children.length === 0) continue;
+    const dependsOn = [
+      ...(previous ? [previous] : []),
+      ...[...(EXTRA_DEPENDENCIES.get(cluster)?.get(layer) ?? [])].sort(),
+    ];
     const spec: KustomizationSpec = {
       interval: TIMING[layer].interval,
       retryInterval: '2m',
@@ -42,7 +61,7 @@ export function fluxLayers(cluster: Cluster): void {
       prune: true,
       wait: true,
       sourceRef: { kind: 'GitRepository', name: FLUX_GIT_REPOSITORY },
-      ...(previous ? { dependsOn: [{ name: previous }] } : {}),
+      ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((name) => ({ name })) } : {}),
       postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: CLUSTER_VARS_CONFIGMAP }] },
     };
     resource(scope, `kustomization-${layer}`, {

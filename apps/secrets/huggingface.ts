@@ -6,6 +6,7 @@ import { contractRef } from '../../clusters/contract.js';
 import type { Cluster } from '../lib/cluster.js';
 import { CLUSTER_SECRET_STORE } from '../lib/platform.js';
 import { resource } from '../lib/resource.js';
+import { EXTERNAL_SECRETS_API } from './index.js';
 
 /** Secret name and key that pods read the token from. */
 export const HF_TOKEN_SECRET = { name: 'hf-token', key: 'token' } as const;
@@ -16,7 +17,7 @@ export function huggingFaceToken(cluster: Cluster, namespace: string): typeof HF
   const id = `externalsecret-${namespace}-${HF_TOKEN_SECRET.name}`;
   if (scope.node.tryFindChild(id)) return HF_TOKEN_SECRET;
   resource(scope, id, {
-    apiVersion: 'external-secrets.io/v1',
+    apiVersion: EXTERNAL_SECRETS_API,
     kind: 'ExternalSecret',
     metadata: { name: HF_TOKEN_SECRET.name, namespace },
     body: {

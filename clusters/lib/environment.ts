@@ -90,6 +90,24 @@ const pool = obj({
       { unique: true },
     ),
   ),
+  // --- platform: Karpenter pool knobs (apps/karpenter) ---
+  /**
+   * Total accelerators (GPUs for `nvidia`, Neuron devices for `neuron`) the pool may launch;
+   * ignored for `cpu`. @default no accelerator limit (cpuLimit and memoryLimitGiB still apply)
+   */
+  acceleratorLimit: optional(int({ min: 0 })),
+  /**
+   * When Karpenter may remove or replace nodes: `WhenEmpty` never moves running pods to pack
+   * nodes tighter (serving pods finish their requests), `WhenEmptyOrUnderutilized` also
+   * consolidates busy nodes. @default WhenEmptyOrUnderutilized for cpu, WhenEmpty for nvidia and neuron
+   */
+  consolidationPolicy: optional(oneOf(['WhenEmpty', 'WhenEmptyOrUnderutilized'] as const)),
+  /** How long a node must be empty or underutilized before Karpenter acts on it. @default '5m' (cpu), '30m' (accelerators) */
+  consolidateAfter: optional(
+    str((v) =>
+      /^([0-9]+(s|m|h))+$/.test(v) ? undefined : `${JSON.stringify(v)} is not a duration like 30m or 1h`,
+    ),
+  ),
 });
 
 const disasterRecovery = variant('role', {

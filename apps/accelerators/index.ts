@@ -1,0 +1,92 @@
+/**
+ * Device plugins and accelerator metrics, each confined to the nodes that carry the hardware:
+ * NVIDIA device plugin with GPU feature discovery and node feature discovery, DCGM exporter,
+ * the Neuron chart (device plugin, scheduler extension, neuron-monitor) and the EFA plugin.
+ */
+import { versions } from '../../clusters/versions.js';
+import { helmRelease } from '../flux/helm.js';
+import type { Cluster } from '../lib/cluster.js';
+import { NODEPOOL_LABEL, POOLS } from '../lib/platform.js';
+import { namespace } from '../namespaces/index.js';
+
+/** Namespace of the NVIDIA components: privileged, the device plugin and GFD use host paths. */
+export const NVIDIA_NAMESPACE = 'nvidia-device-plugin';
+
+/**
+ * Scheduler name that the Neuron chart's custom scheduler registers (the chart's default,
+ * set explicitly). Neuron pods that want topology-aware core allocation set
+ * `schedulerName` to this; pods that take whole nodes can keep the default scheduler.
+ */
+export const NEURON_SCHEDULER = 'my-scheduler';
+
+const tolerate = (key: string) => ({ key, operator: 'Exists', effect: 'NoSchedule' });
+const onPool = (pool: string) => ({ [NODEPOOL_LABEL]: pool });
+const small = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+
+export function accelerators(cluster: Cluster): void {
+  const gpu = POOLS.nvidia;
+  const neuron = POOLS.neuron;
+  namespace(cluster, NVIDIA_NAMESPACE, 'privileged');
+
+  helmRelease(cluster, {
+    name: 'nvidia-device-plugin',
+    namespace: NVIDIA_NAMESPACE,
+    chart: versions.nvidiaDevicePlugin,
+    values: {
+      // Device plugin and GPU feature discovery: only on the GPU pool.
+      nodeSelector: onPool(gpu.name),
+      tolerations: [tolerate(gpu.taint.key)],
+      resources: small,
+      gfd: { enabled: true },
+      nfd: {
+        enabled: true,
+        worker: { nodeSelector: onPool(gpu.name), tolerations: [tolerate(gpu.taint.key)] },
+      },
+    },
+  });
+
+  helmRelease(cluster, {
+    name: 'dcgm-exporter',
+    namespace: NVIDIA_NAMESPACE,
+    chart: versions.dcgmExporter,
+    dependsOn: ['nvidia-device-plugin'],
+    values: {
+      nodeSelector: onPool(gpu.name),
+      tolerations: [tolerate(gpu.taint.key)],
+      resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      // No Prometheus Operator in this platform: expose the Service, no ServiceMonitor.
+      serviceMonitor: { enabled: false },
+    },
+  });
+
+  helmRelease(cluster, {
+    name: 'neuron',
+    namespace: 'kube-system',
+    chart: versions.neuron,
+    values: {
+      devicePlugin: { nodeSelector: onPool(neuron.name) },
+      scheduler: {
+        enabled: true,
+        customScheduler: { enabled: true, fullnameOverride: NEURON_SCHEDULER },
+      },
+      monitor: {
+        enabled: true,
+        exporter: { nodeSelector: onPool(neuron.name), tolerations: [tolerate(neuron.taint.key)] },
+      },
+      // Node problem detector and recovery need their own AWS permissions; not enabled.
+      npd: { enabled: false },
+    },
+  });
+
+  helmRelease(cluster, {
+    name: 'aws-efa-k8s-device-plugin',
+    namespace: 'kube-system',
+    chart: versions.efaDevicePlugin,
+    values: {
+      // The chart's own node affinity restricts it to EFA-capable instance types; these let it
+      // onto the tainted accelerator pools.
+      tolerations: [tolerate(gpu.taint.key), tolerate(neuron.taint.key)],
+      resources: small,
+    },
+  });
+}

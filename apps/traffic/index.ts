@@ -1,0 +1,132 @@
+/**
+ * Traffic: the AWS Load Balancer Controller (NLBs for LoadBalancer Services, ALBs and NLBs for
+ * the Gateway API), the Gateway API CRDs, and one shared Gateway through which the web
+ * endpoints are routed by path (HTTPRoutes). Load balancers are internal unless the
+ * environment opens them to named CIDRs (`exposure.openTo`).
+ */
+import { contractRef } from '../../clusters/contract.js';
+import { IDENTITIES } from '../../clusters/identities.js';
+import { versions } from '../../clusters/versions.js';
+import { helmRelease } from '../flux/helm.js';
+import { FLUX_NAMESPACE, layerDependsOn } from '../flux/index.js';
+import { type GitRepositorySpec, KUSTOMIZE_API, type KustomizationSpec, SOURCE_API } from '../flux/types.js';
+import type { Cluster } from '../lib/cluster.js';
+import { GATEWAY } from '../lib/platform.js';
+import { resource } from '../lib/resource.js';
+import { namespace } from '../namespaces/index.js';
+
+/** GatewayClass served by the LBC's ALB gateway controller (HTTPRoute needs layer 7). */
+export const GATEWAY_CLASS = { name: 'aws-alb', controllerName: 'gateway.k8s.aws/alb' } as const;
+
+/** Flux objects that install the Gateway API CRDs before the controllers layer. */
+export const GATEWAY_API_CRDS = 'gateway-api-crds';
+
+export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+export const LBC_GATEWAY_API = 'gateway.k8s.aws/v1';
+
+export function traffic(cluster: Cluster): void {
+  gatewayApiCrds(cluster);
+  const id = IDENTITIES.awsLoadBalancerController;
+  helmRelease(cluster, {
+    name: 'aws-load-balancer-controller',
+    namespace: id.namespace,
+    chart: versions.awsLoadBalancerController,
+    values: {
+      clusterName: contractRef('CLUSTER_NAME'),
+      region: contractRef('AWS_REGION'),
+      vpcId: contractRef('VPC_ID'),
+      serviceAccount: { create: true, name: id.serviceAccount },
+      replicaCount: 2,
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      // Gateway API controllers on explicitly (otherwise they depend on CRD auto-detection).
+      controllerConfig: { featureGates: { ALBGatewayAPI: true, NLBGatewayAPI: true } },
+    },
+  });
+  gateway(cluster);
+}
+
+/**
+ * The Gateway API standard channel, applied by Flux from the upstream repository at the
+ * pinned tag. A separate Kustomization in flux-system: the controllers layer depends on it,
+ * so the CRDs exist before the LBC starts its Gateway controllers. Not pruned: deleting a CRD
+ * deletes every Gateway and route.
+ */
+function gatewayApiCrds(cluster: Cluster): void {
+  const scope = cluster.layers['flux-system'];
+  const git: GitRepositorySpec = {
+    url: versions.gatewayApi.repository,
+    interval: '24h',
+    ref: { tag: versions.gatewayApi.tag },
+    ignore: '/*\n!/config/crd/standard/\n',
+  };
+  resource(scope, 'gitrepository-gateway-api', {
+    apiVersion: SOURCE_API,
+    kind: 'GitRepository',
+    metadata: { name: 'gateway-api', namespace: FLUX_NAMESPACE },
+    body: { spec: git },
+  });
+  const spec: KustomizationSpec = {
+    interval: '1h',
+    retryInterval: '2m',
+    timeout: '5m',
+    path: './config/crd/standard',
+    prune: false,
+    wait: true,
+    sourceRef: { kind: 'GitRepository', name: 'gateway-api' },
+  };
+  resource(scope, `kustomization-${GATEWAY_API_CRDS}`, {
+    apiVersion: KUSTOMIZE_API,
+    kind: 'Kustomization',
+    metadata: { name: GATEWAY_API_CRDS, namespace: FLUX_NAMESPACE },
+    body: { spec },
+  });
+  layerDependsOn(cluster, 'controllers', GATEWAY_API_CRDS);
+}
+
+function gateway(cluster: Cluster): void {
+  const scope = cluster.layers.configs;
+  const { openTo } = cluster.env.exposure;
+  namespace(cluster, GATEWAY.namespace, 'restricted');
+  resource(scope, 'gatewayclass-aws-alb', {
+    apiVersion: GATEWAY_API,
+    kind: 'GatewayClass',
+    metadata: { name: GATEWAY_CLASS.name },
+    body: { spec: { controllerName: GATEWAY_CLASS.controllerName } },
+  });
+  const lbConfig = `${GATEWAY.name}-load-balancer`;
+  resource(scope, 'loadbalancerconfiguration-gateway', {
+    apiVersion: LBC_GATEWAY_API,
+    kind: 'LoadBalancerConfiguration',
+    metadata: { name: lbConfig, namespace: GATEWAY.namespace },
+    body: {
+      spec:
+        openTo.length > 0 ? { scheme: 'internet-facing', sourceRanges: [...openTo] } : { scheme: 'internal' },
+    },
+  });
+  resource(scope, 'gateway-genai', {
+    apiVersion: GATEWAY_API,
+    kind: 'Gateway',
+    metadata: { name: GATEWAY.name, namespace: GATEWAY.namespace },
+    body: {
+      spec: {
+        gatewayClassName: GATEWAY_CLASS.name,
+        infrastructure: {
+          parametersRef: { group: 'gateway.k8s.aws', kind: 'LoadBalancerConfiguration', name: lbConfig },
+        },
+        listeners: [
+          {
+            name: GATEWAY.listener,
+            protocol: 'HTTP',
+            port: 80,
+            // HTTPRoutes from every namespace may attach (one platform team owns the cluster);
+            // path prefixes are assigned per workload in the apps layer.
+            allowedRoutes: {
+              namespaces: { from: 'All' },
+              kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
+            },
+          },
+        ],
+      },
+    },
+  });
+}
