@@ -83,6 +83,8 @@ export function karpenter(cluster: Cluster): void {
       settings: {
         clusterName: contractRef('CLUSTER_NAME'),
         interruptionQueue: contractRef('KARPENTER_INTERRUPTION_QUEUE'),
+        // Capacity reservations (ODCRs, Capacity Blocks for ML) as capacity type `reserved`.
+        featureGates: { reservedCapacity: true },
       },
       controller: {
         resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } },
