@@ -336,6 +336,21 @@ describe('each rule rejects a bad object', () => {
       metadata: { name: 'orphan-oci', namespace: 'flux-system' },
       spec: { chartRef: { kind: 'OCIRepository', name: 'karpenter', namespace: 'elsewhere' } },
     };
+    const floating: Manifest = {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: { name: 'floating', namespace: 'flux-system' },
+      spec: { url: 'oci://example.com/charts/x', ref: { semver: '>=1.0.0' } },
+    };
+    const onFloating: Manifest = {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'on-floating', namespace: 'flux-system' },
+      spec: { chartRef: { kind: 'OCIRepository', name: 'floating' } },
+    };
+    expect(helmReleaseSourcesExist(withObjects([floating, onFloating]))).toEqual([
+      'HelmRelease flux-system/on-floating: OCIRepository flux-system/floating is not pinned to an exact tag',
+    ]);
     expect(helmReleaseSourcesExist(withObjects([hr, oci]))).toEqual([
       'HelmRelease flux-system/orphan: source HelmRepository flux-system/missing is not rendered',
       'HelmRelease flux-system/orphan: chart version "1.x" is not exact',

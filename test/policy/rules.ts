@@ -396,6 +396,19 @@ export const helmReleaseSourcesExist: Rule = ({ objects }) => {
     if (!has(String(ref.kind), String(ref.name), ns)) {
       problems.push(`${id(m)}: source ${String(ref.kind)} ${ns}/${String(ref.name)} is not rendered`);
     }
+    const source = objects.find(
+      (o) =>
+        o.manifest.kind === ref.kind &&
+        o.manifest.metadata.name === ref.name &&
+        o.manifest.metadata.namespace === ns,
+    )?.manifest;
+    if (source?.kind === 'OCIRepository') {
+      const r = isObj(source.spec) && isObj(source.spec.ref) ? source.spec.ref : {};
+      const tag = r.tag;
+      if (r.semver !== undefined || typeof tag !== 'string' || !/^v?[0-9]+\.[0-9]+\.[0-9]+$/.test(tag)) {
+        problems.push(`${id(m)}: OCIRepository ${ns}/${String(ref.name)} is not pinned to an exact tag`);
+      }
+    }
     if (
       chartSpec &&
       (typeof chartSpec.version !== 'string' || !/^v?[0-9]+\.[0-9]+\.[0-9]+$/.test(chartSpec.version))
