@@ -45,9 +45,16 @@ describe('platform render', () => {
       e.dev!.exposure = { openTo: ['203.0.113.0/24'] };
     });
     const open = object(r, 'dev', 'configs/loadbalancerconfiguration-gateway-genai-load-balancer.yaml');
-    expect(open.spec).toEqual({ scheme: 'internet-facing', sourceRanges: ['203.0.113.0/24'] });
+    expect(open.spec).toEqual({
+      scheme: 'internet-facing',
+      sourceRanges: ['203.0.113.0/24'],
+      defaultTargetGroupConfiguration: { name: 'genai-ip-targets' },
+    });
     const closed = object(r, 'prod', 'configs/loadbalancerconfiguration-gateway-genai-load-balancer.yaml');
-    expect(closed.spec).toEqual({ scheme: 'internal' });
+    expect(closed.spec).toEqual({
+      scheme: 'internal',
+      defaultTargetGroupConfiguration: { name: 'genai-ip-targets' },
+    });
   });
 
   test('accelerator limits and consolidation defaults follow the environment', async () => {

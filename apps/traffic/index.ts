@@ -93,14 +93,27 @@ function gateway(cluster: Cluster): void {
     metadata: { name: GATEWAY_CLASS.name },
     body: { spec: { controllerName: GATEWAY_CLASS.controllerName } },
   });
+  // IP targets: the ALB sends to pod IPs directly (VPC CNI), so backends can be ClusterIP
+  // Services; without this the controller defaults to instance targets (NodePort Services).
+  const targets = `${GATEWAY.name}-ip-targets`;
+  resource(scope, 'targetgroupconfiguration-gateway-default', {
+    apiVersion: LBC_GATEWAY_API,
+    kind: 'TargetGroupConfiguration',
+    metadata: { name: targets, namespace: GATEWAY.namespace },
+    body: { spec: { defaultConfiguration: { targetType: 'ip' } } },
+  });
   const lbConfig = `${GATEWAY.name}-load-balancer`;
   resource(scope, 'loadbalancerconfiguration-gateway', {
     apiVersion: LBC_GATEWAY_API,
     kind: 'LoadBalancerConfiguration',
     metadata: { name: lbConfig, namespace: GATEWAY.namespace },
     body: {
-      spec:
-        openTo.length > 0 ? { scheme: 'internet-facing', sourceRanges: [...openTo] } : { scheme: 'internal' },
+      spec: {
+        ...(openTo.length > 0
+          ? { scheme: 'internet-facing', sourceRanges: [...openTo] }
+          : { scheme: 'internal' }),
+        defaultTargetGroupConfiguration: { name: targets },
+      },
     },
   });
   resource(scope, 'gateway-genai', {
@@ -129,4 +142,32 @@ function gateway(cluster: Cluster): void {
       },
     },
   });
+}
+
+/**
+ * Health check of one Service behind the Gateway (the ALB's default is `/` on the traffic
+ * port). Call it from the workload that owns the Service; returns the object's name.
+ */
+export function gatewayHealthCheck(
+  cluster: Cluster,
+  namespace: string,
+  service: string,
+  path: string,
+): string {
+  const name = `${service}-health`;
+  resource(cluster.layers.apps, `targetgroupconfiguration-${namespace}-${name}`, {
+    apiVersion: LBC_GATEWAY_API,
+    kind: 'TargetGroupConfiguration',
+    metadata: { name, namespace },
+    body: {
+      spec: {
+        targetReference: { kind: 'Service', name: service },
+        defaultConfiguration: {
+          targetType: 'ip',
+          healthCheckConfig: { healthCheckPath: path, healthCheckProtocol: 'HTTP' },
+        },
+      },
+    },
+  });
+  return name;
 }
