@@ -167,3 +167,31 @@ describe('workload namespace network policies', () => {
     ]);
   });
 });
+
+describe('versions', () => {
+  test('every chart, tag and AMI alias rendered comes from clusters/versions.ts', async () => {
+    const { versions } = await import('../clusters/versions.js');
+    const table = new Set<string>();
+    const collect = (v: unknown): void => {
+      if (typeof v === 'string') table.add(v);
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x);
+    };
+    collect(versions);
+    expect(versions.amiAlias).toMatch(/^al2023@v[0-9]{8}$/);
+    const r = await renderWith(() => {});
+    const seen: string[] = [];
+    for (const env of r) {
+      for (const text of env.files.values()) {
+        const o = parse(text) as { kind: string; spec?: Obj };
+        const spec = (o.spec ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+        if (o.kind === 'HelmRelease' && spec.chart) seen.push(String(spec.chart.spec?.version));
+        if (o.kind === 'OCIRepository' || o.kind === 'GitRepository') seen.push(String(spec.ref?.tag));
+        if (o.kind === 'EC2NodeClass') {
+          for (const t of (o.spec?.amiSelectorTerms ?? []) as { alias: string }[]) seen.push(t.alias);
+        }
+      }
+    }
+    expect(seen.length).toBeGreaterThan(20);
+    for (const v of seen) expect(table.has(v), `${v} is not in clusters/versions.ts`).toBe(true);
+  });
+});
