@@ -4,7 +4,7 @@
  * the Neuron chart (device plugin, scheduler extension, neuron-monitor) and the EFA plugin.
  */
 import { versions } from '../../clusters/versions.js';
-import { helmRelease } from '../flux/helm.js';
+import { helmRelease, type Resources, type Toleration } from '../flux/helm.js';
 import type { Cluster } from '../lib/cluster.js';
 import { NODEPOOL_LABEL, POOLS } from '../lib/platform.js';
 import { namespace } from '../namespaces/index.js';
@@ -19,16 +19,58 @@ export const NVIDIA_NAMESPACE = 'nvidia-device-plugin';
  */
 export const NEURON_SCHEDULER = 'my-scheduler';
 
-const tolerate = (key: string) => ({ key, operator: 'Exists', effect: 'NoSchedule' });
-const onPool = (pool: string) => ({ [NODEPOOL_LABEL]: pool });
-const small = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+type Selector = Readonly<Record<string, string>>;
+
+/** Values of the NVIDIA device plugin chart that this project sets. */
+export interface NvidiaDevicePluginValues {
+  readonly nodeSelector: Selector;
+  readonly tolerations: readonly Toleration[];
+  readonly resources: Resources;
+  readonly gfd: { readonly enabled: boolean };
+  readonly nfd: {
+    readonly enabled: boolean;
+    readonly worker: { readonly nodeSelector: Selector; readonly tolerations: readonly Toleration[] };
+  };
+}
+
+/** Values of the DCGM exporter chart that this project sets. */
+export interface DcgmExporterValues {
+  readonly nodeSelector: Selector;
+  readonly tolerations: readonly Toleration[];
+  readonly resources: Resources;
+  readonly serviceMonitor: { readonly enabled: boolean };
+}
+
+/** Values of the Neuron chart that this project sets. */
+export interface NeuronValues {
+  readonly devicePlugin: { readonly nodeSelector: Selector };
+  readonly scheduler: {
+    readonly enabled: boolean;
+    readonly customScheduler: { readonly enabled: boolean; readonly fullnameOverride: string };
+  };
+  readonly monitor: {
+    readonly enabled: boolean;
+    readonly exporter: { readonly nodeSelector: Selector; readonly tolerations: readonly Toleration[] };
+  };
+  readonly npd: { readonly enabled: boolean };
+}
+
+/** Values of the EFA device plugin chart that this project sets. */
+export interface EfaDevicePluginValues {
+  readonly tolerations: readonly Toleration[];
+  readonly resources: Resources;
+}
+
+const tolerate = (key: string): Toleration => ({ key, operator: 'Exists', effect: 'NoSchedule' });
+const onPool = (pool: string): Selector => ({ [NODEPOOL_LABEL]: pool });
+const small: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 
 export function accelerators(cluster: Cluster): void {
   const gpu = POOLS.nvidia;
   const neuron = POOLS.neuron;
   namespace(cluster, NVIDIA_NAMESPACE, 'privileged');
 
-  helmRelease(cluster, {
+  helmRelease<NvidiaDevicePluginValues>(cluster, {
     name: 'nvidia-device-plugin',
     namespace: NVIDIA_NAMESPACE,
     chart: versions.nvidiaDevicePlugin,
@@ -45,7 +87,7 @@ export function accelerators(cluster: Cluster): void {
     },
   });
 
-  helmRelease(cluster, {
+  helmRelease<DcgmExporterValues>(cluster, {
     name: 'dcgm-exporter',
     namespace: NVIDIA_NAMESPACE,
     chart: versions.dcgmExporter,
@@ -59,7 +101,7 @@ export function accelerators(cluster: Cluster): void {
     },
   });
 
-  helmRelease(cluster, {
+  helmRelease<NeuronValues>(cluster, {
     name: 'neuron',
     namespace: 'kube-system',
     chart: versions.neuron,
@@ -78,7 +120,7 @@ export function accelerators(cluster: Cluster): void {
     },
   });
 
-  helmRelease(cluster, {
+  helmRelease<EfaDevicePluginValues>(cluster, {
     name: 'aws-efa-k8s-device-plugin',
     namespace: 'kube-system',
     chart: versions.efaDevicePlugin,

@@ -18,15 +18,29 @@ import {
 /** Media type of the Helm chart layer of an OCI chart artifact. */
 const HELM_CHART_LAYER = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 
-export interface HelmReleaseProps {
+/** Container resources as charts take them. */
+export interface Resources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+}
+
+/** A toleration as charts take them. */
+export interface Toleration {
+  readonly key: string;
+  readonly operator: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'NoExecute' | 'PreferNoSchedule';
+}
+
+export interface HelmReleaseProps<Values extends object> {
   /** HelmRelease name and Helm release name (kept short: charts derive object names from it). */
   readonly name: string;
   /** Namespace the chart's objects are installed into (must exist: see apps/namespaces). */
   readonly namespace: string;
   /** The chart, exactly as pinned in clusters/versions.ts. */
   readonly chart: HelmChart;
-  /** Typed values for the chart. @default none */
-  readonly values?: Readonly<Record<string, unknown>>;
+  /** Values for the chart, typed per chart by the caller (the fields this project sets). @default none */
+  readonly values?: Values;
   /** HelmReleases (in flux-system) to install first. @default none */
   readonly dependsOn?: readonly string[];
   /** Helm install/upgrade timeout. @default '10m' */
@@ -37,12 +51,15 @@ export interface HelmReleaseProps {
 export const HELM_RETRIES = 3;
 
 /** Name of the Helm source for a chart: the release name (one source per release). */
-function sourceName(props: HelmReleaseProps): string {
+function sourceName(props: { readonly name: string }): string {
   return props.name;
 }
 
 /** Adds the chart's source and HelmRelease to the controllers layer; returns the release name. */
-export function helmRelease(cluster: Cluster, props: HelmReleaseProps): string {
+export function helmRelease<Values extends object>(
+  cluster: Cluster,
+  props: HelmReleaseProps<Values>,
+): string {
   const scope = cluster.layers.controllers;
   const { chart } = props;
   const source = sourceName(props);

@@ -108,5 +108,5 @@ export interface HelmReleaseSpec {
       readonly strategy?: 'rollback' | 'uninstall';
     };
   };
-  readonly values?: Readonly<Record<string, unknown>>;
+  readonly values?: object;
 }

@@ -7,7 +7,7 @@ import { contractRef } from '../../clusters/contract.js';
 import { IDENTITIES } from '../../clusters/identities.js';
 import type { Environment } from '../../clusters/lib/environment.js';
 import { versions } from '../../clusters/versions.js';
-import { helmRelease } from '../flux/helm.js';
+import { helmRelease, type Resources } from '../flux/helm.js';
 import type { Cluster } from '../lib/cluster.js';
 import { POOLS, type PoolName } from '../lib/platform.js';
 import { resource } from '../lib/resource.js';
@@ -69,12 +69,23 @@ export function checkPools(env: Environment): void {
   if (problems.length > 0) throw new Error(problems.join('\n'));
 }
 
+/** Values of the Karpenter chart that this project sets. */
+export interface KarpenterValues {
+  readonly serviceAccount: { readonly create: boolean; readonly name: string };
+  readonly settings: {
+    readonly clusterName: string;
+    readonly interruptionQueue: string;
+    readonly featureGates: { readonly reservedCapacity: boolean };
+  };
+  readonly controller: { readonly resources: Resources };
+}
+
 export function karpenter(cluster: Cluster): void {
   const { env } = cluster;
   checkPools(env);
   const id = IDENTITIES.karpenter;
   namespace(cluster, id.namespace, 'restricted');
-  helmRelease(cluster, {
+  helmRelease<KarpenterValues>(cluster, {
     name: 'karpenter',
     namespace: id.namespace,
     chart: versions.karpenter,

@@ -6,7 +6,7 @@
 import { contractRef } from '../../clusters/contract.js';
 import { IDENTITIES } from '../../clusters/identities.js';
 import { versions } from '../../clusters/versions.js';
-import { helmRelease } from '../flux/helm.js';
+import { helmRelease, type Resources } from '../flux/helm.js';
 import type { Cluster } from '../lib/cluster.js';
 import { CLUSTER_SECRET_STORE } from '../lib/platform.js';
 import { resource } from '../lib/resource.js';
@@ -14,11 +14,20 @@ import { namespace } from '../namespaces/index.js';
 
 export const EXTERNAL_SECRETS_API = 'external-secrets.io/v1';
 
+/** Values of the External Secrets chart that this project sets. */
+export interface ExternalSecretsValues {
+  readonly installCRDs: boolean;
+  readonly serviceAccount: { readonly create: boolean; readonly name: string };
+  readonly resources: Resources;
+  readonly webhook: { readonly resources: Resources };
+  readonly certController: { readonly resources: Resources };
+}
+
 export function secrets(cluster: Cluster): void {
   const id = IDENTITIES.externalSecrets;
   namespace(cluster, id.namespace, 'restricted');
-  const resources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } };
-  helmRelease(cluster, {
+  const resources: Resources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } };
+  helmRelease<ExternalSecretsValues>(cluster, {
     name: 'external-secrets',
     namespace: id.namespace,
     chart: versions.externalSecrets,

@@ -7,7 +7,7 @@
 import { contractRef } from '../../clusters/contract.js';
 import { IDENTITIES } from '../../clusters/identities.js';
 import { versions } from '../../clusters/versions.js';
-import { helmRelease } from '../flux/helm.js';
+import { helmRelease, type Resources } from '../flux/helm.js';
 import { FLUX_NAMESPACE, layerDependsOn } from '../flux/index.js';
 import { type GitRepositorySpec, KUSTOMIZE_API, type KustomizationSpec, SOURCE_API } from '../flux/types.js';
 import type { Cluster } from '../lib/cluster.js';
@@ -24,10 +24,23 @@ export const GATEWAY_API_CRDS = 'gateway-api-crds';
 export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
 export const LBC_GATEWAY_API = 'gateway.k8s.aws/v1';
 
+/** Values of the AWS Load Balancer Controller chart that this project sets. */
+export interface LoadBalancerControllerValues {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly vpcId: string;
+  readonly serviceAccount: { readonly create: boolean; readonly name: string };
+  readonly replicaCount: number;
+  readonly resources: Resources;
+  readonly controllerConfig: {
+    readonly featureGates: { readonly ALBGatewayAPI: boolean; readonly NLBGatewayAPI: boolean };
+  };
+}
+
 export function traffic(cluster: Cluster): void {
   gatewayApiCrds(cluster);
   const id = IDENTITIES.awsLoadBalancerController;
-  helmRelease(cluster, {
+  helmRelease<LoadBalancerControllerValues>(cluster, {
     name: 'aws-load-balancer-controller',
     namespace: id.namespace,
     chart: versions.awsLoadBalancerController,
