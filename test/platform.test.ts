@@ -106,6 +106,17 @@ describe('bad pool input', () => {
     await expect(renderWith(edit)).rejects.toThrow(message);
   });
 
+  test('several problems are all reported, each naming the environment', async () => {
+    const error = await renderWith((e) => {
+      pools(e, 'prod').nvidia!.instanceFamilies = ['c6i'];
+      pools(e, 'prod').neuron!.capacityTypes = ['spot'];
+    }).catch((e: unknown) => e as Error);
+    expect((error as Error).message.split('\n')).toEqual([
+      'prod: pools.nvidia.instanceFamilies[0]: "c6i" is not an x86 NVIDIA GPU instance family (known: g4dn, g5, g6, g6e, gr6, p4d, p4de, p5, p5e, p5en)',
+      'prod: pools.neuron.capacityTypes: production environments serve models on on-demand or reserved capacity; "spot" would interrupt requests',
+    ]);
+  });
+
   test('bad consolidateAfter is a schema error', async () => {
     await expect(
       renderWith((e) => {

@@ -66,7 +66,8 @@ export function checkPools(env: Environment): void {
       );
     }
   }
-  if (problems.length > 0) throw new Error(problems.join('\n'));
+  // Every line names the environment (the render prefixes only the first).
+  if (problems.length > 0) throw new Error(problems.map((p) => `${env.name}: ${p}`).join('\n'));
 }
 
 /** Values of the Karpenter chart that this project sets. */
