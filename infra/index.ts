@@ -108,7 +108,8 @@ export class EnvironmentStack extends TerraformStack {
     });
     const secrets = new Secrets(this, 'secrets', { clusterName: name });
     const karpenter = new KarpenterPrerequisites(this, 'karpenter', {
-      clusterName: eks.name,
+      clusterName: name,
+      clusterNameRef: eks.name,
       partition,
       region,
       accountId,

@@ -22,8 +22,10 @@ export const INTERRUPTION_EVENTS = {
 } as const;
 
 export interface KarpenterProps {
-  /** EKS cluster name. */
+  /** EKS cluster name (plain, for resource names and policy conditions). */
   readonly clusterName: string;
+  /** The cluster's name as an attribute of the cluster resource (the access entry waits for it). */
+  readonly clusterNameRef: string;
   /** AWS partition, region and account id (attributes of data sources). */
   readonly partition: string;
   readonly region: string;
@@ -39,7 +41,7 @@ export class KarpenterPrerequisites extends Construct {
     const { clusterName } = props;
     this.nodeRole = nodeRole(this, 'node-role', `${clusterName}-karpenter-node`, props.partition).role;
     new EksAccessEntry(this, 'node-access-entry', {
-      clusterName,
+      clusterName: props.clusterNameRef,
       principalArn: this.nodeRole.arn,
       type: 'EC2_LINUX',
     });
@@ -86,7 +88,9 @@ export class KarpenterPrerequisites extends Construct {
    * resources tagged for this cluster, delete only instances and launch templates it created,
    * pass only its node role, manage only instance profiles tagged for this cluster.
    */
-  controllerStatements(props: KarpenterProps & { readonly clusterArn: string }): Statement[] {
+  controllerStatements(
+    props: Omit<KarpenterProps, 'clusterNameRef'> & { readonly clusterArn: string },
+  ): Statement[] {
     const { partition: p, region, accountId, clusterName } = props;
     const ec2 = (type: string) => `arn:${p}:ec2:${region}:*:${type}/*`;
     const owned = `aws:ResourceTag/kubernetes.io/cluster/${clusterName}`;
