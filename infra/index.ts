@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { ClusterVars } from '../clusters/contract.js';
 import { clusterName, type Environment } from '../clusters/lib/environment.js';
 import { versions } from '../clusters/versions.js';
-import { Addons, BEFORE_NODES } from './addons/index.js';
+import { Addons, addonsIn } from './addons/index.js';
 import { CognitoSignIn } from './auth/index.js';
 import { PartialS3Backend, TerraformStack } from './cdktf.js';
 import { Cluster, SystemNodeGroup } from './eks/index.js';
@@ -146,7 +146,11 @@ export class EnvironmentStack extends TerraformStack {
       },
     });
 
-    const early = new Addons(this, 'addons-before-nodes', { clusterName: eks.name, addons: BEFORE_NODES });
+    const identityAssociations = Object.values(identities.identities).map((i) => i.association);
+    const early = new Addons(this, 'addons-before-nodes', {
+      clusterName: eks.name,
+      addons: addonsIn('before-nodes'),
+    });
     const system = new SystemNodeGroup(this, 'system-nodes', {
       cluster: eks,
       partition,
@@ -157,13 +161,11 @@ export class EnvironmentStack extends TerraformStack {
       releaseVersion: versions.systemNodeGroupAmi.releaseVersion,
       dependsOn: early.addons,
     });
+    // Pod Identity associations first, so that add-on pods start with their credentials.
     const addons = new Addons(this, 'addons', {
       clusterName: eks.name,
-      addons: (Object.keys(versions.eksAddons) as (keyof typeof versions.eksAddons)[]).filter(
-        (a) => !BEFORE_NODES.includes(a),
-      ),
-      // Pod Identity associations first, so that add-on pods start with their credentials.
-      dependsOn: [system.nodeGroup, ...Object.values(identities.identities).map((i) => i.association)],
+      addons: addonsIn('before-flux'),
+      dependsOn: [system.nodeGroup, ...identityAssociations],
     });
 
     const cognito =
@@ -187,7 +189,7 @@ export class EnvironmentStack extends TerraformStack {
       COGNITO_CLIENT_ID: cognito ? cognito.client.id : '',
       COGNITO_DOMAIN: cognito ? cognito.hostedDomainUrl(region) : '',
     };
-    new FluxBootstrap(this, 'flux', {
+    const flux = new FluxBootstrap(this, 'flux', {
       environment: env.name,
       clusterEndpoint: eks.endpoint,
       clusterCaBase64: eks.certificateAuthority.get(0).data,
@@ -195,6 +197,11 @@ export class EnvironmentStack extends TerraformStack {
       region,
       clusterVars,
       dependsOn: [system.nodeGroup, ...addons.addons],
+    });
+    new Addons(this, 'addons-after-flux', {
+      clusterName: eks.name,
+      addons: addonsIn('after-flux'),
+      dependsOn: [flux.sync, ...identityAssociations],
     });
   }
 }

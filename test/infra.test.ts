@@ -7,12 +7,14 @@ import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
 import { IDENTITIES } from '../clusters/identities.js';
 import { clusterName, type Environment } from '../clusters/lib/environment.js';
 import { versions } from '../clusters/versions.js';
+import { ADDON_PHASES, type AddonName } from '../infra/addons/index.js';
 import { Testing } from '../infra/cdktf.js';
 import { modelBucketName } from '../infra/model-data/index.js';
 import { planSubnets } from '../infra/network/index.js';
 import {
   arr,
   deref,
+  type Obj,
   obj,
   type PolicyStatement,
   repositoryEnvironments,
@@ -120,11 +122,24 @@ describe.each(ENVS)('%s', (name) => {
     );
     const cni = addons.find((a) => a.addon_name === 'vpc-cni')!;
     expect(JSON.parse(str(cni.configuration_values))).toEqual({ enableNetworkPolicy: 'true' });
-    // The node group waits for the add-ons nodes need; the others wait for the node group.
-    const nodeGroup = resource(s, 'aws_eks_node_group', '/system-nodes/nodes');
-    const deps = arr(nodeGroup.depends_on).map(String);
-    for (const a of ['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent']) {
-      expect(deps.some((d) => d.includes(`addons-before-nodes_${a}`))).toBe(true);
+    // Ordering: node group after what nodes need; CoreDNS & co. after the nodes; the add-ons
+    // whose controllers may need Karpenter capacity after the Flux bootstrap.
+    const nodeGroupId = resourceId(s, 'aws_eks_node_group', 'system-nodes/nodes');
+    const syncId = resourceId(s, 'helm_release', 'flux/sync');
+    const deps = (a: Obj) => arr(a.depends_on ?? []).map(String);
+    for (const a of addons) {
+      const phase = ADDON_PHASES[str(a.addon_name) as AddonName];
+      if (phase === 'before-nodes') {
+        expect(arr(resource(s, 'aws_eks_node_group', 'system-nodes/nodes').depends_on)).toContain(
+          `aws_eks_addon.${resourceId(s, 'aws_eks_addon', `addons-before-nodes/${a.addon_name}`)}`,
+        );
+      } else {
+        // after-flux add-ons wait for the node group through the Flux bootstrap.
+        const waitsFor =
+          phase === 'after-flux' ? `helm_release.${syncId}` : `aws_eks_node_group.${nodeGroupId}`;
+        expect(deps(a), String(a.addon_name)).toContain(waitsFor);
+        expect(deps(a).includes(`helm_release.${syncId}`), String(a.addon_name)).toBe(phase === 'after-flux');
+      }
     }
   });
 

@@ -1,7 +1,12 @@
 /**
- * EKS add-ons at pinned versions. The ones nodes need to become Ready (VPC CNI with network
- * policy enforcement, kube-proxy, the Pod Identity agent) are created before the system node
- * group; the rest after it, because EKS reports an add-on active only once its pods run.
+ * EKS add-ons at pinned versions, in three phases, because EKS reports an add-on active only
+ * once its pods run and the system nodes are tainted `CriticalAddonsOnly`:
+ * - `before-nodes`: what nodes need to become Ready (VPC CNI with network policy enforcement,
+ *   kube-proxy, the Pod Identity agent: DaemonSets);
+ * - `before-flux`: add-ons whose controllers tolerate `CriticalAddonsOnly` (CoreDNS, EBS and
+ *   FSx CSI) or that are DaemonSets only (node monitoring agent), so they run on system nodes;
+ * - `after-flux`: add-ons whose controllers may need general-purpose capacity, which Karpenter
+ *   (installed by Flux) provides.
  */
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon/index.js';
 import { Construct } from 'constructs';
@@ -11,8 +16,25 @@ import type { ITerraformDependable } from '../cdktf.js';
 
 export type AddonName = keyof typeof versions.eksAddons;
 
-/** Add-ons that must run before nodes can become Ready. */
-export const BEFORE_NODES: readonly AddonName[] = ['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent'];
+export type AddonPhase = 'before-nodes' | 'before-flux' | 'after-flux';
+
+/** When each add-on is installed (a record: an add-on without a phase is a compile error). */
+export const ADDON_PHASES: { readonly [A in AddonName]: AddonPhase } = {
+  'vpc-cni': 'before-nodes',
+  'kube-proxy': 'before-nodes',
+  'eks-pod-identity-agent': 'before-nodes',
+  coredns: 'before-flux',
+  'aws-ebs-csi-driver': 'before-flux',
+  'aws-fsx-csi-driver': 'before-flux',
+  'eks-node-monitoring-agent': 'before-flux',
+  'aws-mountpoint-s3-csi-driver': 'after-flux',
+  'amazon-cloudwatch-observability': 'after-flux',
+};
+
+/** The add-ons of one phase, in the versions table's order. */
+export function addonsIn(phase: AddonPhase): AddonName[] {
+  return (Object.keys(ADDON_PHASES) as AddonName[]).filter((a) => ADDON_PHASES[a] === phase);
+}
 
 /** Add-on configuration (the add-on's own JSON schema: `aws eks describe-addon-configuration`). */
 export const ADDON_CONFIGURATION: { readonly [A in AddonName]?: object } = {
