@@ -122,6 +122,12 @@ describe.each(ENVS)('%s', (name) => {
     );
     const cni = addons.find((a) => a.addon_name === 'vpc-cni')!;
     expect(JSON.parse(str(cni.configuration_values))).toEqual({ enableNetworkPolicy: 'true' });
+    // CoreDNS and the EBS CSI controller run on the tainted system nodes.
+    const config = (name: string) =>
+      JSON.parse(str(addons.find((a) => a.addon_name === name)!.configuration_values));
+    const tolerates = { key: 'CriticalAddonsOnly', operator: 'Exists' };
+    expect(config('coredns').tolerations).toContainEqual(tolerates);
+    expect(config('aws-ebs-csi-driver').controller.tolerations).toContainEqual(tolerates);
     // Ordering: node group after what nodes need; CoreDNS & co. after the nodes; the add-ons
     // whose controllers may need Karpenter capacity after the Flux bootstrap.
     const nodeGroupId = resourceId(s, 'aws_eks_node_group', 'system-nodes/nodes');

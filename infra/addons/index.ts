@@ -3,8 +3,9 @@
  * once its pods run and the system nodes are tainted `CriticalAddonsOnly`:
  * - `before-nodes`: what nodes need to become Ready (VPC CNI with network policy enforcement,
  *   kube-proxy, the Pod Identity agent: DaemonSets);
- * - `before-flux`: add-ons whose controllers tolerate `CriticalAddonsOnly` (CoreDNS, EBS and
- *   FSx CSI) or that are DaemonSets only (node monitoring agent), so they run on system nodes;
+ * - `before-flux`: add-ons whose controllers tolerate `CriticalAddonsOnly` (CoreDNS and EBS CSI
+ *   through the configuration below, FSx CSI by its default) or that are DaemonSets only (node
+ *   monitoring agent), so they run on system nodes;
  * - `after-flux`: add-ons whose controllers may need general-purpose capacity, which Karpenter
  *   (installed by Flux) provides.
  */
@@ -13,6 +14,7 @@ import { Construct } from 'constructs';
 import { POOLS } from '../../apps/lib/platform.js';
 import { versions } from '../../clusters/versions.js';
 import type { ITerraformDependable } from '../cdktf.js';
+import { SYSTEM_NODE_TAINT } from '../eks/index.js';
 
 export type AddonName = keyof typeof versions.eksAddons;
 
@@ -40,6 +42,21 @@ export function addonsIn(phase: AddonPhase): AddonName[] {
 export const ADDON_CONFIGURATION: { readonly [A in AddonName]?: object } = {
   // Network policy enforcement by the VPC CNI's node agent (workload namespaces default-deny).
   'vpc-cni': { enableNetworkPolicy: 'true' },
+  // Explicit, so that running on the tainted system nodes does not rest on defaults.
+  coredns: {
+    tolerations: [
+      { key: SYSTEM_NODE_TAINT.key, operator: 'Exists' },
+      { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+    ],
+  },
+  'aws-ebs-csi-driver': {
+    controller: {
+      tolerations: [
+        { key: SYSTEM_NODE_TAINT.key, operator: 'Exists' },
+        { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      ],
+    },
+  },
   // The DCGM server of the node monitoring agent must reach GPU nodes, which are tainted.
   'eks-node-monitoring-agent': {
     dcgmAgent: {
