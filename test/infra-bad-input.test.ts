@@ -37,6 +37,22 @@ const bad: [string, Edit, RegExp][] = [
     /prod-dr\.ts: systemNodeGroup\.instanceType: m7g\.xlarge is an Arm \(Graviton\) instance type but the system node group AMI is AL2023_x86_64_STANDARD/,
   ],
   [
+    'Cognito environment whose name Cognito refuses in a domain',
+    (e) => {
+      e.prod!.name = 'amazon-prod';
+      const dr = e['prod-dr']!.modelData as Record<string, unknown>;
+      e['prod-dr']!.modelData = {
+        ...dr,
+        disasterRecovery: { role: 'replica', sourceEnvironment: 'amazon-prod' },
+      };
+      e.prod!.modelData = {
+        ...(e.prod!.modelData as object),
+        disasterRecovery: { role: 'source', replicaEnvironment: 'prod-dr' },
+      };
+    },
+    /prod\.ts: name: "amazon-prod" contains "amazon", which Cognito refuses in the sign-in domain/,
+  ],
+  [
     'FSx capacity that PERSISTENT_2 does not offer',
     (e) => {
       e.dev!.modelData = { ...(e.dev!.modelData as object), fsxStorageGiB: 3000 };

@@ -115,6 +115,7 @@ function checkEnvironment(env: Environment, issues: Issue[]): void {
     );
   }
   checkSystemNodeGroup(env, push);
+  checkCognitoDomain(env, push);
   if (env.tier === 'production') {
     if (env.authentication.kind === 'dummy') {
       push(
@@ -157,6 +158,20 @@ function checkSystemNodeGroup(env: Environment, push: (path: string, reason: str
     push(
       'systemNodeGroup.instanceType',
       `${type} is ${arm ? 'an Arm (Graviton)' : 'an x86_64'} instance type but the system node group AMI is ${versions.systemNodeGroupAmi.type} (clusters/versions.ts)`,
+    );
+  }
+}
+
+/** Words Amazon Cognito refuses in a hosted sign-in domain prefix (`genai-<env>-<account>`). */
+const COGNITO_RESERVED = ['aws', 'amazon', 'cognito'];
+
+function checkCognitoDomain(env: Environment, push: (path: string, reason: string) => void): void {
+  if (env.authentication.kind !== 'cognito') return;
+  const word = COGNITO_RESERVED.find((w) => env.name.includes(w));
+  if (word) {
+    push(
+      'name',
+      `${JSON.stringify(env.name)} contains "${word}", which Cognito refuses in the sign-in domain this environment's cognito authentication needs`,
     );
   }
 }
