@@ -175,6 +175,9 @@ describe.each(ENVS)('%s', (name) => {
     expect(resource(s, 'aws_s3_bucket_versioning', '/model-data/versioning')).toMatchObject({
       versioning_configuration: { status: 'Enabled' },
     });
+    expect(resource(s, 'aws_s3_bucket_lifecycle_configuration', 'model-data/lifecycle')).toMatchObject({
+      rule: [{ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 30 }] }],
+    });
     const sse = resource(s, 'aws_s3_bucket_server_side_encryption_configuration', '/model-data/encryption');
     const rule = obj(arr(sse.rule)[0]);
     expect(rule).toMatchObject({ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' } });

@@ -1,6 +1,6 @@
 /**
- * Model data: an S3 bucket holding the weights (versioned, SSE-KMS with a customer managed key,
- * public access blocked, TLS only) and FSx for Lustre (PERSISTENT_2) in front of it, linked by
+ * Model data: an S3 bucket holding the weights (versioned with old versions expiring, SSE-KMS
+ * with a customer managed key, public access blocked, TLS only) and FSx for Lustre (PERSISTENT_2) in front of it, linked by
  * a data repository association on the bucket's `models/` prefix with automatic import.
  *
  * Disaster recovery: a `source` environment replicates its bucket to the replica environment's
@@ -15,6 +15,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
@@ -71,6 +72,11 @@ export interface ModelDataProps {
   readonly fsxStorageGiB: number;
   /** FSx for Lustre PERSISTENT_2 throughput in MB/s per TiB. */
   readonly fsxThroughputPerTiB: number;
+  /**
+   * Days a replaced or deleted object version is kept before it expires.
+   * @default 30
+   */
+  readonly noncurrentVersionDays?: number;
   /** Replicate the bucket to another environment's bucket. @default no replication */
   readonly replicateTo?: ReplicationTarget;
 }
@@ -136,6 +142,20 @@ export class ModelData extends Construct {
           bucketKeyEnabled: true,
         },
       ],
+    });
+    // Old versions of multi-GB weights add up: keep them long enough to roll back, then expire.
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: 'expire-old-versions-and-abandoned-uploads',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionDays ?? 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+      dependsOn: [versioning],
     });
     new S3BucketPublicAccessBlock(this, 'public-access-block', {
       bucket: this.bucket.id,
