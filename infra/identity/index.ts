@@ -184,9 +184,12 @@ export function ebsCsi(s: ScopeArns): Statement[] {
   ];
 }
 
-/** The CloudWatch agent and Fluent Bit of Container Insights: this cluster's log groups only. */
+/** The CloudWatch agent and Fluent Bit of Container Insights: this cluster's log groups (and Application Signals'). */
 export function cloudwatchAgent(s: ScopeArns): Statement[] {
-  const logs = `arn:${s.partition}:logs:${s.region}:${s.accountId}:log-group:/aws/containerinsights/${s.clusterName}/*`;
+  const group = (name: string) => `arn:${s.partition}:logs:${s.region}:${s.accountId}:log-group:${name}`;
+  const logs = group(`/aws/containerinsights/${s.clusterName}/*`);
+  // Application Signals (on by default in the add-on) writes to one shared group per region.
+  const signals = group('/aws/application-signals/data');
   return [
     {
       sid: 'PublishMetrics',
@@ -204,7 +207,7 @@ export function cloudwatchAgent(s: ScopeArns): Statement[] {
         'logs:DescribeLogStreams',
         'logs:PutRetentionPolicy',
       ],
-      resources: [logs, `${logs}:log-stream:*`],
+      resources: [logs, `${logs}:log-stream:*`, signals, `${signals}:log-stream:*`],
     },
     {
       sid: 'FindLogGroups',
