@@ -211,7 +211,7 @@ export class KarpenterPrerequisites extends Construct {
       },
       {
         sid: 'ConsumeInterruptionQueue',
-        actions: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
         resources: [this.queue.arn],
       },
       {
