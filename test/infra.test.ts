@@ -2,6 +2,8 @@
  * The AWS side of every repository environment, asserted on the synthesized Terraform JSON:
  * encryption, public access, secrets, wiring between components, pinned versions.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
 import { IDENTITIES } from '../clusters/identities.js';
@@ -11,6 +13,8 @@ import { ADDON_PHASES, type AddonName } from '../infra/addons/index.js';
 import { Testing } from '../infra/cdktf.js';
 import { modelBucketName } from '../infra/model-data/index.js';
 import { planSubnets } from '../infra/network/index.js';
+import { render, sortKeys } from '../scripts/lib/render.js';
+import { CLUSTERS, tempDir } from './helpers.js';
 import {
   arr,
   deref,
@@ -462,3 +466,16 @@ function expectScoped(st: PolicyStatement, who: string): void {
   }
   for (const action of st.actions) expect(action, `${who} ${st.sid}`).not.toMatch(/:\*$|^\*$/);
 }
+
+describe('cdktf synth', () => {
+  test("cdktf's own synth (what `npx cdktf synth` writes) equals the rendered JSON: the S3 backend is there, no local one is added", async () => {
+    const outdir = tempDir('genai-eks-cdktf-');
+    const results = await render({ clustersDir: CLUSTERS, parts: ['terraform'], cdktfOutdir: outdir });
+    for (const r of results) {
+      const ours = JSON.parse(r.files.get(`terraform/${r.env.name}/cdk.tf.json`)!);
+      const theirs = JSON.parse(readFileSync(join(outdir, 'stacks', r.env.name, 'cdk.tf.json'), 'utf8'));
+      expect(sortKeys(theirs), r.env.name).toEqual(ours);
+      expect(Object.keys(obj(obj(ours.terraform).backend))).toEqual(['s3']);
+    }
+  });
+});
