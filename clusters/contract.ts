@@ -20,6 +20,11 @@ export const CONTRACT_VARIABLES = {
   FSX_MOUNT_NAME: 'FSx for Lustre mount name',
   MODEL_BUCKET: 'S3 bucket holding model weights and pipeline artifacts',
   HF_TOKEN_SECRET_NAME: 'Secrets Manager secret name holding the Hugging Face token (value set out-of-band)',
+  // --- infra --- (Cognito sign-in; empty strings where `authentication.kind` is not 'cognito')
+  COGNITO_ISSUER_URL:
+    'OIDC issuer URL of the Cognito user pool (https://cognito-idp.<region>.amazonaws.com/<pool id>)',
+  COGNITO_CLIENT_ID: 'Cognito app client id: a public client (no secret), authorization code flow with PKCE',
+  COGNITO_DOMAIN: 'Cognito hosted sign-in base URL (https://<prefix>.auth.<region>.amazoncognito.com)',
 } as const satisfies Record<string, string>;
 
 export type ContractVariable = keyof typeof CONTRACT_VARIABLES;

@@ -12,6 +12,11 @@ export interface WorkloadIdentity {
   readonly serviceAccount: string;
   /** What the role allows, in words (the policy lives in infra/identity). */
   readonly purpose: string;
+  /**
+   * Who creates the service account: an EKS add-on that infra/ installs (apps/ must not create it).
+   * @default apps/ creates it
+   */
+  readonly createdBy?: 'eks-addon';
 }
 
 export const IDENTITIES = {
@@ -34,6 +39,7 @@ export const IDENTITIES = {
     namespace: 'kube-system',
     serviceAccount: 's3-csi-driver-sa',
     purpose: 'read the model bucket for the Mountpoint for Amazon S3 CSI driver',
+    createdBy: 'eks-addon',
   },
   argoWorkflows: {
     namespace: 'argo',
@@ -44,6 +50,19 @@ export const IDENTITIES = {
     namespace: 'inference',
     serviceAccount: 'model-loader',
     purpose: 'read model weights from the model bucket',
+  },
+  // --- infra --- (service accounts of EKS add-ons that infra/ installs)
+  ebsCsi: {
+    namespace: 'kube-system',
+    serviceAccount: 'ebs-csi-controller-sa',
+    purpose: 'create, attach and delete EBS volumes and snapshots tagged for this cluster',
+    createdBy: 'eks-addon',
+  },
+  cloudwatchAgent: {
+    namespace: 'amazon-cloudwatch',
+    serviceAccount: 'cloudwatch-agent',
+    purpose: 'publish Container Insights metrics and logs of this cluster to CloudWatch',
+    createdBy: 'eks-addon',
   },
 } as const satisfies Record<string, WorkloadIdentity>;
 

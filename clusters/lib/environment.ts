@@ -153,7 +153,9 @@ export const environmentSchema = obj({
   }),
   /** The system managed node group for critical add-ons. */
   systemNodeGroup: obj({
+    /** General-purpose EC2 instance type matching the AMI architecture in versions.ts (not accelerated). */
     instanceType: str(),
+    /** Number of nodes. */
     size: int({ min: 1, max: 10 }),
   }),
   /** Karpenter NodePools. */

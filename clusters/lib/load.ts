@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { versions } from '../versions.js';
 import { type Environment, environmentSchema } from './environment.js';
 import { overlaps, parseCidr } from './net.js';
 import type { Issue } from './schema.js';
@@ -113,6 +114,8 @@ function checkEnvironment(env: Environment, issues: Issue[]): void {
       `PERSISTENT_2 takes ${FSX_THROUGHPUT.join(', ')} MB/s/TiB, got ${fsxThroughputPerTiB}`,
     );
   }
+  checkSystemNodeGroup(env, push);
+  checkCognitoDomain(env, push);
   if (env.tier === 'production') {
     if (env.authentication.kind === 'dummy') {
       push(
@@ -120,6 +123,56 @@ function checkEnvironment(env: Environment, issues: Issue[]): void {
         'the shared-password (dummy) authenticator is for development environments only',
       );
     }
+  }
+}
+
+// --- infra --- (inputs that the AWS side would only reject at apply time)
+
+/** EC2 instance type names: family letters, generation, attribute letters, optional -flex, size. */
+const INSTANCE_TYPE =
+  /^(?<family>[a-z]+)(?<generation>\d+)(?<attributes>[a-z]*)(?:-flex)?\.(?<size>[a-z0-9-]+)$/;
+/** Families with accelerators: they belong in Karpenter pools, never in the system node group. */
+const ACCELERATED_FAMILIES = ['p', 'g', 'gr', 'inf', 'trn', 'dl', 'f', 'vt'];
+
+function checkSystemNodeGroup(env: Environment, push: (path: string, reason: string) => void): void {
+  const type = env.systemNodeGroup.instanceType;
+  const m = INSTANCE_TYPE.exec(type);
+  if (!m?.groups) {
+    push(
+      'systemNodeGroup.instanceType',
+      `${JSON.stringify(type)} is not an EC2 instance type like m5.xlarge`,
+    );
+    return;
+  }
+  const { family, attributes } = m.groups as { family: string; attributes: string };
+  if (ACCELERATED_FAMILIES.includes(family)) {
+    push(
+      'systemNodeGroup.instanceType',
+      `${type} is an accelerated instance type; the system node group runs critical add-ons on general-purpose capacity (accelerators come from the Karpenter pools)`,
+    );
+    return;
+  }
+  const arm = attributes.includes('g');
+  const amiArm = versions.systemNodeGroupAmi.type.includes('ARM_64');
+  if (arm !== amiArm) {
+    push(
+      'systemNodeGroup.instanceType',
+      `${type} is ${arm ? 'an Arm (Graviton)' : 'an x86_64'} instance type but the system node group AMI is ${versions.systemNodeGroupAmi.type} (clusters/versions.ts)`,
+    );
+  }
+}
+
+/** Words Amazon Cognito refuses in a hosted sign-in domain prefix (`genai-<env>-<account>`). */
+const COGNITO_RESERVED = ['aws', 'amazon', 'cognito'];
+
+function checkCognitoDomain(env: Environment, push: (path: string, reason: string) => void): void {
+  if (env.authentication.kind !== 'cognito') return;
+  const word = COGNITO_RESERVED.find((w) => env.name.includes(w));
+  if (word) {
+    push(
+      'name',
+      `${JSON.stringify(env.name)} contains "${word}", which Cognito refuses in the sign-in domain this environment's cognito authentication needs`,
+    );
   }
 }
 

@@ -1,0 +1,481 @@
+/**
+ * The AWS side of every repository environment, asserted on the synthesized Terraform JSON:
+ * encryption, public access, secrets, wiring between components, pinned versions.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
+import { IDENTITIES } from '../clusters/identities.js';
+import { clusterName, type Environment } from '../clusters/lib/environment.js';
+import { versions } from '../clusters/versions.js';
+import { ADDON_PHASES, type AddonName } from '../infra/addons/index.js';
+import { Testing } from '../infra/cdktf.js';
+import { modelBucketName } from '../infra/model-data/index.js';
+import { planSubnets } from '../infra/network/index.js';
+import { render, sortKeys } from '../scripts/lib/render.js';
+import { CLUSTERS, tempDir } from './helpers.js';
+import {
+  arr,
+  deref,
+  type Obj,
+  obj,
+  type PolicyStatement,
+  repositoryEnvironments,
+  resource,
+  resourceId,
+  resources,
+  type Synth,
+  statements,
+  str,
+  synth,
+  tf,
+} from './infra-helpers.js';
+
+let all: Environment[];
+const synths = new Map<string, Synth>();
+beforeAll(async () => {
+  all = await repositoryEnvironments();
+  for (const env of all) synths.set(env.name, synth(env, all));
+});
+const ENVS = ['dev', 'prod', 'prod-dr'];
+const get = (name: string): { env: Environment; s: Synth } => ({
+  env: all.find((e) => e.name === name)!,
+  s: synths.get(name)!,
+});
+
+describe.each(ENVS)('%s', (name) => {
+  test('state: S3 backend with native locking, bucket left to -backend-config', () => {
+    const { s } = get(name);
+    const backend = obj(obj(obj(s.json.terraform).backend).s3);
+    expect(backend).toEqual({
+      key: `genai-eks/${name}/terraform.tfstate`,
+      region: get(name).env.region,
+      encrypt: true,
+      use_lockfile: true,
+    });
+    expect(backend).not.toHaveProperty('bucket');
+  });
+
+  test('network: a public and a private subnet per AZ, load balancer and Karpenter tags, NAT per policy', () => {
+    const { env, s } = get(name);
+    const subnets = Object.values(resources(s, 'aws_subnet'));
+    const priv = subnets.filter((x) => str(obj(x.tags).Name).includes('-private-'));
+    const pub = subnets.filter((x) => str(obj(x.tags).Name).includes('-public-'));
+    expect(priv.map((x) => x.availability_zone)).toEqual([...env.availabilityZones]);
+    expect(pub.map((x) => x.availability_zone)).toEqual([...env.availabilityZones]);
+    for (const x of priv) {
+      expect(x.tags).toMatchObject({
+        'kubernetes.io/role/internal-elb': '1',
+        'karpenter.sh/discovery': clusterName(env),
+      });
+    }
+    for (const x of pub) {
+      expect(x.tags).toMatchObject({ 'kubernetes.io/role/elb': '1' });
+      expect(x.map_public_ip_on_launch).toBe(false);
+    }
+    const plan = planSubnets(env.vpcCidr, env.availabilityZones.length);
+    expect(priv.map((x) => x.cidr_block)).toEqual(plan.private);
+    expect(pub.map((x) => x.cidr_block)).toEqual(plan.public);
+    const nats = Object.keys(resources(s, 'aws_nat_gateway')).length;
+    expect(nats).toBe(env.natGateways === 'one-per-az' ? env.availabilityZones.length : 1);
+    expect(
+      Testing.toHaveResourceWithProperties(s.text, 'aws_ec2_tag', {
+        key: 'karpenter.sh/discovery',
+        value: clusterName(env),
+      }),
+    ).toBe(true);
+  });
+
+  test('EKS: API access entries, envelope encryption with a rotated KMS key, all control-plane logs, private endpoint', () => {
+    const { env, s } = get(name);
+    const cluster = resource(s, 'aws_eks_cluster', '/eks/cluster');
+    expect(cluster).toMatchObject({
+      name: clusterName(env),
+      version: versions.kubernetes,
+      access_config: { authentication_mode: 'API', bootstrap_cluster_creator_admin_permissions: true },
+      enabled_cluster_log_types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
+      encryption_config: { resources: ['secrets'] },
+      vpc_config: { endpoint_private_access: true, endpoint_public_access: env.endpoint.publicAccess },
+    });
+    const key = deref(s, obj(obj(cluster.encryption_config).provider).key_arn);
+    expect(key.type).toBe('aws_kms_key');
+    expect(key.block.enable_key_rotation).toBe(true);
+    expect(obj(cluster.vpc_config)).not.toHaveProperty('public_access_cidrs');
+  });
+
+  test('system node group: on-demand, pinned AL2023 release, labelled and tainted, auto repair', () => {
+    const { env, s } = get(name);
+    expect(resource(s, 'aws_eks_node_group', '/system-nodes/nodes')).toMatchObject({
+      instance_types: [env.systemNodeGroup.instanceType],
+      capacity_type: 'ON_DEMAND',
+      ami_type: versions.systemNodeGroupAmi.type,
+      release_version: versions.systemNodeGroupAmi.releaseVersion,
+      scaling_config: { desired_size: env.systemNodeGroup.size, min_size: env.systemNodeGroup.size },
+      labels: { 'genai-eks/node-role': 'system' },
+      taint: [{ key: 'CriticalAddonsOnly', value: 'true', effect: 'NO_SCHEDULE' }],
+      node_repair_config: { enabled: true },
+    });
+  });
+
+  test('add-ons: every one at its pinned version; VPC CNI enforces network policies', () => {
+    const { s } = get(name);
+    const addons = Object.values(resources(s, 'aws_eks_addon'));
+    expect(Object.fromEntries(addons.map((a) => [a.addon_name, a.addon_version]))).toEqual(
+      versions.eksAddons,
+    );
+    const cni = addons.find((a) => a.addon_name === 'vpc-cni')!;
+    expect(JSON.parse(str(cni.configuration_values))).toEqual({ enableNetworkPolicy: 'true' });
+    // CoreDNS and the EBS CSI controller run on the tainted system nodes.
+    const config = (name: string) =>
+      JSON.parse(str(addons.find((a) => a.addon_name === name)!.configuration_values));
+    const tolerates = { key: 'CriticalAddonsOnly', operator: 'Exists' };
+    expect(config('coredns').tolerations).toContainEqual(tolerates);
+    expect(config('aws-ebs-csi-driver').controller.tolerations).toContainEqual(tolerates);
+    // Ordering: node group after what nodes need; CoreDNS & co. after the nodes; the add-ons
+    // whose controllers may need Karpenter capacity after the Flux bootstrap.
+    const nodeGroupId = resourceId(s, 'aws_eks_node_group', 'system-nodes/nodes');
+    const syncId = resourceId(s, 'helm_release', 'flux/sync');
+    const deps = (a: Obj) => arr(a.depends_on ?? []).map(String);
+    for (const a of addons) {
+      const phase = ADDON_PHASES[str(a.addon_name) as AddonName];
+      if (phase === 'before-nodes') {
+        expect(arr(resource(s, 'aws_eks_node_group', 'system-nodes/nodes').depends_on)).toContain(
+          `aws_eks_addon.${resourceId(s, 'aws_eks_addon', `addons-before-nodes/${a.addon_name}`)}`,
+        );
+      } else {
+        // after-flux add-ons wait for the node group through the Flux bootstrap.
+        const waitsFor =
+          phase === 'after-flux' ? `helm_release.${syncId}` : `aws_eks_node_group.${nodeGroupId}`;
+        expect(deps(a), String(a.addon_name)).toContain(waitsFor);
+        expect(deps(a).includes(`helm_release.${syncId}`), String(a.addon_name)).toBe(phase === 'after-flux');
+      }
+    }
+  });
+
+  test('Karpenter: node role with an EC2_LINUX access entry, interruption queue fed by four EventBridge rules', () => {
+    const { env, s } = get(name);
+    const entry = resource(s, 'aws_eks_access_entry', '/karpenter/node-access-entry');
+    expect(entry.type).toBe('EC2_LINUX');
+    expect(deref(s, entry.principal_arn).block.name).toBe(`${clusterName(env)}-karpenter-node`);
+    const queue = resource(s, 'aws_sqs_queue', '/karpenter/interruption-queue');
+    expect(queue.sqs_managed_sse_enabled).toBe(true);
+    const rules = Object.values(resources(s, 'aws_cloudwatch_event_rule')).map((r) =>
+      JSON.parse(str(r.event_pattern)),
+    );
+    expect(rules.map((r) => r['detail-type'][0]).sort()).toEqual([
+      'AWS Health Event',
+      'EC2 Instance Rebalance Recommendation',
+      'EC2 Instance State-change Notification',
+      'EC2 Spot Instance Interruption Warning',
+    ]);
+    for (const t of Object.values(resources(s, 'aws_cloudwatch_event_target'))) {
+      expect(deref(s, t.arn).block).toBe(queue);
+    }
+  });
+
+  test('model bucket: versioned, SSE-KMS with a rotated key, public access blocked, TLS only', () => {
+    const { s } = get(name);
+    expect(resource(s, 'aws_s3_bucket_versioning', '/model-data/versioning')).toMatchObject({
+      versioning_configuration: { status: 'Enabled' },
+    });
+    expect(resource(s, 'aws_s3_bucket_lifecycle_configuration', 'model-data/lifecycle')).toMatchObject({
+      rule: [{ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 30 }] }],
+    });
+    const sse = resource(s, 'aws_s3_bucket_server_side_encryption_configuration', '/model-data/encryption');
+    const rule = obj(arr(sse.rule)[0]);
+    expect(rule).toMatchObject({ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' } });
+    const key = deref(s, obj(rule.apply_server_side_encryption_by_default).kms_master_key_id);
+    expect(key.block.enable_key_rotation).toBe(true);
+    expect(
+      Testing.toHaveResourceWithProperties(s.text, 'aws_s3_bucket_public_access_block', {
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      }),
+    ).toBe(true);
+    const policy = resource(s, 'aws_s3_bucket_policy', '/model-data/bucket-policy');
+    expect(statements(s, policy.policy)).toContainEqual(
+      expect.objectContaining({
+        effect: 'Deny',
+        actions: ['s3:*'],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      }),
+    );
+  });
+
+  test('FSx for Lustre: PERSISTENT_2 sized from the environment, encrypted, Lustre ports from the cluster only', () => {
+    const { env, s } = get(name);
+    const fsx = resource(s, 'aws_fsx_lustre_file_system', '/model-data/fsx');
+    expect(fsx).toMatchObject({
+      deployment_type: 'PERSISTENT_2',
+      storage_capacity: env.modelData.fsxStorageGiB,
+      per_unit_storage_throughput: env.modelData.fsxThroughputPerTiB,
+    });
+    expect(deref(s, fsx.kms_key_id).type).toBe('aws_kms_key');
+    const subnet = deref(s, arr(fsx.subnet_ids)[0]).block;
+    expect(str(obj(subnet.tags).Name)).toContain('-private-');
+    const sg = deref(s, arr(fsx.security_group_ids)[0]).block;
+    const ingress = arr(sg.ingress).map((r) => obj(r));
+    expect(ingress.map((r) => [r.from_port, r.to_port])).toEqual([
+      [988, 988],
+      [1018, 1023],
+    ]);
+    for (const r of ingress) {
+      expect(r.cidr_blocks).toBeNull();
+      expect(arr(r.security_groups).map(String)).toEqual([
+        expect.stringMatching(/^\$\{aws_eks_cluster\.[^.]+\.vpc_config\[0\]\.cluster_security_group_id\}$/),
+      ]);
+    }
+  });
+
+  test("FSx links the bucket's models/ prefix with automatic import", () => {
+    const { s } = get(name);
+    const dra = resource(s, 'aws_fsx_data_repository_association', '/model-data/models-association');
+    expect(dra).toMatchObject({
+      file_system_path: '/models',
+      batch_import_meta_data_on_create: true,
+      s3: { auto_import_policy: { events: ['NEW', 'CHANGED', 'DELETED'] } },
+    });
+    const bucket = resource(s, 'aws_s3_bucket', '/model-data/bucket');
+    expect(dra.data_repository_path).toBe(`s3://\${${bucketRef(s)}.bucket}/models/`);
+    expect(str(bucket.bucket)).toBe(
+      modelBucketName(clusterName(get(name).env), tf('data.aws_caller_identity.account.account_id')),
+    );
+  });
+
+  test('Hugging Face token: a secret without any value in code or state', () => {
+    const { env, s } = get(name);
+    expect(resource(s, 'aws_secretsmanager_secret', '/secrets/huggingface-token').name).toBe(
+      `${clusterName(env)}/huggingface-token`,
+    );
+    expect(Testing.toHaveResource(s.text, 'aws_secretsmanager_secret_version')).toBe(false);
+    expect(s.text).not.toMatch(/"(secret_string|secret_binary|secret_string_wo|client_secret|password)"/);
+    for (const c of Object.values(resources(s, 'aws_cognito_user_pool_client'))) {
+      expect(c.generate_secret).toBe(false);
+    }
+    // The cluster API is reached with short-lived tokens from the AWS CLI, never a stored token.
+    expect(Testing.toHaveDataSource(s.text, 'aws_eks_cluster_auth')).toBe(false);
+    expect(JSON.stringify(obj(s.json.provider).kubernetes)).toContain('"command":"aws"');
+  });
+
+  test('cluster-vars carries every contract variable, each from a resource attribute or data source', () => {
+    const { env, s } = get(name);
+    const configMap = resource(s, 'kubernetes_config_map_v1', '/flux/cluster-vars');
+    expect(configMap.metadata).toMatchObject({ name: 'cluster-vars', namespace: 'flux-system' });
+    const data = obj(configMap.data);
+    expect(Object.keys(data).sort()).toEqual([...CONTRACT_VARIABLE_NAMES].sort());
+    for (const [key, value] of Object.entries(data)) {
+      if (key.startsWith('COGNITO_') && env.authentication.kind !== 'cognito') {
+        expect(value, key).toBe('');
+        continue;
+      }
+      const refs = [...str(value).matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!);
+      expect(refs.length, `${key} = ${String(value)}`).toBeGreaterThan(0);
+      for (const r of refs) {
+        expect(r, key).toMatch(/^(aws_[a-z0-9_]+|data\.aws_(caller_identity|region)\.[a-z]+)\.[^.]+/);
+      }
+    }
+  });
+
+  test('every pod identity has its own role, trusted by EKS Pod Identity only, with a scoped inline policy', () => {
+    const { s } = get(name);
+    const associations = Object.values(resources(s, 'aws_eks_pod_identity_association'));
+    expect(associations.map((a) => `${a.namespace}/${a.service_account}`).sort()).toEqual(
+      Object.values(IDENTITIES)
+        .map((i) => `${i.namespace}/${i.serviceAccount}`)
+        .sort(),
+    );
+    const roles = new Set<unknown>();
+    const attachments = Object.values(resources(s, 'aws_iam_role_policy_attachment'));
+    for (const a of associations) {
+      const role = deref(s, a.role_arn).block;
+      roles.add(role);
+      expect(statements(s, role.assume_role_policy)).toEqual([
+        expect.objectContaining({
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
+        }),
+      ]);
+      const roleName = `\${${deref(s, a.role_arn).type}.${roleId(s, role)}.name}`;
+      expect(
+        attachments.filter((x) => x.role === roleName),
+        'no managed policies',
+      ).toEqual([]);
+      const inline = Object.values(resources(s, 'aws_iam_role_policy')).filter((p) => p.role === roleName);
+      expect(inline).toHaveLength(1);
+      for (const st of statements(s, inline[0]!.policy)) expectScoped(st, String(a.service_account));
+    }
+    expect(roles.size).toBe(associations.length);
+  });
+
+  test('Flux: pinned chart on the system nodes, root Kustomization on dist/k8s/<env>/flux-system', () => {
+    const { s } = get(name);
+    const flux = resource(s, 'helm_release', '/flux/flux');
+    expect(flux).toMatchObject({
+      chart: versions.flux.chart,
+      version: versions.flux.version,
+      repository: versions.flux.repository,
+      namespace: 'flux-system',
+    });
+    const fluxValues = JSON.parse(str(arr(flux.values)[0]));
+    expect(fluxValues.kustomizeController.tolerations).toEqual([
+      { key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
+    const sync = resource(s, 'helm_release', '/flux/sync');
+    expect(sync).toMatchObject({ name: 'flux-system', version: versions.fluxSync.version });
+    const syncValues = JSON.parse(str(arr(sync.values)[0]));
+    expect(syncValues.kustomization.spec.path).toBe(`./dist/k8s/${name}/flux-system`);
+    expect(syncValues.gitRepository.spec.url).toBe(tf('var.flux_git_url'));
+    const cm = resource(s, 'kubernetes_config_map_v1', '/flux/cluster-vars');
+    expect(arr(sync.depends_on)).toContain(
+      `kubernetes_config_map_v1.${Object.keys(resources(s, 'kubernetes_config_map_v1'))[0]}`,
+    );
+    expect(cm).toBeDefined();
+  });
+});
+
+describe('disaster recovery of the model data', () => {
+  test("prod replicates its bucket to prod-dr's bucket, in prod-dr's region, with prod-dr's key", () => {
+    const { s } = get('prod');
+    const dr = get('prod-dr').env;
+    const replication = resource(s, 'aws_s3_bucket_replication_configuration', '/model-data/replication');
+    const rule = obj(arr(replication.rule)[0]);
+    const account = tf('data.aws_caller_identity.account.account_id');
+    const partition = tf('data.aws_partition.partition.partition');
+    expect(rule).toMatchObject({
+      status: 'Enabled',
+      delete_marker_replication: { status: 'Enabled' },
+      source_selection_criteria: { sse_kms_encrypted_objects: { status: 'Enabled' } },
+      destination: {
+        bucket: `arn:${partition}:s3:::${modelBucketName(clusterName(dr), account)}`,
+        encryption_configuration: {
+          replica_kms_key_id: `arn:${partition}:kms:${dr.region}:${account}:alias/${clusterName(dr)}-models`,
+        },
+      },
+    });
+    // The destination names match what prod-dr's own stack creates.
+    const drStack = get('prod-dr').s;
+    expect(resource(drStack, 'aws_s3_bucket', '/model-data/bucket').bucket).toBe(
+      modelBucketName(clusterName(dr), account),
+    );
+    expect(resource(drStack, 'aws_kms_alias', '/model-data/key-alias').name).toBe(
+      `alias/${clusterName(dr)}-models`,
+    );
+    // The replication role can write replicas only into that bucket.
+    const role = deref(s, replication.role).block;
+    expect(statements(s, role.assume_role_policy)[0]!.principals).toEqual([
+      { type: 'Service', identifiers: ['s3.amazonaws.com'] },
+    ]);
+  });
+
+  test('prod-dr and dev replicate nothing; prod-dr FSx links its own replica bucket', () => {
+    for (const name of ['dev', 'prod-dr']) {
+      expect(Testing.toHaveResource(get(name).s.text, 'aws_s3_bucket_replication_configuration')).toBe(false);
+    }
+    const { s } = get('prod-dr');
+    const dra = resource(s, 'aws_fsx_data_repository_association', '/model-data/models-association');
+    expect(dra.data_repository_path).toBe(`s3://\${${bucketRef(s)}.bucket}/models/`);
+  });
+});
+
+describe('authentication', () => {
+  test('Cognito user pool, domain and a public PKCE client exist exactly where authentication is cognito', () => {
+    for (const name of ENVS) {
+      const { env, s } = get(name);
+      const cognito = env.authentication.kind === 'cognito';
+      expect(Testing.toHaveResource(s.text, 'aws_cognito_user_pool'), name).toBe(cognito);
+      if (!cognito) continue;
+      expect(resource(s, 'aws_cognito_user_pool_client', '/cognito/web-client')).toMatchObject({
+        generate_secret: false,
+        allowed_oauth_flows: ['code'],
+        callback_urls: tf('var.cognito_callback_urls'),
+      });
+      expect(resource(s, 'aws_cognito_user_pool', '/cognito/user-pool')).toMatchObject({
+        admin_create_user_config: { allow_admin_create_user_only: true },
+        deletion_protection: 'ACTIVE',
+      });
+    }
+  });
+});
+
+describe('variations of the repository environments', () => {
+  test('a public endpoint carries exactly the environment CIDRs', () => {
+    const dev = get('dev').env;
+    const open = { ...dev, endpoint: { publicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] } };
+    const s = synth(
+      open,
+      all.map((e) => (e.name === 'dev' ? open : e)),
+    );
+    expect(resource(s, 'aws_eks_cluster', '/eks/cluster').vpc_config).toMatchObject({
+      endpoint_public_access: true,
+      public_access_cidrs: ['203.0.113.0/24'],
+    });
+  });
+
+  test('subnet carving: private subnets fill the VPC, public ones fit in the next block, too small is an error', () => {
+    expect(planSubnets('10.10.0.0/16', 3)).toEqual({
+      private: ['10.10.0.0/18', '10.10.64.0/18', '10.10.128.0/18'],
+      public: ['10.10.192.0/20', '10.10.208.0/20', '10.10.224.0/20'],
+    });
+    expect(planSubnets('10.30.0.0/20', 6).public).toHaveLength(6);
+    expect(() => planSubnets('10.0.0.0/24', 6)).toThrow(
+      /vpcCidr: 10\.0\.0\.0\/24 is too small for 6 availability zones: public subnets would be \/30/,
+    );
+  });
+
+  test('a source environment whose replica is missing is refused by the stack too', () => {
+    const prod = get('prod').env;
+    expect(() =>
+      synth(
+        prod,
+        all.filter((e) => e.name !== 'prod-dr'),
+      ),
+    ).toThrow(/modelData\.disasterRecovery\.replicaEnvironment: environment prod-dr does not exist/);
+  });
+});
+
+/** `aws_s3_bucket.<id>` of the model bucket. */
+function bucketRef(s: Synth): string {
+  return `aws_s3_bucket.${resourceId(s, 'aws_s3_bucket', 'model-data/bucket')}`;
+}
+
+function roleId(s: Synth, role: unknown): string {
+  return Object.entries(resources(s, 'aws_iam_role')).find(([, r]) => r === role)![0];
+}
+
+/**
+ * Least privilege: a statement on every resource (`*`) may only hold actions that have no
+ * resource-level permissions (reads, metrics, pricing), and then only with a condition;
+ * everything else names resources of this environment (Terraform references or ARNs).
+ */
+const UNSCOPABLE =
+  /^(ec2:Describe|ec2:Get|elasticloadbalancing:Describe|acm:(Describe|List)|iam:(Get|List)ServerCertificates?|shield:Get|wafv2:Get|pricing:GetProducts|cloudwatch:PutMetricData|xray:)/;
+function expectScoped(st: PolicyStatement, who: string): void {
+  expect(st.effect, `${who} ${st.sid}`).toBe('Allow');
+  const resourcesOf = st.resources ?? [];
+  expect(resourcesOf.length, `${who} ${st.sid} names resources`).toBeGreaterThan(0);
+  if (resourcesOf.includes('*')) {
+    for (const action of st.actions) expect(action, `${who} ${st.sid}`).toMatch(UNSCOPABLE);
+    if (!st.actions.every((a) => a.startsWith('pricing:'))) {
+      expect(st.condition?.length ?? 0, `${who} ${st.sid} has a condition`).toBeGreaterThan(0);
+    }
+  } else {
+    for (const r of resourcesOf) expect(r, `${who} ${st.sid}`).toMatch(/^(\$\{|arn:)/);
+  }
+  for (const action of st.actions) expect(action, `${who} ${st.sid}`).not.toMatch(/:\*$|^\*$/);
+}
+
+describe('cdktf synth', () => {
+  test("cdktf's own synth (what `npx cdktf synth` writes) equals the rendered JSON: the S3 backend is there, no local one is added", async () => {
+    const outdir = tempDir('genai-eks-cdktf-');
+    const results = await render({ clustersDir: CLUSTERS, parts: ['terraform'], cdktfOutdir: outdir });
+    for (const r of results) {
+      const ours = JSON.parse(r.files.get(`terraform/${r.env.name}/cdk.tf.json`)!);
+      const theirs = JSON.parse(readFileSync(join(outdir, 'stacks', r.env.name, 'cdk.tf.json'), 'utf8'));
+      expect(sortKeys(theirs), r.env.name).toEqual(ours);
+      expect(Object.keys(obj(obj(ours.terraform).backend))).toEqual(['s3']);
+    }
+  });
+});
