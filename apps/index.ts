@@ -4,12 +4,16 @@
  */
 import type { Environment } from '../clusters/lib/environment.js';
 import { fluxLayers } from './flux/index.js';
+import { vllm } from './inference/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
 import { namespace } from './namespaces/index.js';
 
 /** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
 const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
   (cluster) => namespace(cluster, 'karpenter', 'restricted'),
+  // --- workloads ---
+  vllm,
+  // --- end workloads ---
   fluxLayers,
 ];
 

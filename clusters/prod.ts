@@ -37,4 +37,28 @@ export default defineEnvironment({
   },
   exposure: { openTo: [] },
   authentication: { kind: 'cognito' },
+  // --- workloads ---
+  workloads: {
+    vllm: [
+      {
+        name: 'llama3',
+        model: 'llama-3-8b-instruct',
+        pool: 'nvidia',
+        instanceType: 'g5.xlarge',
+        tensorParallelSize: 1,
+        maxModelLen: 8192,
+        gpuMemoryUtilization: 0.9,
+        replicas: 2,
+      },
+      {
+        name: 'mistral',
+        model: 'mistral-7b-instruct-neuron',
+        pool: 'neuron',
+        instanceType: 'inf2.8xlarge',
+        tensorParallelSize: 2,
+        maxModelLen: 4096,
+        replicas: 2,
+      },
+    ],
+  },
 });

@@ -14,3 +14,19 @@ export const versions = {
   /** EKS Kubernetes minor version. */
   kubernetes: '1.35',
 } as const;
+
+// --- workloads ---
+// Images and charts of the GenAI workloads (apps/inference, apps/webui, apps/jupyterhub,
+// apps/ray, apps/pipelines). Sources are noted per entry; each tag is a published release.
+export const workloadVersions = {
+  /** vLLM OpenAI-compatible server for NVIDIA GPUs (hub.docker.com/r/vllm/vllm-openai, release v0.12.0). */
+  vllmImage: 'vllm/vllm-openai:v0.12.0',
+  /**
+   * AWS Neuron DLC "vLLM with NxD Inference" (github.com/aws-neuron/deep-learning-containers,
+   * vllm-inference-neuronx): vLLM 0.13.0 plugin on Neuron SDK 2.28.0, which still supports Inf2.
+   */
+  vllmNeuronImage:
+    'public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.28.0-ubuntu24.04',
+  /** Open WebUI (github.com/open-webui/open-webui releases, v0.11.3). */
+  openWebUIImage: 'ghcr.io/open-webui/open-webui:v0.11.3',
+} as const;

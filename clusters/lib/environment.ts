@@ -3,7 +3,7 @@
  * The schema below is both the TypeScript type and the load-time validation.
  */
 import { parseCidr } from './net.js';
-import { bool, type Infer, int, list, obj, oneOf, optional, str, variant } from './schema.js';
+import { bool, type Infer, int, list, num, obj, oneOf, optional, str, variant } from './schema.js';
 
 /** AWS regions where Amazon EKS is offered (commercial partition). */
 export const AWS_REGIONS = [
@@ -113,6 +113,44 @@ const authentication = variant('kind', {
   cognito: obj({ kind: oneOf(['cognito'] as const) }),
 });
 
+// --- workloads ---
+/** One vLLM OpenAI-compatible server (Deployment + Service), checked against the catalogues at render. */
+const vllmDeployment = obj({
+  /** Name of the deployment: objects are called `vllm-<name>`. */
+  name: dnsLabel(40),
+  /** Model id from the model catalogue (apps/catalog/models.ts). */
+  model: str(),
+  /** NodePool the replicas run on. */
+  pool: oneOf(['nvidia', 'neuron'] as const),
+  /** EC2 instance type each replica is placed on; its family must be one the pool offers. */
+  instanceType: str(),
+  /** Tensor-parallel size: GPUs (nvidia) or NeuronCores (neuron) per replica; divides one instance's. */
+  tensorParallelSize: int({ min: 1, max: 64 }),
+  /** Longest sequence (prompt + output) served, tokens; at most the model's context length. */
+  maxModelLen: int({ min: 128 }),
+  /** Fraction of each GPU's memory vLLM may use (NVIDIA only). @default 0.9 */
+  gpuMemoryUtilization: optional(num({ min: 0.1, max: 0.99 })),
+  /** Number of replicas. */
+  replicas: int({ min: 0, max: 32 }),
+  /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+  exposure: optional(oneOf(['internal', 'open'] as const)),
+});
+
+/** The GenAI workloads of the environment. */
+const workloads = obj({
+  /** vLLM servers. @default none */
+  vllm: list(vllmDeployment, { max: 16 }),
+  /** Open WebUI chat front-end over the vLLM servers. @default not deployed */
+  openWebUI: optional(
+    obj({
+      /** Names of the vLLM deployments (workloads.vllm[].name) offered as models. */
+      backends: list(dnsLabel(40), { min: 1, unique: true }),
+      /** Size of its gp3 data volume, GiB. @default 20 */
+      storageGiB: optional(int({ min: 1, max: 1000 })),
+    }),
+  ),
+});
+
 export const environmentSchema = obj({
   /** Environment name: a DNS label, used in resource names. */
   name: dnsLabel(20),
@@ -156,6 +194,8 @@ export const environmentSchema = obj({
   }),
   /** User authentication for JupyterHub and Open WebUI. */
   authentication,
+  /** GenAI workloads (vLLM, Open WebUI, …). @default none */
+  workloads: optional(workloads),
 });
 
 export type Environment = Infer<typeof environmentSchema>;

@@ -1,0 +1,132 @@
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { INSTANCE_TYPES } from '../apps/catalog/accelerators.js';
+import { checkPodFits, placeVllm, WorkloadError } from '../apps/catalog/fit.js';
+import { kvBytesPerToken, type LanguageModel, MODEL_CATALOGUE, weightsGB } from '../apps/catalog/models.js';
+import { acceleratedPlacement } from '../apps/lib/pod.js';
+import { loadEnvironments } from '../clusters/lib/load.js';
+import { PARTS, render, writeRender } from '../scripts/lib/render.js';
+import { CLUSTERS, clustersFixture, synthCli, tempDir, treeHash } from './helpers.js';
+
+type Envs = Record<string, Record<string, unknown>>;
+type VllmEntries = Record<string, unknown>[];
+const vllmOf = (e: Envs, env: string) => (e[env]!.workloads as { vllm: VllmEntries }).vllm;
+
+async function renderedDist(): Promise<string> {
+  const out = join(tempDir(), 'dist');
+  writeRender(out, await render({ clustersDir: CLUSTERS }), { parts: PARTS, full: true });
+  return out;
+}
+
+describe('catalogues', () => {
+  test('KV cache per token follows 2 x layers x KV heads x head dim x dtype bytes', () => {
+    const llama = MODEL_CATALOGUE.get('llama-3-8b-instruct') as LanguageModel;
+    expect(kvBytesPerToken(llama)).toBe(2 * 32 * 8 * 128 * 2);
+    expect(weightsGB(llama)).toBeCloseTo(16.06, 2);
+  });
+
+  test('every instance family the environments offer to accelerated pools is catalogued', async () => {
+    const families = new Set([...INSTANCE_TYPES.values()].map((t) => t.family));
+    for (const { env } of await loadEnvironments(CLUSTERS)) {
+      for (const pool of ['nvidia', 'neuron'] as const) {
+        for (const f of env.pools[pool].instanceFamilies)
+          expect(families, `${env.name} ${pool} ${f}`).toContain(f);
+      }
+    }
+  });
+
+  test('the repository deployments fit, with the figures the annotation reports', async () => {
+    const [dev] = await loadEnvironments(CLUSTERS);
+    const p = placeVllm(dev!.env, 0, dev!.env.workloads!.vllm[0]!);
+    expect(p.instance.name).toBe('g5.xlarge');
+    expect(p.devices).toBe(1);
+    expect(p.availableGB).toBeCloseTo(21.6, 5);
+    expect(p.requiredGB).toBeLessThan(p.availableGB);
+    const neuron = placeVllm(dev!.env, 1, dev!.env.workloads!.vllm[1]!);
+    // tensor parallel 2 = the 2 NeuronCores of one Inferentia2 device
+    expect(neuron.devices).toBe(1);
+    expect(neuron.availableGB).toBe(32);
+  });
+
+  test('a pod that misses the toleration, the selector or the capacity is refused', () => {
+    const g5 = INSTANCE_TYPES.get('g5.xlarge')!;
+    const container = { resources: { requests: { cpu: '3', memory: '12Gi', 'nvidia.com/gpu': 1 } } };
+    const good = { ...acceleratedPlacement('nvidia', 'g5.xlarge'), containers: [container] };
+    expect(() => checkPodFits('x', good, 'nvidia', g5)).not.toThrow();
+    expect(() => checkPodFits('x', { ...good, tolerations: [] }, 'nvidia', g5)).toThrow(
+      /does not tolerate the nvidia.com\/gpu taint/,
+    );
+    expect(() => checkPodFits('x', { ...good, nodeSelector: {} }, 'nvidia', g5)).toThrow(
+      /does not select the nvidia NodePool/,
+    );
+    const big = { resources: { requests: { cpu: '3', memory: '12Gi', 'nvidia.com/gpu': 2 } } };
+    expect(() => checkPodFits('x', { ...good, containers: [big] }, 'nvidia', g5)).toThrow(
+      /requests 2 nvidia.com\/gpu, g5.xlarge has 1/,
+    );
+    expect(() => checkPodFits('x', good, 'neuron', INSTANCE_TYPES.get('inf2.xlarge')!)).toThrow(
+      WorkloadError,
+    );
+  });
+});
+
+describe('rendered workloads', () => {
+  test('vLLM Deployments carry the placement annotation on their metadata', async () => {
+    const results = await render({ clustersDir: CLUSTERS });
+    for (const r of results) {
+      const text = r.files.get(`k8s/${r.env.name}/apps/deployment-inference-vllm-llama3.yaml`);
+      expect(text, r.env.name).toMatch(
+        /^ {4}genai-eks\.io\/placement: '\{"model":"llama-3-8b-instruct","pool":"nvidia"/m,
+      );
+    }
+  });
+});
+
+describe('bad workload input stops the render, names env, field and reason, leaves dist/ untouched', () => {
+  const bad: [string, (e: Envs) => void, RegExp][] = [
+    [
+      'Llama-3-70B on one g5.xlarge',
+      (e) => Object.assign(vllmOf(e, 'dev')[0]!, { model: 'llama-3-70b-instruct' }),
+      /^dev: vllm llama3: workloads\.vllm\[0\]\.instanceType: model needs 143\.9 GB \(weights 141\.2 GB \+ KV cache 2\.7 GB for one 8192-token sequence\), g5\.xlarge offers 1 x 24 GB x 0\.90 = 21\.6 GB/m,
+    ],
+    [
+      'tensor parallel 3 on a 4-GPU instance',
+      (e) => Object.assign(vllmOf(e, 'prod')[0]!, { instanceType: 'g5.12xlarge', tensorParallelSize: 3 }),
+      /^prod: vllm llama3: workloads\.vllm\[0\]\.tensorParallelSize: tensor parallel size 3 does not divide the 4 GPUs of one g5\.12xlarge/m,
+    ],
+    [
+      'a Neuron model on the nvidia pool',
+      (e) =>
+        Object.assign(vllmOf(e, 'dev')[1]!, {
+          pool: 'nvidia',
+          instanceType: 'g5.2xlarge',
+          tensorParallelSize: 1,
+        }),
+      /^dev: vllm mistral: workloads\.vllm\[1\]\.pool: model mistral-7b-instruct-neuron runs on neuron accelerators only, not on the nvidia pool/m,
+    ],
+    [
+      'an instance family the pool does not offer',
+      (e) => Object.assign(vllmOf(e, 'prod-dr')[1]!, { instanceType: 'trn1.2xlarge' }),
+      /^prod-dr: vllm mistral: workloads\.vllm\[1\]\.instanceType: the neuron NodePool offers instance families inf2, not trn1/m,
+    ],
+    [
+      'an open endpoint without named CIDRs',
+      (e) => Object.assign(vllmOf(e, 'dev')[0]!, { exposure: 'open' }),
+      /^dev: vllm llama3: workloads\.vllm\[0\]\.exposure: "open" needs exposure\.openTo/m,
+    ],
+    [
+      'a JupyterHub dummy authenticator in prod',
+      (e) => (e.prod!.authentication = { kind: 'dummy' }),
+      /prod\.ts: authentication\.kind: the shared-password \(dummy\) authenticator is for development environments only/,
+    ],
+  ];
+  test.each(bad)('%s', async (_name, edit, message) => {
+    const out = await renderedDist();
+    const before = treeHash(out);
+    const clusters = await clustersFixture(edit);
+    const r = synthCli(['--clusters', clusters, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/dist\/ unchanged/);
+    expect(treeHash(out)).toBe(before);
+  });
+});
