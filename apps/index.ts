@@ -7,12 +7,14 @@ import { fluxLayers } from './flux/index.js';
 import { vllm } from './inference/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
 import { namespace } from './namespaces/index.js';
+import { openWebUI } from './webui/index.js';
 
 /** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
 const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
   (cluster) => namespace(cluster, 'karpenter', 'restricted'),
   // --- workloads ---
   vllm,
+  openWebUI,
   // --- end workloads ---
   fluxLayers,
 ];

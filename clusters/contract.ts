@@ -20,6 +20,9 @@ export const CONTRACT_VARIABLES = {
   FSX_MOUNT_NAME: 'FSx for Lustre mount name',
   MODEL_BUCKET: 'S3 bucket holding model weights and pipeline artifacts',
   HF_TOKEN_SECRET_NAME: 'Secrets Manager secret name holding the Hugging Face token (value set out-of-band)',
+  // --- workloads ---
+  OPEN_WEBUI_SECRET_NAME:
+    'Secrets Manager secret name holding Open WebUI credentials as JSON {secretKey, adminEmail, adminPassword} (value set out-of-band)',
 } as const satisfies Record<string, string>;
 
 export type ContractVariable = keyof typeof CONTRACT_VARIABLES;

@@ -56,5 +56,6 @@ export default defineEnvironment({
         replicas: 1,
       },
     ],
+    openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 20 },
   },
 });

@@ -60,5 +60,6 @@ export default defineEnvironment({
         replicas: 1,
       },
     ],
+    openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 20 },
   },
 });

@@ -60,5 +60,6 @@ export default defineEnvironment({
         replicas: 2,
       },
     ],
+    openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 50 },
   },
 });

@@ -81,6 +81,19 @@ describe('rendered workloads', () => {
   });
 });
 
+describe('Open WebUI', () => {
+  test('lists every backend as an in-cluster vLLM connection, sign-up off, auth on', async () => {
+    const [r] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
+    const text = r!.files.get('k8s/dev/apps/deployment-webui-open-webui.yaml')!;
+    expect(text).toContain(
+      'value: http://vllm-llama3.inference.svc.cluster.local/v1;http://vllm-mistral.inference.svc.cluster.local/v1',
+    );
+    expect(text).toMatch(/- name: ENABLE_SIGNUP\n\s+value: "False"/);
+    expect(text).toMatch(/- name: WEBUI_AUTH\n\s+value: "True"/);
+    expect(r!.files.has('k8s/dev/configs/externalsecret-webui-open-webui.yaml')).toBe(true);
+  });
+});
+
 describe('bad workload input stops the render, names env, field and reason, leaves dist/ untouched', () => {
   const bad: [string, (e: Envs) => void, RegExp][] = [
     [
@@ -112,6 +125,11 @@ describe('bad workload input stops the render, names env, field and reason, leav
       'an open endpoint without named CIDRs',
       (e) => Object.assign(vllmOf(e, 'dev')[0]!, { exposure: 'open' }),
       /^dev: vllm llama3: workloads\.vllm\[0\]\.exposure: "open" needs exposure\.openTo/m,
+    ],
+    [
+      'an Open WebUI backend that names no vLLM',
+      (e) => ((e.prod!.workloads as Record<string, unknown>).openWebUI = { backends: ['llama3', 'llama4'] }),
+      /^prod: open-webui: workloads\.openWebUI\.backends\[1\]: "llama4" names no vLLM deployment \(workloads\.vllm names: llama3, mistral\)/m,
     ],
     [
       'a JupyterHub dummy authenticator in prod',

@@ -115,6 +115,7 @@ function vllmDeployment(
   }
   if (neuron) {
     env.push(
+      { name: 'VLLM_NEURON_FRAMEWORK', value: 'neuronx-distributed-inference' },
       // NxD Inference saves the compiled model here and loads it on the next start instead of recompiling.
       { name: 'NEURON_COMPILED_ARTIFACTS', value: `${MODELS_MOUNT}/neuron-cache/${e.name}` },
       { name: 'NEURON_COMPILE_CACHE_URL', value: `${MODELS_MOUNT}/neuron-cache/compiler` },
