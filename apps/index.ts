@@ -5,6 +5,7 @@
 import type { Environment } from '../clusters/lib/environment.js';
 import { fluxLayers } from './flux/index.js';
 import { vllm } from './inference/index.js';
+import { jupyterhub } from './jupyterhub/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
 import { namespace } from './namespaces/index.js';
 import { openWebUI } from './webui/index.js';
@@ -15,6 +16,7 @@ const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
   // --- workloads ---
   vllm,
   openWebUI,
+  jupyterhub,
   // --- end workloads ---
   fluxLayers,
 ];

@@ -23,6 +23,16 @@ export const CONTRACT_VARIABLES = {
   // --- workloads ---
   OPEN_WEBUI_SECRET_NAME:
     'Secrets Manager secret name holding Open WebUI credentials as JSON {secretKey, adminEmail, adminPassword} (value set out-of-band)',
+  JUPYTERHUB_SECRET_NAME:
+    'Secrets Manager secret name holding JupyterHub sign-in secrets as JSON: {password} (dummy), {clientId, clientSecret} (GitHub) or {clientSecret} (Cognito); value set out-of-band',
+  JUPYTERHUB_HOST:
+    'DNS name users reach JupyterHub at (record for its NLB; the OAuth callback is https://<host>/hub/oauth_callback)',
+  JUPYTERHUB_CERTIFICATE_ARN:
+    'ACM certificate ARN for JUPYTERHUB_HOST, terminated on the JupyterHub NLB (OAuth sign-in needs https)',
+  COGNITO_CLIENT_ID:
+    'Cognito user pool app client id used by JupyterHub (environments with authentication cognito)',
+  COGNITO_DOMAIN:
+    'Cognito user pool domain, e.g. <prefix>.auth.<region>.amazoncognito.com (environments with authentication cognito)',
 } as const satisfies Record<string, string>;
 
 export type ContractVariable = keyof typeof CONTRACT_VARIABLES;

@@ -29,4 +29,23 @@ export const workloadVersions = {
     'public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.28.0-ubuntu24.04',
   /** Open WebUI (github.com/open-webui/open-webui releases, v0.11.3). */
   openWebUIImage: 'ghcr.io/open-webui/open-webui:v0.11.3',
+  /** Zero to JupyterHub chart (hub.jupyter.org/helm-chart; values schema of 4.4.0 checked in CI). */
+  jupyterhubChart: {
+    repository: 'https://hub.jupyter.org/helm-chart/',
+    chart: 'jupyterhub',
+    version: '4.4.0',
+  } satisfies HelmChart,
+  /** Single-user image: Jupyter Docker Stacks PyTorch with CUDA 12 (quay.io/jupyter/pytorch-notebook). */
+  notebookImage: { name: 'quay.io/jupyter/pytorch-notebook', tag: 'cuda12-2025-08-18' },
+  /**
+   * Python packages the dogbooth notebook installs (PyPI), and the diffusers release whose
+   * examples/dreambooth/train_dreambooth.py it runs.
+   */
+  dogboothPip: {
+    diffusers: '0.35.1',
+    transformers: '4.55.4',
+    accelerate: '1.10.0',
+    bitsandbytes: '0.47.0',
+    ftfy: '6.3.1',
+  },
 } as const;

@@ -132,6 +132,14 @@ describe('bad workload input stops the render, names env, field and reason, leav
       /^prod: open-webui: workloads\.openWebUI\.backends\[1\]: "llama4" names no vLLM deployment \(workloads\.vllm names: llama3, mistral\)/m,
     ],
     [
+      'a JupyterHub GPU profile on a family the pool does not offer',
+      (e) =>
+        ((e.dev!.workloads as Record<string, unknown>).jupyterhub = {
+          gpuProfile: { instanceType: 'g4dn.xlarge' },
+        }),
+      /^dev: jupyterhub: workloads\.jupyterhub\.gpuProfile\.instanceType: unknown instance type "g4dn\.xlarge"/m,
+    ],
+    [
       'a JupyterHub dummy authenticator in prod',
       (e) => (e.prod!.authentication = { kind: 'dummy' }),
       /prod\.ts: authentication\.kind: the shared-password \(dummy\) authenticator is for development environments only/,
@@ -146,5 +154,89 @@ describe('bad workload input stops the render, names env, field and reason, leav
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/dist\/ unchanged/);
     expect(treeHash(out)).toBe(before);
+  });
+});
+
+describe('check-helm-values', () => {
+  const schema = [
+    'type: object',
+    'additionalProperties: false',
+    'required: [hub]',
+    'properties:',
+    '  hub:',
+    '    type: object',
+    '    additionalProperties: false',
+    '    required: [image]',
+    '    properties:',
+    '      image: { type: string }',
+    '      replicas: { type: integer }',
+  ].join('\n');
+  const release = (values: string) =>
+    [
+      'apiVersion: helm.toolkit.fluxcd.io/v2',
+      'kind: HelmRelease',
+      'metadata: { name: x, namespace: y }',
+      'spec:',
+      '  chart: { spec: { chart: demo, version: 1.0.0, sourceRef: { kind: HelmRepository, name: r } } }',
+      `  values: ${values}`,
+    ].join('\n');
+
+  test('accepts overrides without required keys, rejects wrong types and unknown keys', async () => {
+    const { checkValues } = await import('../scripts/check-helm-values.js');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = tempDir();
+    mkdirSync(join(dir, 'env/apps'), { recursive: true });
+    writeFileSync(join(dir, 'env/apps/helmrelease-y-x.yaml'), release('{ hub: { replicas: 2 } }'));
+    expect(checkValues(schema, 'demo', dir)).toEqual({
+      checked: ['env/apps/helmrelease-y-x.yaml'],
+      errors: [],
+    });
+    writeFileSync(
+      join(dir, 'env/apps/helmrelease-y-x.yaml'),
+      release('{ hub: { replicas: two, extra: 1 } }'),
+    );
+    const { errors } = checkValues(schema, 'demo', dir);
+    expect(errors).toContainEqual('env/apps/helmrelease-y-x.yaml: values.hub.replicas: must be integer');
+    expect(errors).toContainEqual(
+      expect.stringMatching(/values\.hub: must NOT have additional properties.*extra/),
+    );
+    expect(checkValues(schema, 'other', dir).errors).toEqual([`${dir}: no HelmRelease of chart other found`]);
+  });
+});
+
+describe('JupyterHub', () => {
+  test('sign-in follows the environment: shared password in dev, Cognito over https in prod', async () => {
+    const results = await render({ clustersDir: CLUSTERS });
+    const hr = (env: string) =>
+      results
+        .find((r) => r.env.name === env)!
+        .files.get(`k8s/${env}/apps/helmrelease-jupyterhub-jupyterhub.yaml`)!;
+    expect(hr('dev')).toMatch(/authenticator_class: dummy/);
+    expect(hr('dev')).not.toMatch(/ssl-cert/);
+    expect(hr('prod')).toMatch(/authenticator_class: generic-oauth/);
+    expect(hr('prod')).toMatch(/token_url: https:\/\/\$\{COGNITO_DOMAIN\}\/oauth2\/token/);
+    expect(hr('prod')).toMatch(/aws-load-balancer-ssl-cert: \$\{JUPYTERHUB_CERTIFICATE_ARN\}/);
+    for (const env of ['dev', 'prod']) {
+      expect(hr(env)).toMatch(/aws-load-balancer-scheme: internal/);
+      expect(hr(env)).toMatch(/capacity: 100Gi/);
+      expect(hr(env)).toMatch(/nvidia\.com\/gpu: "1"/);
+    }
+  });
+
+  test('the dogbooth notebook is valid nbformat 4 and walks the four steps', async () => {
+    const { parse } = await import('yaml');
+    const [r] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
+    const cm = parse(r!.files.get('k8s/dev/apps/configmap-jupyterhub-dogbooth-notebook.yaml')!) as {
+      data: Record<string, string>;
+    };
+    const nb = JSON.parse(cm.data['dogbooth.ipynb']!) as { nbformat: number; cells: { source: string[] }[] };
+    expect(nb.nbformat).toBe(4);
+    const text = nb.cells.map((c) => c.source.join('')).join('\n');
+    expect(text).toContain('torch.cuda.is_available()');
+    expect(text).toMatch(/%pip install --quiet diffusers==\d+\.\d+\.\d+/);
+    expect(text).toMatch(/train_dreambooth\.py/);
+    expect(text).toContain('"--use_8bit_adam"');
+    expect(text).toContain('StableDiffusionPipeline.from_pretrained("dogbooth"');
+    expect(text).not.toContain('${');
   });
 });

@@ -25,3 +25,46 @@ export interface KustomizationSpec {
 }
 
 export const KUSTOMIZE_API = 'kustomize.toolkit.fluxcd.io/v1';
+
+// --- workloads: Helm sources and releases (source.toolkit.fluxcd.io/v1, helm.toolkit.fluxcd.io/v2) ---
+
+export const SOURCE_API = 'source.toolkit.fluxcd.io/v1';
+export const HELM_API = 'helm.toolkit.fluxcd.io/v2';
+
+export interface HelmRepositorySpec {
+  readonly url: string;
+  readonly interval: string;
+  readonly timeout?: string;
+  /** `oci` for OCI registries; absent for HTTP(S) chart repositories. */
+  readonly type?: 'default' | 'oci';
+}
+
+export interface HelmReleaseSpec<Values extends object> {
+  readonly interval: string;
+  readonly timeout?: string;
+  readonly releaseName?: string;
+  readonly targetNamespace?: string;
+  readonly chart: {
+    readonly spec: {
+      readonly chart: string;
+      readonly version: string;
+      readonly interval?: string;
+      readonly sourceRef: {
+        readonly kind: 'HelmRepository';
+        readonly name: string;
+        readonly namespace?: string;
+      };
+    };
+  };
+  readonly install?: {
+    readonly crds?: 'Skip' | 'Create' | 'CreateReplace';
+    readonly remediation?: { readonly retries?: number };
+  };
+  readonly upgrade?: {
+    readonly crds?: 'Skip' | 'Create' | 'CreateReplace';
+    readonly cleanupOnFail?: boolean;
+    readonly remediation?: { readonly retries?: number; readonly remediateLastFailure?: boolean };
+  };
+  readonly driftDetection?: { readonly mode: 'enabled' | 'warn' | 'disabled' };
+  readonly values: Values;
+}

@@ -149,6 +149,31 @@ const workloads = obj({
       storageGiB: optional(int({ min: 1, max: 1000 })),
     }),
   ),
+  /** JupyterHub (z2jh); sign-in follows `authentication`. @default not deployed */
+  jupyterhub: optional(
+    obj({
+      /** The GPU notebook profile (A10G-class, nvidia pool). */
+      gpuProfile: obj({
+        /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
+        instanceType: str(),
+      }),
+      /** Minutes without activity before a notebook server is stopped. @default 60 */
+      idleCullMinutes: optional(int({ min: 10, max: 10080 })),
+      /** Size of each user's gp3 home volume, GiB. @default 100 */
+      homeGiB: optional(int({ min: 10, max: 16384 })),
+    }),
+  ),
+  /** The dogbooth DreamBooth example (notebook, Ray Serve). @default not deployed */
+  dogbooth: optional(
+    obj({
+      /** Hugging Face repository of the fine-tuned model (`owner/name`) that is served and pushed to. */
+      modelId: str((v) =>
+        /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v)
+          ? undefined
+          : `${JSON.stringify(v)} is not a Hugging Face repository id (owner/name)`,
+      ),
+    }),
+  ),
 });
 
 export const environmentSchema = obj({
