@@ -8,6 +8,7 @@ import { vllm } from './inference/index.js';
 import { jupyterhub } from './jupyterhub/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
 import { namespace } from './namespaces/index.js';
+import { dogbooth, kuberayOperator } from './ray/index.js';
 import { openWebUI } from './webui/index.js';
 
 /** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
@@ -17,6 +18,8 @@ const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
   vllm,
   openWebUI,
   jupyterhub,
+  kuberayOperator,
+  dogbooth,
   // --- end workloads ---
   fluxLayers,
 ];

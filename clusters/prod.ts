@@ -62,6 +62,11 @@ export default defineEnvironment({
     ],
     openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 50 },
     jupyterhub: { gpuProfile: { instanceType: 'g5.2xlarge' }, idleCullMinutes: 60, homeGiB: 100 },
-    dogbooth: { modelId: 'askulkarni2/dogbooth' },
+    dogbooth: {
+      modelId: 'askulkarni2/dogbooth',
+      workerInstanceType: 'g5.2xlarge',
+      minWorkers: 1,
+      maxWorkers: 4,
+    },
   },
 });

@@ -48,4 +48,23 @@ export const workloadVersions = {
     bitsandbytes: '0.47.0',
     ftfy: '6.3.1',
   },
+  /** KubeRay operator chart (ray-project.github.io/kuberay-helm; CRDs ray.io/v1 of KubeRay 1.7.0). */
+  kuberayOperatorChart: {
+    repository: 'https://ray-project.github.io/kuberay-helm/',
+    chart: 'kuberay-operator',
+    version: '1.7.0',
+  } satisfies HelmChart,
+  /** Operator image tag, set explicitly so that it always matches the chart release. */
+  kuberayOperatorImage: { repository: 'quay.io/kuberay/operator', tag: 'v1.7.0' },
+  /** Ray with CUDA for the dogbooth RayService (hub.docker.com/r/rayproject/ray). */
+  rayImage: 'rayproject/ray:2.44.0-py311-gpu',
+  /** Ray version of rayImage (RayCluster spec.rayVersion). */
+  rayVersion: '2.44.0',
+  /** Python packages of the dogbooth Ray Serve application (installed by Ray's runtime_env, PyPI). */
+  dogboothServePip: {
+    torch: '2.6.0',
+    diffusers: '0.35.1',
+    transformers: '4.55.4',
+    accelerate: '1.10.0',
+  },
 } as const;

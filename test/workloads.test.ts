@@ -140,6 +140,14 @@ describe('bad workload input stops the render, names env, field and reason, leav
       /^dev: jupyterhub: workloads\.jupyterhub\.gpuProfile\.instanceType: unknown instance type "g4dn\.xlarge"/m,
     ],
     [
+      'dogbooth autoscaling bounds reversed',
+      (e) =>
+        Object.assign((e.dev!.workloads as Record<string, Record<string, unknown>>).dogbooth!, {
+          minWorkers: 3,
+        }),
+      /^dev: rayservice dogbooth: workloads\.dogbooth\.minWorkers: 3 is more than maxWorkers \(2\)/m,
+    ],
+    [
       'a JupyterHub dummy authenticator in prod',
       (e) => (e.prod!.authentication = { kind: 'dummy' }),
       /prod\.ts: authentication\.kind: the shared-password \(dummy\) authenticator is for development environments only/,
@@ -238,5 +246,38 @@ describe('JupyterHub', () => {
     expect(text).toContain('"--use_8bit_adam"');
     expect(text).toContain('StableDiffusionPipeline.from_pretrained("dogbooth"');
     expect(text).not.toContain('${');
+  });
+});
+
+describe('dogbooth RayService', () => {
+  test('GPU workers on the nvidia pool within bounds, head on the CPU pool, routes through the Gateway', async () => {
+    const { parse } = await import('yaml');
+    const [r] = await render({ clustersDir: CLUSTERS, only: ['prod'] });
+    const rs = parse(r!.files.get('k8s/prod/apps/rayservice-dogbooth-dogbooth.yaml')!);
+    const placement = JSON.parse(rs.metadata.annotations['genai-eks.io/placement']);
+    expect(placement).toMatchObject({
+      model: 'askulkarni2/dogbooth',
+      pool: 'nvidia',
+      instanceType: 'g5.2xlarge',
+      devices: 1,
+    });
+    const cluster = rs.spec.rayClusterConfig;
+    expect(cluster.headGroupSpec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'cpu' });
+    expect(cluster.headGroupSpec.template.spec.tolerations).toBeUndefined();
+    const [gpu] = cluster.workerGroupSpecs;
+    expect([gpu.minReplicas, gpu.maxReplicas]).toEqual([1, 4]);
+    expect(gpu.template.spec.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+    ]);
+    const serve = parse(rs.spec.serveConfigV2);
+    expect(serve.applications[0].deployments[1].autoscaling_config).toMatchObject({
+      min_replicas: 1,
+      max_replicas: 4,
+    });
+    const route = parse(r!.files.get('k8s/prod/apps/httproute-dogbooth-dogbooth.yaml')!);
+    expect(
+      route.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value),
+    ).toEqual(['/dogbooth/serve', '/dogbooth']);
+    expect(route.spec.parentRefs).toEqual([{ name: 'genai', namespace: 'gateway', sectionName: 'http' }]);
   });
 });

@@ -232,3 +232,42 @@ export function checkPodFits(
     problems.push(`requests ${sum('memory')} GiB, ${instance.name} has ${instance.memoryGiB}`);
   if (problems.length > 0) throw new WorkloadError(`${what}: pod ${problems.join('; ')}`);
 }
+
+/**
+ * Working memory a Stable Diffusion pipeline needs besides its weights for one fp16 image at its
+ * native resolution (UNet activations, attention, VAE decode). An estimate, kept deliberately
+ * generous; the weights come from the catalogue.
+ */
+export const DIFFUSION_WORKSPACE_GB = 4;
+
+/** Checks a one-GPU diffusion server (a Ray Serve replica) on `instanceType` of the nvidia pool. */
+export function placeDiffusion(
+  env: Environment,
+  what: string,
+  field: string,
+  modelId: string,
+  instanceType: string,
+): Placement {
+  const model = catalogModel(what, field, modelId);
+  if (model.kind !== 'diffusion') {
+    throw new WorkloadError(`${what}: ${field}: ${model.id} is not a diffusion model`);
+  }
+  const instance = poolInstance(env, what, field, 'nvidia', instanceType);
+  const requiredGB = weightsGB(model) + DIFFUSION_WORKSPACE_GB;
+  const availableGB = instance.device.memoryGB * DEFAULT_GPU_MEMORY_UTILIZATION;
+  if (requiredGB > availableGB) {
+    throw new WorkloadError(
+      `${what}: ${field}: model needs ${fmt(requiredGB)} GB, ${instance.name} offers 1 x ${instance.device.memoryGB} GB x ${DEFAULT_GPU_MEMORY_UTILIZATION.toFixed(2)} = ${fmt(availableGB)} GB`,
+    );
+  }
+  return {
+    model,
+    pool: 'nvidia',
+    instance,
+    devices: 1,
+    requiredGB,
+    availableGB,
+    utilization: DEFAULT_GPU_MEMORY_UTILIZATION,
+    ...podShare(instance, 1),
+  };
+}

@@ -172,6 +172,12 @@ const workloads = obj({
           ? undefined
           : `${JSON.stringify(v)} is not a Hugging Face repository id (owner/name)`,
       ),
+      /** EC2 instance type of the GPU workers of the RayService (nvidia pool). */
+      workerInstanceType: str(),
+      /** Fewest GPU workers (and Serve replicas) kept running. @default 1 */
+      minWorkers: optional(int({ min: 0, max: 64 })),
+      /** Most GPU workers (and Serve replicas) the autoscaler may add. @default 2 */
+      maxWorkers: optional(int({ min: 1, max: 64 })),
     }),
   ),
 });
