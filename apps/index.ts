@@ -8,6 +8,7 @@ import { vllm } from './inference/index.js';
 import { jupyterhub } from './jupyterhub/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
 import { namespace } from './namespaces/index.js';
+import { argoWorkflows, fineTunePipeline } from './pipelines/index.js';
 import { dogbooth, kuberayOperator } from './ray/index.js';
 import { openWebUI } from './webui/index.js';
 
@@ -20,6 +21,8 @@ const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
   jupyterhub,
   kuberayOperator,
   dogbooth,
+  argoWorkflows,
+  fineTunePipeline,
   // --- end workloads ---
   fluxLayers,
 ];

@@ -64,5 +64,11 @@ export default defineEnvironment({
       minWorkers: 1,
       maxWorkers: 2,
     },
+    pipeline: {
+      gpuInstanceType: 'g5.2xlarge',
+      learningRates: ['1e-6', '2e-6', '5e-6'],
+      maxTrainSteps: 800,
+      parallelism: 2,
+    },
   },
 });

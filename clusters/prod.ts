@@ -68,5 +68,11 @@ export default defineEnvironment({
       minWorkers: 1,
       maxWorkers: 4,
     },
+    pipeline: {
+      gpuInstanceType: 'g5.2xlarge',
+      learningRates: ['1e-6', '2e-6', '5e-6'],
+      maxTrainSteps: 800,
+      parallelism: 3,
+    },
   },
 });

@@ -67,4 +67,10 @@ export const workloadVersions = {
     transformers: '4.55.4',
     accelerate: '1.10.0',
   },
+  /** Argo Workflows chart (argoproj.github.io/argo-helm) 2.0.1, which deploys Argo Workflows v4.1.0. */
+  argoWorkflowsChart: {
+    repository: 'https://argoproj.github.io/argo-helm',
+    chart: 'argo-workflows',
+    version: '2.0.1',
+  } satisfies HelmChart,
 } as const;

@@ -4,6 +4,7 @@ import { INSTANCE_TYPES } from '../apps/catalog/accelerators.js';
 import { checkPodFits, placeVllm, WorkloadError } from '../apps/catalog/fit.js';
 import { kvBytesPerToken, type LanguageModel, MODEL_CATALOGUE, weightsGB } from '../apps/catalog/models.js';
 import { acceleratedPlacement } from '../apps/lib/pod.js';
+import { contractRef } from '../clusters/contract.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
 import { PARTS, render, writeRender } from '../scripts/lib/render.js';
 import { CLUSTERS, clustersFixture, synthCli, tempDir, treeHash } from './helpers.js';
@@ -148,6 +149,14 @@ describe('bad workload input stops the render, names env, field and reason, leav
       /^dev: rayservice dogbooth: workloads\.dogbooth\.minWorkers: 3 is more than maxWorkers \(2\)/m,
     ],
     [
+      'pipeline GPU steps on a Neuron instance',
+      (e) =>
+        Object.assign((e.prod!.workloads as Record<string, Record<string, unknown>>).pipeline!, {
+          gpuInstanceType: 'inf2.xlarge',
+        }),
+      /^prod: workflowtemplate dogbooth-fine-tune: workloads\.pipeline\.gpuInstanceType: inf2\.xlarge carries AWS Inferentia2 devices, which the nvidia pool does not manage/m,
+    ],
+    [
       'a JupyterHub dummy authenticator in prod',
       (e) => (e.prod!.authentication = { kind: 'dummy' }),
       /prod\.ts: authentication\.kind: the shared-password \(dummy\) authenticator is for development environments only/,
@@ -279,5 +288,47 @@ describe('dogbooth RayService', () => {
       route.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value),
     ).toEqual(['/dogbooth/serve', '/dogbooth']);
     expect(route.spec.parentRefs).toEqual([{ name: 'genai', namespace: 'gateway', sectionName: 'http' }]);
+  });
+});
+
+describe('fine-tuning pipeline', () => {
+  test('a parallel sweep of GPU candidates, CPU steps off the GPU pool, artifacts in the model bucket', async () => {
+    const { parse } = await import('yaml');
+    const [r] = await render({ clustersDir: CLUSTERS, only: ['prod'] });
+    const wt = parse(r!.files.get('k8s/prod/apps/workflowtemplate-argo-dogbooth-fine-tune.yaml')!);
+    expect(wt.spec.serviceAccountName).toBe('argo-workflow');
+    type T = {
+      name: string;
+      tolerations?: unknown[];
+      script?: { resources: { requests: Record<string, unknown> } };
+      dag?: { tasks: { name: string; withParam?: string }[] };
+    };
+    const templates = new Map<string, T>(wt.spec.templates.map((t: T) => [t.name, t]));
+    const sweep = templates.get('pipeline')!.dag!.tasks.find((t) => t.name === 'sweep')!;
+    expect(sweep.withParam).toBe('{{tasks.configure.outputs.parameters.sweep}}');
+    expect(templates.get('candidate')!.dag!.tasks.map((t) => t.name)).toEqual([
+      'fine-tune',
+      'validate',
+      'evaluate',
+    ]);
+    for (const name of ['fine-tune', 'validate', 'evaluate']) {
+      expect(templates.get(name)!.script!.resources.requests['nvidia.com/gpu'], name).toBe(1);
+      expect(templates.get(name)!.tolerations, name).toHaveLength(1);
+    }
+    for (const name of ['prepare-data', 'configure', 'select', 'deploy']) {
+      expect(templates.get(name)!.script!.resources.requests['nvidia.com/gpu'], name).toBeUndefined();
+      expect(templates.get(name)!.tolerations, name).toBeUndefined();
+    }
+    expect(
+      JSON.parse(
+        wt.spec.arguments.parameters.find((p: { name: string }) => p.name === 'learning-rates').value,
+      ),
+    ).toEqual(['1e-6', '2e-6', '5e-6']);
+    const hr = parse(r!.files.get('k8s/prod/controllers/helmrelease-argo-argo-workflows.yaml')!);
+    expect(hr.spec.values.artifactRepository.s3).toMatchObject({
+      bucket: contractRef('MODEL_BUCKET'),
+      useSDKCreds: true,
+    });
+    expect(hr.spec.values.useStaticCredentials).toBe(false);
   });
 });

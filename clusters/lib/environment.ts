@@ -180,6 +180,26 @@ const workloads = obj({
       maxWorkers: optional(int({ min: 1, max: 64 })),
     }),
   ),
+  /** The dogbooth fine-tuning pipeline (Argo Workflows). @default not deployed */
+  pipeline: optional(
+    obj({
+      /** EC2 instance type of the GPU steps (fine-tuning, validation, evaluation); nvidia pool. */
+      gpuInstanceType: str(),
+      /** Learning rates of the hyperparameter sweep: one parallel fine-tuning per value. */
+      learningRates: list(
+        str((v) =>
+          /^\d+(\.\d+)?(e-?\d+)?$/.test(v)
+            ? undefined
+            : `${JSON.stringify(v)} is not a learning rate like 2e-6`,
+        ),
+        { min: 1, max: 16, unique: true },
+      ),
+      /** Training steps of each fine-tuning. @default 800 */
+      maxTrainSteps: optional(int({ min: 50, max: 20000 })),
+      /** Most GPU steps running at once. @default 2 */
+      parallelism: optional(int({ min: 1, max: 16 })),
+    }),
+  ),
 });
 
 export const environmentSchema = obj({
