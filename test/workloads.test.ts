@@ -332,3 +332,50 @@ describe('fine-tuning pipeline', () => {
     expect(hr.spec.values.useStaticCredentials).toBe(false);
   });
 });
+
+describe('workloads schema', () => {
+  async function problems(edit: (e: Envs) => void): Promise<string[]> {
+    const { EnvironmentError } = await import('../clusters/lib/load.js');
+    const dir = await clustersFixture(edit);
+    try {
+      await loadEnvironments(dir, dir);
+    } catch (e) {
+      if (e instanceof EnvironmentError) return [...e.problems];
+      throw e;
+    }
+    return [];
+  }
+
+  test('fields are checked when the environment loads', async () => {
+    expect(
+      await problems((e) =>
+        Object.assign((e.dev!.workloads as Record<string, Record<string, unknown>>).pipeline!, {
+          learningRates: ['fast'],
+        }),
+      ),
+    ).toEqual(['dev.ts: workloads.pipeline.learningRates[0]: "fast" is not a learning rate like 2e-6']);
+    expect(
+      await problems((e) => Object.assign(vllmOf(e, 'prod')[0]!, { gpuMemoryUtilization: 1.5 })),
+    ).toEqual(['prod.ts: workloads.vllm[0].gpuMemoryUtilization: must be at most 0.99, got 1.5']);
+    expect(await problems((e) => Object.assign(vllmOf(e, 'dev')[0]!, { name: 'Llama_3' }))).toEqual([
+      expect.stringMatching(/^dev\.ts: workloads\.vllm\[0\]\.name: "Llama_3" is not a valid Kubernetes name/),
+    ]);
+    expect(
+      await problems((e) =>
+        Object.assign((e.dev!.workloads as Record<string, Record<string, unknown>>).dogbooth!, {
+          modelId: 'dogbooth',
+        }),
+      ),
+    ).toEqual([
+      'dev.ts: workloads.dogbooth.modelId: "dogbooth" is not a Hugging Face repository id (owner/name)',
+    ]);
+  });
+
+  test('an environment without workloads renders no workload objects', async () => {
+    const clusters = await clustersFixture((e) => {
+      delete e.dev!.workloads;
+    });
+    const [r] = await render({ clustersDir: clusters, only: ['dev'] });
+    expect([...r!.files.keys()].filter((f) => f.startsWith('k8s/dev/apps/'))).toEqual([]);
+  });
+});
