@@ -123,8 +123,14 @@ export function fineTunePipeline(cluster: Cluster): void {
   const share = podShare(gpu, 1);
   const gpuPlacement = acceleratedPlacement('nvidia', gpu.name);
   const gpuResources = {
-    requests: { cpu: String(share.cpu), memory: `${share.memoryGiB}Gi`, 'nvidia.com/gpu': 1 },
-    limits: { memory: `${share.memoryGiB}Gi`, 'nvidia.com/gpu': 1 },
+    // Scratch space: class images, the full-precision checkpoint and the fp16 export.
+    requests: {
+      cpu: String(share.cpu),
+      memory: `${share.memoryGiB}Gi`,
+      'ephemeral-storage': '40Gi',
+      'nvidia.com/gpu': 1,
+    },
+    limits: { memory: `${share.memoryGiB}Gi`, 'ephemeral-storage': '60Gi', 'nvidia.com/gpu': 1 },
   };
   const cpuResources = { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '4Gi' } };
   checkPodFits(what, { ...gpuPlacement, containers: [{ resources: gpuResources }] }, 'nvidia', gpu);

@@ -3,11 +3,14 @@
  * runs; none of the scripts contains `${` or `$`, so Flux substitution leaves them alone.
  */
 
-/** Installs the pinned packages into the step's home, then runs the step. */
+/**
+ * Installs the pinned packages into the image's Python environment (owned by the non-root
+ * notebook user), then runs the step.
+ */
 export function withPackages(packages: readonly string[], body: string): string {
   return [
     'import subprocess, sys',
-    `subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--user", ${packages.map((p) => JSON.stringify(p)).join(', ')}], check=True)`,
+    `subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", ${packages.map((p) => JSON.stringify(p)).join(', ')}], check=True)`,
     body,
   ].join('\n');
 }
@@ -43,12 +46,12 @@ print(json.dumps(grid, indent=1))
 /** Fine-tuning on one GPU with the A10G-sized DreamBooth settings (see the dogbooth notebook). */
 export function fineTune(trainScriptUrl: string): string {
   return `
-import subprocess, urllib.request
+import subprocess, sys, urllib.request
 urllib.request.urlretrieve("${trainScriptUrl}", "/tmp/train_dreambooth.py")
 from accelerate.utils import write_basic_config
 write_basic_config(mixed_precision="fp16")
 subprocess.run([
-    "accelerate", "launch", "/tmp/train_dreambooth.py",
+    sys.executable, "-m", "accelerate.commands.launch", "/tmp/train_dreambooth.py",
     "--pretrained_model_name_or_path", "{{workflow.parameters.base-model}}",
     "--instance_data_dir", "/data/train", "--instance_prompt", "{{workflow.parameters.instance-prompt}}",
     "--with_prior_preservation", "--prior_loss_weight", "1.0",
