@@ -379,3 +379,31 @@ describe('workloads schema', () => {
     expect([...r!.files.keys()].filter((f) => f.startsWith('k8s/dev/apps/'))).toEqual([]);
   });
 });
+
+describe('exposure', () => {
+  test('open exposure renders an internet-facing NLB limited to the named CIDRs', async () => {
+    const { parse } = await import('yaml');
+    const clusters = await clustersFixture((e) => {
+      e.dev!.exposure = { openTo: ['203.0.113.0/24'] };
+      const w = e.dev!.workloads as Record<string, Record<string, unknown>>;
+      Object.assign(w.openWebUI!, { exposure: 'open' });
+      Object.assign(w.jupyterhub!, { exposure: 'open' });
+      Object.assign(vllmOf(e, 'dev')[0]!, { exposure: 'open' });
+    });
+    const [r] = await render({ clustersDir: clusters, only: ['dev'] });
+    for (const f of ['apps/service-inference-vllm-llama3.yaml', 'apps/service-webui-open-webui.yaml']) {
+      const svc = parse(r!.files.get(`k8s/dev/${f}`)!);
+      expect(svc.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme'], f).toBe(
+        'internet-facing',
+      );
+      expect(svc.spec.loadBalancerSourceRanges, f).toEqual(['203.0.113.0/24']);
+    }
+    const hub = parse(r!.files.get('k8s/dev/apps/helmrelease-jupyterhub-jupyterhub.yaml')!);
+    expect(hub.spec.values.proxy.service.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
+    const mistral = parse(r!.files.get('k8s/dev/apps/service-inference-vllm-mistral.yaml')!);
+    expect(mistral.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe(
+      'internal',
+    );
+    expect(mistral.spec.loadBalancerSourceRanges).toBeUndefined();
+  });
+});

@@ -157,7 +157,7 @@ export function jupyterhub(cluster: Cluster): void {
     extraEnv = { OAUTH_CLIENT_SECRET: fromSecret('client-secret') };
   }
 
-  const lb = loadBalancer(env, 'internal', 'jupyterhub', 'workloads.jupyterhub');
+  const lb = loadBalancer(env, cfg.exposure ?? 'internal', 'jupyterhub', 'workloads.jupyterhub.exposure');
   const values: JupyterHubValues = {
     hub: {
       config,
@@ -183,6 +183,7 @@ export function jupyterhub(cluster: Cluster): void {
               }
             : {}),
         },
+        ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: lb.loadBalancerSourceRanges } : {}),
       },
       ...(oauth
         ? { https: { enabled: true, type: 'offload' as const, hosts: [contractRef('JUPYTERHUB_HOST')] } }

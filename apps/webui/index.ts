@@ -139,7 +139,12 @@ export function openWebUI(cluster: Cluster): void {
       },
     },
   });
-  const lb = loadBalancer(cluster.env, 'internal', 'open-webui', 'workloads.openWebUI');
+  const lb = loadBalancer(
+    cluster.env,
+    cfg.exposure ?? 'internal',
+    'open-webui',
+    'workloads.openWebUI.exposure',
+  );
   resource(cluster.layers.apps, `service-${NAME}`, {
     apiVersion: 'v1',
     kind: 'Service',
@@ -148,6 +153,7 @@ export function openWebUI(cluster: Cluster): void {
       spec: {
         type: lb.type,
         loadBalancerClass: lb.loadBalancerClass,
+        ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: lb.loadBalancerSourceRanges } : {}),
         selector: labels,
         ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
       },

@@ -147,6 +147,8 @@ const workloads = obj({
       backends: list(dnsLabel(40), { min: 1, unique: true }),
       /** Size of its gp3 data volume, GiB. @default 20 */
       storageGiB: optional(int({ min: 1, max: 1000 })),
+      /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+      exposure: optional(oneOf(['internal', 'open'] as const)),
     }),
   ),
   /** JupyterHub (z2jh); sign-in follows `authentication`. @default not deployed */
@@ -161,6 +163,8 @@ const workloads = obj({
       idleCullMinutes: optional(int({ min: 10, max: 10080 })),
       /** Size of each user's gp3 home volume, GiB. @default 100 */
       homeGiB: optional(int({ min: 10, max: 16384 })),
+      /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+      exposure: optional(oneOf(['internal', 'open'] as const)),
     }),
   ),
   /** The dogbooth DreamBooth example (notebook, Ray Serve). @default not deployed */
