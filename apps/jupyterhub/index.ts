@@ -36,7 +36,7 @@ export function jupyterhub(cluster: Cluster): void {
       'jupyterhub: authentication.kind: the shared-password (dummy) authenticator is for development environments only',
     );
   }
-  // Pod Security `baseline`, not `restricted`: the z2jh 4.4 chart does not set the seccomp
+  // Pod Security `baseline`, not `restricted`: the pinned z2jh chart does not set the seccomp
   // profile and dropped capabilities on all of its pods (hub, proxy, user servers), so
   // `restricted` would reject them; baseline still forbids privileged and host access.
   const ns = namespace(cluster, JUPYTERHUB_NAMESPACE, 'baseline');

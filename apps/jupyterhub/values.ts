@@ -1,5 +1,5 @@
 /**
- * Hand-written types for the Zero to JupyterHub chart values this project sets (chart 4.4.x,
+ * Hand-written types for the Zero to JupyterHub chart values this project sets (the chart version pinned in clusters/versions.ts,
  * https://z2jh.jupyter.org/en/stable/resources/reference.html). CI checks the rendered values
  * against the chart's own values schema (scripts/check-helm-values.ts).
  */
