@@ -407,3 +407,54 @@ describe('exposure', () => {
     expect(mistral.spec.loadBalancerSourceRanges).toBeUndefined();
   });
 });
+
+describe('vLLM Deployments', () => {
+  async function deployment(name: string) {
+    const { parse } = await import('yaml');
+    const [r] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
+    return parse(r!.files.get(`k8s/dev/apps/deployment-inference-vllm-${name}.yaml`)!);
+  }
+  type EnvEntry = { name: string; value?: string; valueFrom?: unknown };
+
+  test('NVIDIA: Hugging Face download into the FSx cache, GPU requests = limits, shm in memory, probes', async () => {
+    const d = await deployment('llama3');
+    const pod = d.spec.template.spec;
+    const [c] = pod.containers;
+    expect(c.image).toMatch(/^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
+    expect(c.args.slice(0, 3)).toEqual([
+      'meta-llama/Meta-Llama-3-8B-Instruct',
+      '--served-model-name',
+      'llama-3-8b-instruct',
+    ]);
+    expect(c.args).toContain('--gpu-memory-utilization');
+    expect(c.resources.requests['nvidia.com/gpu']).toBe(c.resources.limits['nvidia.com/gpu']);
+    const env = new Map<string, EnvEntry>(c.env.map((e: EnvEntry) => [e.name, e]));
+    expect(env.get('HF_HOME')!.value).toBe('/models/hf-cache');
+    expect(env.get('HF_TOKEN')!.valueFrom).toEqual({ secretKeyRef: { name: 'hf-token', key: 'token' } });
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'dshm').emptyDir.medium).toBe('Memory');
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
+      expect(c[probe].httpGet.path).toBe('/health');
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(1800);
+    expect(d.spec.template.metadata.annotations['prometheus.io/scrape']).toBe('true');
+  });
+
+  test('Neuron: weights and compile cache on FSx, no Hugging Face download, neuron pool placement', async () => {
+    const d = await deployment('mistral');
+    const pod = d.spec.template.spec;
+    const [c] = pod.containers;
+    expect(c.image).toMatch(/^public\.ecr\.aws\/neuron\/pytorch-inference-vllm-neuronx:/);
+    expect(c.args[0]).toBe('/models/mistralai/Mistral-7B-Instruct-v0.2');
+    expect(c.resources.requests['aws.amazon.com/neuron']).toBe(1);
+    const env = new Map<string, EnvEntry>(c.env.map((e: EnvEntry) => [e.name, e]));
+    expect(env.has('HF_TOKEN')).toBe(false);
+    expect(env.get('HF_HUB_OFFLINE')!.value).toBe('1');
+    expect(env.get('NEURON_COMPILED_ARTIFACTS')!.value).toBe('/models/neuron-cache/mistral');
+    expect(pod.nodeSelector).toEqual({
+      'karpenter.sh/nodepool': 'neuron',
+      'node.kubernetes.io/instance-type': 'inf2.8xlarge',
+    });
+    expect(pod.tolerations).toEqual([
+      { key: 'aws.amazon.com/neuron', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+    ]);
+  });
+});
