@@ -67,10 +67,10 @@ export const workloadVersions = {
     transformers: '4.55.4',
     accelerate: '1.10.0',
   },
-  /** Argo Workflows chart (argoproj.github.io/argo-helm) 2.0.1, which deploys Argo Workflows v4.1.0. */
+  /** Argo Workflows chart (argoproj.github.io/argo-helm, release argo-workflows-2.0.2): the 2.0 line deploys Argo Workflows 4.1. */
   argoWorkflowsChart: {
     repository: 'https://argoproj.github.io/argo-helm',
     chart: 'argo-workflows',
-    version: '2.0.1',
+    version: '2.0.2',
   } satisfies HelmChart,
 } as const;
