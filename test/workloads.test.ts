@@ -49,6 +49,29 @@ describe('catalogues', () => {
     expect(neuron.availableGB).toBe(32);
   });
 
+  test('Llama-3-70B fits once spread over the 8 GPUs of one g5.48xlarge', async () => {
+    const [dev] = await loadEnvironments(CLUSTERS);
+    const entry = {
+      name: 'llama70',
+      model: 'llama-3-70b-instruct',
+      pool: 'nvidia' as const,
+      instanceType: 'g5.48xlarge',
+      tensorParallelSize: 8,
+      maxModelLen: 8192,
+      replicas: 1,
+    };
+    const p = placeVllm(dev!.env, 0, entry);
+    expect(p.devices).toBe(8);
+    expect(p.availableGB).toBeCloseTo(8 * 24 * 0.9, 5);
+    expect(p.requiredGB).toBeCloseTo(143.9, 1);
+    expect(() => placeVllm(dev!.env, 0, { ...entry, tensorParallelSize: 4 })).toThrow(
+      /g5\.48xlarge offers 4 x 24 GB x 0\.90 = 86\.4 GB with tensor parallel size 4/,
+    );
+    expect(() => placeVllm(dev!.env, 0, { ...entry, maxModelLen: 16384 })).toThrow(
+      /workloads\.vllm\[0\]\.maxModelLen: 16384 tokens exceeds llama-3-70b-instruct's context length of 8192/,
+    );
+  });
+
   test('a pod that misses the toleration, the selector or the capacity is refused', () => {
     const g5 = INSTANCE_TYPES.get('g5.xlarge')!;
     const container = { resources: { requests: { cpu: '3', memory: '12Gi', 'nvidia.com/gpu': 1 } } };
