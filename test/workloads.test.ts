@@ -256,7 +256,16 @@ describe('JupyterHub', () => {
     expect(hr('prod')).toMatch(/authenticator_class: generic-oauth/);
     expect(hr('prod')).toMatch(/token_url: https:\/\/\$\{COGNITO_DOMAIN\}\/oauth2\/token/);
     expect(hr('prod')).toMatch(/aws-load-balancer-ssl-cert: \$\{JUPYTERHUB_CERTIFICATE_ARN\}/);
+    const ns = results
+      .find((r) => r.env.name === 'prod')!
+      .files.get('k8s/prod/controllers/namespace-jupyterhub.yaml')!;
+    expect(ns).toMatch(/pod-security\.kubernetes\.io\/enforce: restricted/);
     for (const env of ['dev', 'prod']) {
+      // every pod of the release gets what the restricted level demands
+      expect(hr(env).match(/seccompProfile:\n\s+type: RuntimeDefault/g)!.length, env).toBeGreaterThanOrEqual(
+        5,
+      );
+      expect(hr(env)).toMatch(/blockWithIptables: false/);
       expect(hr(env)).toMatch(/aws-load-balancer-scheme: internal/);
       expect(hr(env)).toMatch(/capacity: 100Gi/);
       expect(hr(env)).toMatch(/nvidia\.com\/gpu: "1"/);

@@ -36,10 +36,10 @@ export function jupyterhub(cluster: Cluster): void {
       'jupyterhub: authentication.kind: the shared-password (dummy) authenticator is for development environments only',
     );
   }
-  // Pod Security `baseline`, not `restricted`: the pinned z2jh chart does not set the seccomp
-  // profile and dropped capabilities on all of its pods (hub, proxy, user servers), so
-  // `restricted` would reject them; baseline still forbids privileged and host access.
-  const ns = namespace(cluster, JUPYTERHUB_NAMESPACE, 'baseline');
+  // Pod Security `restricted`: the chart's defaults lack the seccomp profile and dropped
+  // capabilities, so the values below add them to the hub, the proxy and the user servers; the
+  // chart's privileged metadata-blocking init container, user scheduler and image pullers are off.
+  const ns = namespace(cluster, JUPYTERHUB_NAMESPACE, 'restricted');
   const token = huggingFaceToken(cluster, ns);
 
   const gpuField = 'workloads.jupyterhub.gpuProfile.instanceType';
@@ -116,18 +116,18 @@ export function jupyterhub(cluster: Cluster): void {
 
   const callback = `https://${contractRef('JUPYTERHUB_HOST')}/hub/oauth_callback`;
   const oauth = auth.kind !== 'dummy';
-  let config: JupyterHubValues['hub']['config'];
+  let authConfig: JupyterHubValues['hub']['config'];
   let extraEnv: NonNullable<JupyterHubValues['hub']['extraEnv']>;
   let extraConfig: JupyterHubValues['hub']['extraConfig'];
   if (auth.kind === 'dummy') {
-    config = { JupyterHub: { authenticator_class: 'dummy' }, Authenticator: { allow_all: true } };
+    authConfig = { JupyterHub: { authenticator_class: 'dummy' }, Authenticator: { allow_all: true } };
     extraEnv = { DUMMY_PASSWORD: fromSecret('password') };
     // The shared password is read from the Secret at start, never written in the values.
     extraConfig = {
       sharedPassword: 'import os\nc.DummyAuthenticator.password = os.environ["DUMMY_PASSWORD"]\n',
     };
   } else if (auth.kind === 'github') {
-    config = {
+    authConfig = {
       JupyterHub: { authenticator_class: 'github' },
       GitHubOAuthenticator: {
         oauth_callback_url: callback,
@@ -139,7 +139,7 @@ export function jupyterhub(cluster: Cluster): void {
     extraEnv = { OAUTH_CLIENT_ID: fromSecret('client-id'), OAUTH_CLIENT_SECRET: fromSecret('client-secret') };
   } else {
     const domain = contractRef('COGNITO_DOMAIN');
-    config = {
+    authConfig = {
       JupyterHub: { authenticator_class: 'generic-oauth' },
       GenericOAuthenticator: {
         client_id: contractRef('COGNITO_CLIENT_ID'),
@@ -157,6 +157,29 @@ export function jupyterhub(cluster: Cluster): void {
     extraEnv = { OAUTH_CLIENT_SECRET: fromSecret('client-secret') };
   }
 
+  const seccomp = { type: 'RuntimeDefault' };
+  const restricted = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: seccomp,
+  };
+  // User servers run as jovyan (uid 1000, group 100) of the Jupyter images; home volumes are
+  // group-owned by 100. Set in full so that the result does not depend on how KubeSpawner
+  // merges these with its uid/fs_gid settings.
+  const config: JupyterHubValues['hub']['config'] = {
+    ...authConfig,
+    KubeSpawner: {
+      pod_security_context: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 100,
+        fsGroup: 100,
+        seccompProfile: seccomp,
+      },
+      container_security_context: { ...restricted, runAsUser: 1000, runAsGroup: 100 },
+    },
+  };
   const lb = loadBalancer(env, cfg.exposure ?? 'internal', 'jupyterhub', 'workloads.jupyterhub.exposure');
   const values: JupyterHubValues = {
     hub: {
@@ -165,6 +188,8 @@ export function jupyterhub(cluster: Cluster): void {
       ...(extraConfig ? { extraConfig } : {}),
       ...cpuPlacement(),
       resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+      podSecurityContext: { runAsNonRoot: true, seccompProfile: seccomp },
+      containerSecurityContext: restricted,
     },
     proxy: {
       service: {
@@ -189,6 +214,7 @@ export function jupyterhub(cluster: Cluster): void {
         ? { https: { enabled: true, type: 'offload' as const, hosts: [contractRef('JUPYTERHUB_HOST')] } }
         : {}),
       chp: {
+        containerSecurityContext: restricted,
         ...cpuPlacement(),
         resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
       },

@@ -35,6 +35,10 @@ export interface JupyterHubValues {
       readonly requests: Readonly<Record<string, string>>;
       readonly limits?: Readonly<Record<string, string>>;
     };
+    /** Merged by Helm with the chart's defaults (fsGroup). */
+    readonly podSecurityContext: Readonly<Record<string, unknown>>;
+    /** Merged by Helm with the chart's defaults (runAsUser, allowPrivilegeEscalation). */
+    readonly containerSecurityContext: Readonly<Record<string, unknown>>;
   };
   readonly proxy: {
     readonly service: {
@@ -48,6 +52,7 @@ export interface JupyterHubValues {
       readonly hosts?: readonly string[];
     };
     readonly chp: {
+      readonly containerSecurityContext: Readonly<Record<string, unknown>>;
       readonly nodeSelector: Readonly<Record<string, string>>;
       readonly resources: {
         readonly requests: Readonly<Record<string, string>>;
