@@ -5,11 +5,16 @@
 import type { Environment } from '../clusters/lib/environment.js';
 import { accelerators } from './accelerators/index.js';
 import { fluxLayers } from './flux/index.js';
+import { vllm } from './inference/index.js';
+import { jupyterhub } from './jupyterhub/index.js';
 import { karpenter } from './karpenter/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
+import { argoWorkflows, fineTunePipeline } from './pipelines/index.js';
+import { dogbooth, kuberayOperator } from './ray/index.js';
 import { secrets } from './secrets/index.js';
 import { storage } from './storage/index.js';
 import { traffic } from './traffic/index.js';
+import { openWebUI } from './webui/index.js';
 
 /** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
 const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
@@ -19,6 +24,15 @@ const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
   storage,
   traffic,
   secrets,
+  // --- workloads ---
+  vllm,
+  openWebUI,
+  jupyterhub,
+  kuberayOperator,
+  dogbooth,
+  argoWorkflows,
+  fineTunePipeline,
+  // --- end workloads ---
   fluxLayers,
 ];
 

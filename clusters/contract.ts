@@ -11,7 +11,6 @@
 export const CONTRACT_VARIABLES = {
   CLUSTER_NAME: 'EKS cluster name',
   AWS_REGION: 'AWS region of the cluster',
-  AWS_ACCOUNT_ID: 'AWS account id that owns the cluster',
   VPC_ID: 'VPC id of the cluster (AWS Load Balancer Controller)',
   KARPENTER_NODE_ROLE: 'IAM role name that Karpenter-launched nodes use (EC2NodeClass spec.role)',
   KARPENTER_INTERRUPTION_QUEUE: 'SQS queue name receiving spot interruption and health events',
@@ -21,10 +20,17 @@ export const CONTRACT_VARIABLES = {
   MODEL_BUCKET: 'S3 bucket holding model weights and pipeline artifacts',
   HF_TOKEN_SECRET_NAME: 'Secrets Manager secret name holding the Hugging Face token (value set out-of-band)',
   // --- infra --- (Cognito sign-in; empty strings where `authentication.kind` is not 'cognito')
-  COGNITO_ISSUER_URL:
-    'OIDC issuer URL of the Cognito user pool (https://cognito-idp.<region>.amazonaws.com/<pool id>)',
   COGNITO_CLIENT_ID: 'Cognito app client id: a public client (no secret), authorization code flow with PKCE',
   COGNITO_DOMAIN: 'Cognito hosted sign-in base URL (https://<prefix>.auth.<region>.amazoncognito.com)',
+  // --- workloads ---
+  OPEN_WEBUI_SECRET_NAME:
+    'Secrets Manager secret name holding Open WebUI credentials as JSON {secretKey, adminEmail, adminPassword} (value set out-of-band)',
+  JUPYTERHUB_SECRET_NAME:
+    'Secrets Manager secret name holding JupyterHub sign-in secrets as JSON: {password} (dummy), {clientId, clientSecret} (GitHub) or {clientSecret} (Cognito); value set out-of-band',
+  JUPYTERHUB_HOST:
+    'DNS name users reach JupyterHub at (record for its NLB; the OAuth callback is https://<host>/hub/oauth_callback)',
+  JUPYTERHUB_CERTIFICATE_ARN:
+    'ACM certificate ARN for JUPYTERHUB_HOST, terminated on the JupyterHub NLB (OAuth sign-in needs https)',
 } as const satisfies Record<string, string>;
 
 export type ContractVariable = keyof typeof CONTRACT_VARIABLES;

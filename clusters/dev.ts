@@ -37,4 +37,42 @@ export default defineEnvironment({
   modelData: { fsxStorageGiB: 1200, fsxThroughputPerTiB: 125 },
   exposure: { openTo: [] },
   authentication: { kind: 'dummy' },
+  // --- workloads ---
+  workloads: {
+    vllm: [
+      {
+        name: 'llama3',
+        model: 'llama-3-8b-instruct',
+        pool: 'nvidia',
+        instanceType: 'g5.xlarge',
+        tensorParallelSize: 1,
+        maxModelLen: 8192,
+        gpuMemoryUtilization: 0.9,
+        replicas: 1,
+      },
+      {
+        name: 'mistral',
+        model: 'mistral-7b-instruct-neuron',
+        pool: 'neuron',
+        instanceType: 'inf2.8xlarge',
+        tensorParallelSize: 2,
+        maxModelLen: 4096,
+        replicas: 1,
+      },
+    ],
+    openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 20 },
+    jupyterhub: { gpuProfile: { instanceType: 'g5.2xlarge' }, idleCullMinutes: 60, homeGiB: 100 },
+    dogbooth: {
+      modelId: 'askulkarni2/dogbooth',
+      workerInstanceType: 'g5.2xlarge',
+      minWorkers: 1,
+      maxWorkers: 2,
+    },
+    pipeline: {
+      gpuInstanceType: 'g5.2xlarge',
+      learningRates: ['1e-6', '2e-6', '5e-6'],
+      maxTrainSteps: 800,
+      parallelism: 2,
+    },
+  },
 });

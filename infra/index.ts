@@ -13,7 +13,7 @@ import { clusterName, type Environment } from '../clusters/lib/environment.js';
 import { versions } from '../clusters/versions.js';
 import { Addons, addonsIn } from './addons/index.js';
 import { CognitoSignIn } from './auth/index.js';
-import { PartialS3Backend, TerraformStack } from './cdktf.js';
+import { PartialS3Backend, TerraformOutput, TerraformStack, TerraformVariable } from './cdktf.js';
 import { Cluster, SystemNodeGroup } from './eks/index.js';
 import { FluxBootstrap } from './flux/index.js';
 import {
@@ -123,7 +123,7 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: network.vpc.id,
       modelBucketArn: models.bucket.arn,
       modelKeyArn: models.key.arn,
-      huggingFaceSecretArn: secrets.huggingFaceToken.arn,
+      environmentSecretArns: secrets.all.map((secret) => secret.arn),
     };
     const identities = new WorkloadIdentities(this, 'identity', {
       clusterName: eks.name,
@@ -172,11 +172,20 @@ export class EnvironmentStack extends TerraformStack {
       env.authentication.kind === 'cognito'
         ? new CognitoSignIn(this, 'cognito', { clusterName: name, region: env.region, accountId })
         : undefined;
+    if (cognito) {
+      new TerraformOutput(this, 'cognito_user_pool_id', {
+        value: cognito.userPool.id,
+        description:
+          'Cognito user pool of the environment (aws cognito-idp admin-create-user --user-pool-id …)',
+      });
+    }
 
+    // JupyterHub's public name and its certificate are the operator's (DNS and ACM live outside
+    // this stack); OAuth sign-in needs them, the shared-password development sign-in does not.
+    const jupyterHub = jupyterHubEndpoint(this, env.authentication.kind !== 'dummy');
     const clusterVars: ClusterVars = {
       CLUSTER_NAME: eks.name,
       AWS_REGION: region,
-      AWS_ACCOUNT_ID: accountId,
       VPC_ID: network.vpc.id,
       KARPENTER_NODE_ROLE: karpenter.nodeRole.name,
       KARPENTER_INTERRUPTION_QUEUE: karpenter.queue.name,
@@ -185,9 +194,12 @@ export class EnvironmentStack extends TerraformStack {
       FSX_MOUNT_NAME: models.fileSystem.mountName,
       MODEL_BUCKET: models.bucket.bucket,
       HF_TOKEN_SECRET_NAME: secrets.huggingFaceToken.name,
-      COGNITO_ISSUER_URL: cognito ? cognito.issuerUrl : '',
       COGNITO_CLIENT_ID: cognito ? cognito.client.id : '',
       COGNITO_DOMAIN: cognito ? cognito.hostedDomainUrl(region) : '',
+      OPEN_WEBUI_SECRET_NAME: secrets.openWebUi.name,
+      JUPYTERHUB_SECRET_NAME: secrets.jupyterHub.name,
+      JUPYTERHUB_HOST: jupyterHub.host,
+      JUPYTERHUB_CERTIFICATE_ARN: jupyterHub.certificateArn,
     };
     const flux = new FluxBootstrap(this, 'flux', {
       environment: env.name,
@@ -204,4 +216,20 @@ export class EnvironmentStack extends TerraformStack {
       dependsOn: [flux.sync, ...identityAssociations],
     });
   }
+}
+
+/** Terraform inputs for JupyterHub's DNS name and ACM certificate (required where OAuth is used). */
+function jupyterHubEndpoint(scope: Construct, required: boolean): { host: string; certificateArn: string } {
+  const host = new TerraformVariable(scope, 'jupyterhub_host', {
+    type: 'string',
+    description:
+      'DNS name users reach JupyterHub at (a record for its NLB); the OAuth callback is https://<host>/hub/oauth_callback',
+    ...(required ? {} : { default: '' }),
+  });
+  const certificateArn = new TerraformVariable(scope, 'jupyterhub_certificate_arn', {
+    type: 'string',
+    description: 'ACM certificate ARN for jupyterhub_host, terminated on the JupyterHub NLB',
+    ...(required ? {} : { default: '' }),
+  });
+  return { host: host.stringValue, certificateArn: certificateArn.stringValue };
 }

@@ -52,15 +52,11 @@ describe('contract between dist/k8s and cluster-vars', () => {
     }
   });
 
-  // Passes only once the platform and workloads (developed in parallel) are merged; CI turns it
-  // on with CONTRACT_ALL_USED=1. Usage is counted across environments: Cognito variables are
-  // used only where an environment signs in with Cognito.
-  test.skipIf(process.env.CONTRACT_ALL_USED !== '1')(
-    'every provided variable is used somewhere in dist/k8s',
-    () => {
-      const anywhere = new Set(ENVS.flatMap((env) => [...used(env).keys()]));
-      const unused = CONTRACT_VARIABLE_NAMES.filter((v) => !anywhere.has(v));
-      expect(unused, 'provided by cluster-vars but used by no manifest').toEqual([]);
-    },
-  );
+  // Usage is counted across environments: Cognito variables are used only where an
+  // environment signs in with Cognito.
+  test('every provided variable is used somewhere in dist/k8s', () => {
+    const anywhere = new Set(ENVS.flatMap((env) => [...used(env).keys()]));
+    const unused = CONTRACT_VARIABLE_NAMES.filter((v) => !anywhere.has(v));
+    expect(unused, 'provided by cluster-vars but used by no manifest').toEqual([]);
+  });
 });

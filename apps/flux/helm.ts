@@ -45,6 +45,12 @@ export interface HelmReleaseProps<Values extends object> {
   readonly dependsOn?: readonly string[];
   /** Helm install/upgrade timeout. @default '10m' */
   readonly timeout?: string;
+  /**
+   * Flux layer of the HelmRelease (its source is always in controllers). A release whose pods
+   * need objects from the configs layer (Secrets from External Secrets, NodePools) belongs in apps.
+   * @default 'controllers'
+   */
+  readonly layer?: 'controllers' | 'apps';
 }
 
 /** Retries before Flux gives up on an install or upgrade (each failed upgrade is rolled back). */
@@ -93,6 +99,8 @@ export function helmRelease<Values extends object>(
   }
   const spec: HelmReleaseSpec = {
     interval: '1h',
+    // Revert changes made to the release's objects outside Git.
+    driftDetection: { mode: 'enabled' },
     timeout: props.timeout ?? '10m',
     releaseName: props.name,
     targetNamespace: props.namespace,
@@ -120,7 +128,7 @@ export function helmRelease<Values extends object>(
     },
     ...(props.values ? { values: props.values } : {}),
   };
-  resource(scope, `helmrelease-${props.name}`, {
+  resource(cluster.layers[props.layer ?? 'controllers'], `helmrelease-${props.name}`, {
     apiVersion: HELM_API,
     kind: 'HelmRelease',
     metadata: { name: props.name, namespace: FLUX_NAMESPACE },

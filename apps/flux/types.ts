@@ -108,5 +108,6 @@ export interface HelmReleaseSpec {
       readonly strategy?: 'rollback' | 'uninstall';
     };
   };
+  readonly driftDetection?: { readonly mode: 'enabled' | 'warn' | 'disabled' };
   readonly values?: object;
 }

@@ -3,7 +3,7 @@
  * The schema below is both the TypeScript type and the load-time validation.
  */
 import { parseCidr } from './net.js';
-import { bool, type Infer, int, list, obj, oneOf, optional, str, variant } from './schema.js';
+import { bool, type Infer, int, list, num, obj, oneOf, optional, str, variant } from './schema.js';
 
 /** AWS regions where Amazon EKS is offered (commercial partition). */
 export const AWS_REGIONS = [
@@ -131,6 +131,99 @@ const authentication = variant('kind', {
   cognito: obj({ kind: oneOf(['cognito'] as const) }),
 });
 
+// --- workloads ---
+/** One vLLM OpenAI-compatible server (Deployment + Service), checked against the catalogues at render. */
+const vllmDeployment = obj({
+  /** Name of the deployment: objects are called `vllm-<name>`. */
+  name: dnsLabel(40),
+  /** Model id from the model catalogue (apps/catalog/models.ts). */
+  model: str(),
+  /** NodePool the replicas run on. */
+  pool: oneOf(['nvidia', 'neuron'] as const),
+  /** EC2 instance type each replica is placed on; its family must be one the pool offers. */
+  instanceType: str(),
+  /** Tensor-parallel size: GPUs (nvidia) or NeuronCores (neuron) per replica; divides one instance's. */
+  tensorParallelSize: int({ min: 1, max: 64 }),
+  /** Longest sequence (prompt + output) served, tokens; at most the model's context length. */
+  maxModelLen: int({ min: 128 }),
+  /** Fraction of each GPU's memory vLLM may use (NVIDIA only). @default 0.9 */
+  gpuMemoryUtilization: optional(num({ min: 0.1, max: 0.99 })),
+  /** Number of replicas. */
+  replicas: int({ min: 0, max: 32 }),
+  /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+  exposure: optional(oneOf(['internal', 'open'] as const)),
+});
+
+/** The GenAI workloads of the environment. */
+const workloads = obj({
+  /** vLLM servers. @default none */
+  vllm: list(vllmDeployment, { max: 16 }),
+  /** Open WebUI chat front-end over the vLLM servers. @default not deployed */
+  openWebUI: optional(
+    obj({
+      /** Names of the vLLM deployments (workloads.vllm[].name) offered as models. */
+      backends: list(dnsLabel(40), { min: 1, unique: true }),
+      /** Size of its gp3 data volume, GiB. @default 20 */
+      storageGiB: optional(int({ min: 1, max: 1000 })),
+      /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+      exposure: optional(oneOf(['internal', 'open'] as const)),
+    }),
+  ),
+  /** JupyterHub (z2jh); sign-in follows `authentication`. @default not deployed */
+  jupyterhub: optional(
+    obj({
+      /** The GPU notebook profile (A10G-class, nvidia pool). */
+      gpuProfile: obj({
+        /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
+        instanceType: str(),
+      }),
+      /** Minutes without activity before a notebook server is stopped. @default 60 */
+      idleCullMinutes: optional(int({ min: 10, max: 10080 })),
+      /** Size of each user's gp3 home volume, GiB. @default 100 */
+      homeGiB: optional(int({ min: 10, max: 16384 })),
+      /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+      exposure: optional(oneOf(['internal', 'open'] as const)),
+    }),
+  ),
+  /** The dogbooth DreamBooth example (notebook, Ray Serve). @default not deployed */
+  dogbooth: optional(
+    obj({
+      /** Hugging Face repository of the fine-tuned model (`owner/name`) that is served and pushed to. */
+      modelId: str((v) =>
+        /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v)
+          ? undefined
+          : `${JSON.stringify(v)} is not a Hugging Face repository id (owner/name)`,
+      ),
+      /** EC2 instance type of the GPU workers of the RayService (nvidia pool). */
+      workerInstanceType: str(),
+      /** Fewest GPU workers (and Serve replicas) kept running. @default 1 */
+      minWorkers: optional(int({ min: 0, max: 64 })),
+      /** Most GPU workers (and Serve replicas) the autoscaler may add. @default 2 */
+      maxWorkers: optional(int({ min: 1, max: 64 })),
+    }),
+  ),
+  /** The dogbooth fine-tuning pipeline (Argo Workflows). @default not deployed */
+  pipeline: optional(
+    obj({
+      /** EC2 instance type of the GPU steps (fine-tuning, validation, evaluation); nvidia pool. */
+      gpuInstanceType: str(),
+      /** Learning rates of the hyperparameter sweep: one parallel fine-tuning per value. */
+      learningRates: list(
+        str((v) =>
+          /^\d+(\.\d+)?(e-?\d+)?$/.test(v)
+            ? undefined
+            : `${JSON.stringify(v)} is not a learning rate like 2e-6`,
+        ),
+        { min: 1, max: 16, unique: true },
+      ),
+      /** Training steps of each fine-tuning. @default 800 */
+      maxTrainSteps: optional(int({ min: 50, max: 20000 })),
+      /** Most GPU steps running at once. @default 2 */
+      parallelism: optional(int({ min: 1, max: 16 })),
+    }),
+  ),
+});
+
 export const environmentSchema = obj({
   /** Environment name: a DNS label, used in resource names. */
   name: dnsLabel(20),
@@ -176,6 +269,8 @@ export const environmentSchema = obj({
   }),
   /** User authentication for JupyterHub and Open WebUI. */
   authentication,
+  /** GenAI workloads (vLLM, Open WebUI, …). @default none */
+  workloads: optional(workloads),
 });
 
 export type Environment = Infer<typeof environmentSchema>;

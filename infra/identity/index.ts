@@ -53,7 +53,8 @@ export interface ScopeArns {
   readonly vpcId: string;
   readonly modelBucketArn: string;
   readonly modelKeyArn: string;
-  readonly huggingFaceSecretArn: string;
+  /** ARNs of the environment's Secrets Manager secrets (infra/secrets). */
+  readonly environmentSecretArns: readonly string[];
 }
 
 const inRegion = (region: string) => ({
@@ -102,13 +103,13 @@ export function writeModels(s: ScopeArns): Statement[] {
   ];
 }
 
-/** External Secrets reads this environment's Hugging Face token, nothing else. */
+/** External Secrets reads this environment's own secrets (infra/secrets), nothing else. */
 export function readSecrets(s: ScopeArns): Statement[] {
   return [
     {
       sid: 'ReadEnvironmentSecrets',
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resources: [s.huggingFaceSecretArn],
+      resources: [...s.environmentSecretArns],
     },
   ];
 }

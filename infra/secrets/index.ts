@@ -19,6 +19,10 @@ export interface SecretsProps {
 export class Secrets extends Construct {
   /** The Hugging Face token (read by External Secrets, value set out-of-band). */
   readonly huggingFaceToken: SecretsmanagerSecret;
+  /** Open WebUI credentials, JSON {secretKey, adminEmail, adminPassword} (value set out-of-band). */
+  readonly openWebUi: SecretsmanagerSecret;
+  /** JupyterHub sign-in secrets, JSON {password} or {clientId, clientSecret} (value set out-of-band). */
+  readonly jupyterHub: SecretsmanagerSecret;
 
   constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
@@ -27,5 +31,20 @@ export class Secrets extends Construct {
       description: `Hugging Face access token for ${props.clusterName}; value set out-of-band, never by Terraform`,
       recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
     });
+    this.openWebUi = new SecretsmanagerSecret(this, 'open-webui', {
+      name: `${props.clusterName}/open-webui`,
+      description: `Open WebUI secret key and first admin for ${props.clusterName} (JSON); value set out-of-band`,
+      recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+    });
+    this.jupyterHub = new SecretsmanagerSecret(this, 'jupyterhub', {
+      name: `${props.clusterName}/jupyterhub`,
+      description: `JupyterHub sign-in secrets for ${props.clusterName} (JSON); value set out-of-band`,
+      recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+    });
+  }
+
+  /** Every secret of the environment (what External Secrets may read). */
+  get all(): SecretsmanagerSecret[] {
+    return [this.huggingFaceToken, this.openWebUi, this.jupyterHub];
   }
 }

@@ -1,0 +1,283 @@
+/**
+ * JupyterHub through the Zero to JupyterHub chart (a Flux HelmRelease with typed values):
+ * a CPU default profile and an A10G-class GPU profile on the nvidia pool, the Hugging Face token
+ * in every server's environment, 100Gi gp3 homes, idle culling, an internal NLB, and sign-in
+ * from the environment's `authentication` (shared password only in development). The dogbooth
+ * notebook is mounted from a ConfigMap.
+ */
+import { contractRef } from '../../clusters/contract.js';
+import { versions } from '../../clusters/versions.js';
+import { checkPodFits, podShare, poolInstance, WorkloadError } from '../catalog/fit.js';
+import { MODEL_CATALOGUE } from '../catalog/models.js';
+import { helmRelease } from '../flux/helm.js';
+import type { Cluster } from '../lib/cluster.js';
+import { loadBalancer } from '../lib/exposure.js';
+import { CLUSTER_SECRET_STORE, STORAGE_CLASS_GP3 } from '../lib/platform.js';
+import { acceleratedPlacement, cpuPlacement } from '../lib/pod.js';
+import { resource } from '../lib/resource.js';
+import { namespace } from '../namespaces/index.js';
+import { huggingFaceToken } from '../secrets/huggingface.js';
+import { dogboothNotebook } from './notebook.js';
+import type { JupyterHubValues, SpawnerProfile } from './values.js';
+
+export const JUPYTERHUB_NAMESPACE = 'jupyterhub';
+const SECRET = 'jupyterhub-auth';
+const NOTEBOOKS = 'dogbooth-notebook';
+/** Base model of the dogbooth fine-tuning (catalogue id). */
+export const DOGBOOTH_BASE_MODEL = 'stable-diffusion-2-1';
+
+export function jupyterhub(cluster: Cluster): void {
+  const cfg = cluster.env.workloads?.jupyterhub;
+  if (!cfg) return;
+  const { env } = cluster;
+  const auth = env.authentication;
+  if (auth.kind === 'dummy' && env.tier !== 'development') {
+    throw new WorkloadError(
+      'jupyterhub: authentication.kind: the shared-password (dummy) authenticator is for development environments only',
+    );
+  }
+  // Pod Security `restricted`: the chart's defaults lack the seccomp profile and dropped
+  // capabilities, so the values below add them to the hub, the proxy and the user servers; the
+  // chart's privileged metadata-blocking init container, user scheduler and image pullers are off.
+  const ns = namespace(cluster, JUPYTERHUB_NAMESPACE, 'restricted');
+  const token = huggingFaceToken(cluster, ns);
+
+  const gpuField = 'workloads.jupyterhub.gpuProfile.instanceType';
+  const gpu = poolInstance(env, 'jupyterhub', gpuField, 'nvidia', cfg.gpuProfile.instanceType);
+  if (gpu.device.memoryGB < 24) {
+    throw new WorkloadError(
+      `jupyterhub: ${gpuField}: the dogbooth fine-tuning needs an A10G-class GPU (24 GB or more), ${gpu.name} has ${gpu.device.memoryGB} GB`,
+    );
+  }
+  const share = podShare(gpu, 1);
+  const gpuPlacement = acceleratedPlacement('nvidia', gpu.name);
+  checkPodFits(
+    'jupyterhub gpu profile',
+    {
+      ...gpuPlacement,
+      containers: [
+        { resources: { requests: { cpu: share.cpu, memory: `${share.memoryGiB}Gi`, 'nvidia.com/gpu': 1 } } },
+      ],
+    },
+    'nvidia',
+    gpu,
+  );
+  const profiles: SpawnerProfile[] = [
+    {
+      display_name: 'CPU',
+      slug: 'cpu',
+      description: '2 CPUs, 8 GB memory, on the CPU pool',
+      default: true,
+      kubespawner_override: { cpu_guarantee: 1, cpu_limit: 2, mem_guarantee: '4G', mem_limit: '8G' },
+    },
+    {
+      display_name: `GPU (${gpu.device.model})`,
+      slug: 'gpu',
+      description: `1 x ${gpu.device.model} ${gpu.device.memoryGB} GB on ${gpu.name}, ${share.cpu} CPUs, ${share.memoryGiB} GiB memory`,
+      kubespawner_override: {
+        cpu_guarantee: share.cpu,
+        cpu_limit: share.cpu,
+        mem_guarantee: `${share.memoryGiB}G`,
+        mem_limit: `${share.memoryGiB}G`,
+        node_selector: gpuPlacement.nodeSelector,
+        tolerations: gpuPlacement.tolerations,
+        extra_resource_guarantees: { 'nvidia.com/gpu': '1' },
+        extra_resource_limits: { 'nvidia.com/gpu': '1' },
+      },
+    },
+  ];
+
+  const secretKeys: [string, string][] =
+    auth.kind === 'dummy'
+      ? [['password', 'password']]
+      : auth.kind === 'github'
+        ? [
+            ['client-id', 'clientId'],
+            ['client-secret', 'clientSecret'],
+          ]
+        : // Cognito: infra/ creates a public app client (PKCE, no secret), so nothing to sync.
+          [];
+  if (secretKeys.length > 0)
+    resource(cluster.layers.configs, `externalsecret-${ns}-${SECRET}`, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: SECRET, namespace: ns },
+      body: {
+        spec: {
+          refreshInterval: '1h',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: CLUSTER_SECRET_STORE },
+          target: { name: SECRET, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          data: secretKeys.map(([secretKey, property]) => ({
+            secretKey,
+            remoteRef: { key: contractRef('JUPYTERHUB_SECRET_NAME'), property },
+          })),
+        },
+      },
+    });
+  const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: SECRET, key } } });
+
+  const callback = `https://${contractRef('JUPYTERHUB_HOST')}/hub/oauth_callback`;
+  const oauth = auth.kind !== 'dummy';
+  let authConfig: JupyterHubValues['hub']['config'];
+  let extraEnv: NonNullable<JupyterHubValues['hub']['extraEnv']>;
+  let extraConfig: JupyterHubValues['hub']['extraConfig'];
+  if (auth.kind === 'dummy') {
+    authConfig = { JupyterHub: { authenticator_class: 'dummy' }, Authenticator: { allow_all: true } };
+    extraEnv = { DUMMY_PASSWORD: fromSecret('password') };
+    // The shared password is read from the Secret at start, never written in the values.
+    extraConfig = {
+      sharedPassword: 'import os\nc.DummyAuthenticator.password = os.environ["DUMMY_PASSWORD"]\n',
+    };
+  } else if (auth.kind === 'github') {
+    authConfig = {
+      JupyterHub: { authenticator_class: 'github' },
+      GitHubOAuthenticator: {
+        oauth_callback_url: callback,
+        allowed_organizations: [auth.organization],
+        scope: ['read:org'],
+      },
+    };
+    // OAuthenticator reads the client id and secret from these variables.
+    extraEnv = { OAUTH_CLIENT_ID: fromSecret('client-id'), OAUTH_CLIENT_SECRET: fromSecret('client-secret') };
+  } else {
+    const domain = contractRef('COGNITO_DOMAIN');
+    authConfig = {
+      JupyterHub: { authenticator_class: 'generic-oauth' },
+      GenericOAuthenticator: {
+        client_id: contractRef('COGNITO_CLIENT_ID'),
+        oauth_callback_url: callback,
+        // COGNITO_DOMAIN is the hosted sign-in base URL, scheme included.
+        authorize_url: `${domain}/oauth2/authorize`,
+        token_url: `${domain}/oauth2/token`,
+        userdata_url: `${domain}/oauth2/userInfo`,
+        // A public client: proof key (PKCE) instead of a client secret, client id in the body.
+        enable_pkce: true,
+        basic_auth: false,
+        scope: ['openid', 'email', 'profile'],
+        username_claim: 'email',
+        login_service: 'Amazon Cognito',
+        // Membership of the environment's user pool is the allow-list.
+        allow_all: true,
+      },
+    };
+    extraEnv = {};
+  }
+
+  const seccomp = { type: 'RuntimeDefault' };
+  const restricted = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: seccomp,
+  };
+  // User servers run as jovyan (uid 1000, group 100) of the Jupyter images; home volumes are
+  // group-owned by 100. Set in full so that the result does not depend on how KubeSpawner
+  // merges these with its uid/fs_gid settings.
+  const config: JupyterHubValues['hub']['config'] = {
+    ...authConfig,
+    KubeSpawner: {
+      pod_security_context: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 100,
+        fsGroup: 100,
+        seccompProfile: seccomp,
+      },
+      container_security_context: { ...restricted, runAsUser: 1000, runAsGroup: 100 },
+    },
+  };
+  const lb = loadBalancer(env, cfg.exposure ?? 'internal', 'jupyterhub', 'workloads.jupyterhub.exposure');
+  const values: JupyterHubValues = {
+    hub: {
+      config,
+      extraEnv,
+      ...(extraConfig ? { extraConfig } : {}),
+      ...cpuPlacement(),
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+      podSecurityContext: { runAsNonRoot: true, seccompProfile: seccomp },
+      containerSecurityContext: restricted,
+    },
+    proxy: {
+      service: {
+        type: 'LoadBalancer',
+        annotations: {
+          // The chart's Service has no loadBalancerClass field: this annotation hands it to the
+          // AWS Load Balancer Controller (NLB) instead of the legacy in-tree controller.
+          'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+          ...lb.annotations,
+          ...(oauth
+            ? {
+                'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': contractRef(
+                  'JUPYTERHUB_CERTIFICATE_ARN',
+                ),
+                'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': 'https',
+              }
+            : {}),
+        },
+        ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: lb.loadBalancerSourceRanges } : {}),
+      },
+      ...(oauth
+        ? { https: { enabled: true, type: 'offload' as const, hosts: [contractRef('JUPYTERHUB_HOST')] } }
+        : {}),
+      chp: {
+        containerSecurityContext: restricted,
+        ...cpuPlacement(),
+        resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      },
+    },
+    singleuser: {
+      image: { ...versions.notebookImage, pullPolicy: 'IfNotPresent' },
+      // A GPU server may wait for Karpenter to launch a node and pull a large image.
+      startTimeout: 1200,
+      cpu: { guarantee: 1, limit: 2 },
+      memory: { guarantee: '4G', limit: '8G' },
+      ...cpuPlacement(),
+      // The iptables init container needs NET_ADMIN (privileged); the chart's network policy
+      // already blocks the instance metadata service for user servers.
+      cloudMetadata: { blockWithIptables: false },
+      extraEnv: { HF_TOKEN: { valueFrom: { secretKeyRef: { name: token.name, key: token.key } } } },
+      storage: {
+        type: 'dynamic',
+        capacity: `${cfg.homeGiB ?? 100}Gi`,
+        dynamic: { storageClass: STORAGE_CLASS_GP3 },
+        extraVolumes: [{ name: 'notebooks', configMap: { name: NOTEBOOKS } }],
+        extraVolumeMounts: [{ name: 'notebooks', mountPath: '/home/jovyan/examples', readOnly: true }],
+      },
+      profileList: profiles,
+    },
+    // Karpenter packs and consolidates nodes: no user scheduler, placeholders or image pullers
+    // (the pullers would run on, and pull multi-GB images to, every GPU node).
+    scheduling: {
+      userScheduler: { enabled: false },
+      podPriority: { enabled: false },
+      userPlaceholder: { enabled: false },
+    },
+    prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
+    cull: { enabled: true, timeout: (cfg.idleCullMinutes ?? 60) * 60, every: 300 },
+  };
+
+  const base = MODEL_CATALOGUE.get(DOGBOOTH_BASE_MODEL)!;
+  resource(cluster.layers.apps, `configmap-${ns}-${NOTEBOOKS}`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: NOTEBOOKS, namespace: ns, labels: { 'app.kubernetes.io/name': 'jupyterhub' } },
+    body: {
+      data: {
+        'dogbooth.ipynb': dogboothNotebook({
+          baseModel: base.source.repo,
+          ...(env.workloads?.dogbooth ? { targetModel: env.workloads.dogbooth.modelId } : {}),
+        }),
+      },
+    },
+  });
+  // In the apps layer, not controllers: the hub needs the Secret that External Secrets creates
+  // in the configs layer, and the controllers layer waits for its releases to be ready.
+  helmRelease(cluster, {
+    layer: 'apps',
+    name: 'jupyterhub',
+    namespace: ns,
+    chart: versions.jupyterhubChart,
+    values,
+    timeout: '20m',
+  });
+}
