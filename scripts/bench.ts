@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs N] [--cli-runs N] [--sizes 1,10,50] [--skip-cli] [--skip-tsc]
+ * npm run bench [-- --runs N] [--cli-runs N] [--sizes 1,10,50] [--skip-cli] [--skip-tsc] [--skip-test]
  *
  * Times, on this checkout, several runs each (min and median):
  *   1. `npm run synth` of every environment (cdk8s and cdktf, one process);
@@ -8,7 +8,10 @@
  *      the templates do) that builds the same charts and stacks from this repository's code;
  *   3. `tsc --noEmit` with TypeScript 7 (this repository's) and with TypeScript 5;
  *   4. the render of 1, 10 and 50 generated environments (copies of dev with distinct names and
- *      VPC CIDRs in a temporary clusters folder), and the time per environment.
+ *      VPC CIDRs in a temporary clusters folder), and the time per environment;
+ *   5. `npm test`, once.
+ * Besides wall time it reports the CPU time of the timed processes (Linux), which a loaded
+ * machine disturbs far less.
  * TypeScript 5 and ts-node are installed once (npm, exact versions from clusters/versions.ts)
  * into ${XDG_CACHE_HOME:-~/.cache}/genai-eks/bench-ts5-<versions>/.
  */
@@ -19,6 +22,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -33,7 +37,21 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 interface Timing {
   readonly name: string;
+  /** Wall time of each run, ms. */
   readonly runs: number[];
+  /** CPU time (user + system) of each run's processes, ms; empty where /proc is unavailable. */
+  readonly cpu: number[];
+}
+
+/** CPU time of this process's reaped children so far (Linux /proc; clock ticks of 10 ms). */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 const min = (xs: readonly number[]) => Math.min(...xs);
@@ -44,8 +62,11 @@ function median(xs: readonly number[]): number {
 }
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** Runs a command, fails loudly on a non-zero exit, returns wall time in ms. */
+let lastCpu: number | undefined;
+
+/** Runs a command, fails loudly on a non-zero exit, returns wall time in ms (CPU time in lastCpu). */
 function timed(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): number {
+  const cpu0 = childrenCpuMs();
   const started = performance.now();
   const r = spawnSync(cmd, args, {
     cwd,
@@ -54,6 +75,8 @@ function timed(cmd: string, args: readonly string[], cwd: string, env: NodeJS.Pr
     maxBuffer: 1 << 28,
   });
   const ms = performance.now() - started;
+  const cpu1 = childrenCpuMs();
+  lastCpu = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
   if (r.status !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   }
@@ -62,11 +85,16 @@ function timed(cmd: string, args: readonly string[], cwd: string, env: NodeJS.Pr
 
 function repeat(name: string, runs: number, fn: () => number): Timing {
   const out: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    lastCpu = undefined;
     out.push(fn());
-    log(`${name}: run ${i + 1}/${runs} ${secs(out[i]!)}`);
+    if (lastCpu !== undefined) cpu.push(lastCpu);
+    log(
+      `${name}: run ${i + 1}/${runs} ${secs(out[i]!)}${lastCpu !== undefined ? ` (CPU ${secs(lastCpu)})` : ''}`,
+    );
   }
-  return { name, runs: out };
+  return { name, runs: out, cpu: cpu.length === out.length ? cpu : [] };
 }
 
 function cacheDir(): string {
@@ -199,7 +227,8 @@ async function generatedClusters(n: number): Promise<string> {
 }
 
 function row(t: Timing): string {
-  return `| ${t.name} | ${t.runs.length} | ${secs(min(t.runs))} | ${secs(median(t.runs))} |`;
+  const cpu = t.cpu.length ? secs(median(t.cpu)) : 'n/a';
+  return `| ${t.name} | ${t.runs.length} | ${secs(min(t.runs))} | ${secs(median(t.runs))} | ${cpu} |`;
 }
 
 async function main(): Promise<void> {
@@ -210,6 +239,7 @@ async function main(): Promise<void> {
       sizes: { type: 'string', default: '1,10,50' },
       'skip-cli': { type: 'boolean', default: false },
       'skip-tsc': { type: 'boolean', default: false },
+      'skip-test': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -254,6 +284,7 @@ async function main(): Promise<void> {
       cli = {
         name: 'CLI default path (cdk8s synth + cdktf synth)',
         runs: k8s.runs.map((ms, i) => ms + tf.runs[i]!),
+        cpu: k8s.cpu.length && tf.cpu.length ? k8s.cpu.map((ms, i) => ms + tf.cpu[i]!) : [],
       };
       timings.push(k8s, tf, cli);
     }
@@ -298,12 +329,16 @@ async function main(): Promise<void> {
       timings.push(t);
     }
 
+    // npm test (type-check, lint, unit and policy tests, drift), once.
+    if (!values['skip-test'])
+      timings.push(repeat('npm test', 1, () => timed('npm', ['test', '--silent'], ROOT)));
+
     const lines = [
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`,
       `load average (1 min) at start / end: ${load0.toFixed(2)} / ${loadavg()[0]!.toFixed(2)}`,
       '',
-      '| what | runs | min | median |',
-      '| --- | ---: | ---: | ---: |',
+      '| what | runs | min (wall) | median (wall) | median CPU (user + sys) |',
+      '| --- | ---: | ---: | ---: | ---: |',
       ...timings.map(row),
       '',
       '| environments | median total | per environment |',
