@@ -341,16 +341,22 @@ async function main(): Promise<void> {
       '| --- | ---: | ---: | ---: | ---: |',
       ...timings.map(row),
       '',
-      '| environments | median total | per environment |',
-      '| ---: | ---: | ---: |',
-      ...scaling.map(
-        ({ n, t }) => `| ${n} | ${secs(median(t.runs))} | ${(median(t.runs) / n).toFixed(0)} ms |`,
-      ),
+      '| environments | median wall | wall per environment | median CPU | CPU per environment |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+      ...scaling.map(({ n, t }) => {
+        const cpu = t.cpu.length ? median(t.cpu) : undefined;
+        return `| ${n} | ${secs(median(t.runs))} | ${(median(t.runs) / n).toFixed(0)} ms | ${cpu !== undefined ? secs(cpu) : 'n/a'} | ${cpu !== undefined ? `${(cpu / n).toFixed(0)} ms` : 'n/a'} |`;
+      }),
       '',
     ];
     if (cli) {
       lines.push(
         `ratio CLI path / npm run synth: ${(median(cli.runs) / median(synth.runs)).toFixed(1)}x (median), ${(min(cli.runs) / min(synth.runs)).toFixed(1)}x (min)`,
+      );
+    }
+    if (cli && synth.cpu.length && cli.cpu.length) {
+      lines.push(
+        `ratio CLI path / npm run synth, CPU time: ${(median(cli.cpu) / median(synth.cpu)).toFixed(1)}x (median)`,
       );
     }
     if (ts5 && ts7) {
