@@ -148,7 +148,9 @@ export function parseTerraform(path: string, content: string): TerraformBlock[] 
         out.push({ id: `provider.${name}`, section, type: undefined, body });
       }
     } else {
-      out.push({ id: section, section, type: undefined, body: value });
+      // `//` holds cdktf's stack metadata; name it so that a diff line reads well.
+      const id = section === '//' ? 'cdktf metadata (//)' : section;
+      out.push({ id, section, type: undefined, body: value });
     }
   }
   return out;

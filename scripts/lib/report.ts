@@ -396,7 +396,7 @@ function exposures(objects: readonly KubeObject[]): string[] {
         .map((p) => `${rec(p).port}/${rec(p).protocol ?? 'TCP'}`)
         .join(', ');
       rows.push(
-        `| Service (load balancer) | ${o.namespace}/${o.name} | ${scheme} | ${ranges.join(', ') || (scheme.startsWith('internet') ? '**anywhere**' : 'VPC')} | ${ports} |`,
+        `| Service (load balancer) | ${o.namespace}/${o.name} | ${scheme} | ${ranges.join(', ') || (scheme.startsWith('internet') ? '**anywhere**' : 'inside the VPC')} | ${ports} |`,
       );
     }
     if (o.kind === 'Ingress') {
@@ -406,7 +406,7 @@ function exposures(objects: readonly KubeObject[]): string[] {
         .map((r) => String(rec(r).host ?? '*'))
         .join(', ');
       rows.push(
-        `| Ingress | ${o.namespace}/${o.name} | ${scheme} | ${ranges || (scheme.startsWith('internet') ? '**anywhere**' : 'VPC')} | ${hosts} |`,
+        `| Ingress | ${o.namespace}/${o.name} | ${scheme} | ${ranges || (scheme.startsWith('internet') ? '**anywhere**' : 'inside the VPC')} | ${hosts} |`,
       );
     }
     if (o.kind === 'Gateway') {
@@ -419,7 +419,7 @@ function exposures(objects: readonly KubeObject[]): string[] {
         .map((l) => `${rec(l).name} ${rec(l).protocol}/${rec(l).port}`)
         .join(', ');
       rows.push(
-        `| Gateway (${spec.gatewayClassName}) | ${o.namespace}/${o.name} | ${scheme} | ${ranges.join(', ') || (scheme.startsWith('internet') ? '**anywhere**' : 'VPC')} | ${listeners} |`,
+        `| Gateway (${spec.gatewayClassName}) | ${o.namespace}/${o.name} | ${scheme} | ${ranges.join(', ') || (scheme.startsWith('internet') ? '**anywhere**' : 'inside the VPC')} | ${listeners} |`,
       );
     }
   }
