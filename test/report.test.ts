@@ -94,12 +94,25 @@ describe('cost bound', () => {
     expect(r.maxUsdPerHour).toBeCloseTo(48.288 + 2 * 0.192, 6);
   });
 
-  test('a pool without limits is unbounded and the total unknown', async () => {
+  test('no bound without limits, with an unpriced family, or without a family restriction', async () => {
     const dev = (await envs()).find((e) => e.name === 'dev')!;
-    const r = environmentReport(dev, tree([nodePool('cpu', ['m6i'], {})]));
-    expect(r.pools[0]!.cost).toBeUndefined();
+    const unrestricted = nodePool('any', ['m6i'], { cpu: 16 });
+    unrestricted.spec.template.spec.requirements = [];
+    const r = environmentReport(
+      dev,
+      tree([nodePool('cpu', ['m6i'], {}), nodePool('odd', ['m6i', 'x9z'], { cpu: 16 }), unrestricted]),
+    );
+    expect(r.pools.map((p) => [p.name, p.cost, p.noBound])).toEqual([
+      ['cpu', undefined, 'no cpu, memory or accelerator limit'],
+      ['odd', undefined, 'no price for x9z'],
+      [
+        'any',
+        undefined,
+        'the pool does not restrict instance families or types, so it may launch types the price table lacks',
+      ],
+    ]);
     expect(r.maxUsdPerHour).toBeUndefined();
-    expect(r.markdown).toContain('unbounded');
+    expect(r.markdown).toContain('**Total EC2 compute at most unknown (a pool has no bound)**');
   });
 });
 

@@ -64,6 +64,8 @@ export interface PoolReport {
   readonly labels: Readonly<Record<string, string>>;
   readonly priced: readonly string[];
   readonly unpricedFamilies: readonly string[];
+  /** Why no bound is given, when `cost` is undefined. */
+  readonly noBound: string | undefined;
   readonly cost: CostBound | undefined;
 }
 
@@ -208,7 +210,32 @@ function poolReport(o: KubeObject): PoolReport {
   const types = allowedTypes(reqs);
   const families = valuesOf('karpenter.k8s.aws/instance-family');
   const pricedFamilies = new Set(types.map((t) => t.split('.')[0]));
+  const unpricedFamilies = families.filter((f) => !pricedFamilies.has(f));
   const acc = [...acceleratorLimits.values()];
+  // A bound over the priced types only holds when the pool cannot launch anything else.
+  const restricted = reqs.some(
+    (r) =>
+      r.operator === 'In' &&
+      (r.key === 'karpenter.k8s.aws/instance-family' || r.key === 'node.kubernetes.io/instance-type'),
+  );
+  const cost =
+    restricted && unpricedFamilies.length === 0
+      ? costBound(
+          types,
+          cpuLimit,
+          memoryLimitBytes === undefined ? undefined : memoryLimitBytes / 2 ** 30,
+          acc.length > 0 ? acc.reduce((a, b) => a + b, 0) : undefined,
+        )
+      : undefined;
+  const noBound = cost
+    ? undefined
+    : !restricted
+      ? 'the pool does not restrict instance families or types, so it may launch types the price table lacks'
+      : unpricedFamilies.length > 0
+        ? `no price for ${unpricedFamilies.join(', ')}`
+        : types.length === 0
+          ? 'no priced instance type passes its requirements'
+          : 'no cpu, memory or accelerator limit';
   const taints = arr(template.taints).map((t) => {
     const x = rec(t);
     return `${x.key}${x.value !== undefined ? `=${x.value}` : ''}:${x.effect}`;
@@ -226,13 +253,9 @@ function poolReport(o: KubeObject): PoolReport {
     taints,
     labels: { ...labels, 'karpenter.sh/nodepool': o.name },
     priced: types,
-    unpricedFamilies: families.filter((f) => !pricedFamilies.has(f)),
-    cost: costBound(
-      types,
-      cpuLimit,
-      memoryLimitBytes === undefined ? undefined : memoryLimitBytes / 2 ** 30,
-      acc.length > 0 ? acc.reduce((a, b) => a + b, 0) : undefined,
-    ),
+    unpricedFamilies,
+    cost,
+    noBound,
   };
 }
 
@@ -489,10 +512,8 @@ export function environmentReport(
         p.memoryLimitBytes !== undefined ? gib(p.memoryLimitBytes) : undefined,
         ...[...p.acceleratorLimits].map(([r, n]) => `${n} ${r}`),
       ].filter(Boolean);
-      const unpriced =
-        p.unpricedFamilies.length > 0 ? ` (no price for ${p.unpricedFamilies.join(', ')})` : '';
       lines.push(
-        `| ${p.name} | ${p.families.join(', ') || 'any'} | ${p.capacityTypes.join(', ') || 'any'} | ${limits.join(', ') || '**none**'} | ${p.taints.map((t) => `\`${t}\``).join(', ') || 'none'} | ${p.cost ? usd(p.cost.usdPerHour) : 'unbounded'}${unpriced} | ${p.cost?.binding ?? (p.priced.length ? 'no cpu, memory or accelerator limit' : 'no priced instance type')} |`,
+        `| ${p.name} | ${p.families.join(', ') || 'any'} | ${p.capacityTypes.join(', ') || 'any'} | ${limits.join(', ') || '**none**'} | ${p.taints.map((t) => `\`${t}\``).join(', ') || 'none'} | ${p.cost ? usd(p.cost.usdPerHour) : '**no bound**'} | ${p.cost?.binding ?? p.noBound} |`,
       );
     }
     lines.push('');
@@ -511,7 +532,7 @@ export function environmentReport(
     `- System node group: ${env.systemNodeGroup.size} × ${env.systemNodeGroup.instanceType} = ${systemCost !== undefined ? usd(systemCost) : `no price for ${env.systemNodeGroup.instanceType}`}`,
   );
   for (const p of pools)
-    lines.push(`- Pool ${p.name}: ${p.cost ? usd(p.cost.usdPerHour) : 'unbounded or unpriced'}`);
+    lines.push(`- Pool ${p.name}: ${p.cost ? usd(p.cost.usdPerHour) : `no bound (${p.noBound})`}`);
   lines.push(
     `- **Total EC2 compute at most ${maxUsdPerHour !== undefined ? `${usd(maxUsdPerHour)} per hour` : 'unknown (a pool has no bound)'}**` +
       ` at ${PRICE_TABLE.regions.join(', ')} on-demand list prices${standIn ? ` (no confirmed ${env.region} prices in the table: us-east-1 prices stand in)` : ''}.`,
