@@ -88,6 +88,19 @@ describe('diffTrees', () => {
     expect(md).toContain('  - `bucket: x -> y`');
   });
 
+  test('Markdown longer than a pull request comment allows is cut at a line and says so', () => {
+    const base = new Map<string, string>();
+    const head = new Map<string, string>();
+    for (let i = 0; i < 400; i++)
+      head.set(...k8s('big', { ...deployment('img:1'), metadata: { name: `d${i}` } }));
+    const md = formatMarkdown(diffTrees(base, head), 'main', 2000);
+    expect(md.length).toBeLessThan(2200);
+    expect(md).toMatch(
+      /\n<\/details>\n\n… truncated at 2000 characters: run `npm run diff -- --base main` for the full list\.\n$/,
+    );
+    expect(formatMarkdown(diffTrees(base, head), 'main')).not.toContain('truncated');
+  });
+
   test('no differences says so', () => {
     const files = new Map([k8s('a', deployment('img:1'))]);
     expect(formatText(diffTrees(files, files), 'HEAD')).toBe(

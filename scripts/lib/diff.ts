@@ -202,7 +202,10 @@ function code(s: string): string {
 }
 
 /** Markdown for a pull request comment. */
-export function formatMarkdown(diff: TreeDiff, base: string): string {
+/** GitHub rejects comments over 65,536 characters; stay below with room for the note. */
+export const MARKDOWN_LIMIT = 60_000;
+
+export function formatMarkdown(diff: TreeDiff, base: string, limit = MARKDOWN_LIMIT): string {
   const lines: string[] = ['### Rendered changes', ''];
   if (diff.environments.length === 0) {
     lines.push(`No rendered differences against ${code(base)} (${diff.compared} environment(s) compared).`);
@@ -238,5 +241,11 @@ export function formatMarkdown(diff: TreeDiff, base: string): string {
       lines.push(...items);
     }
   }
-  return `${lines.join('\n')}\n`;
+  const text = `${lines.join('\n')}\n`;
+  if (text.length <= limit) return text;
+  // Cut at a line boundary (closing an open <details>) and say where the rest is.
+  let cut = text.slice(0, limit);
+  cut = cut.slice(0, cut.lastIndexOf('\n') + 1);
+  const open = (cut.match(/<details>/g) ?? []).length - (cut.match(/<\/details>/g) ?? []).length;
+  return `${cut}${open > 0 ? '\n</details>\n' : ''}\n… truncated at ${limit} characters: run \`npm run diff -- --base ${base}\` for the full list.\n`;
 }
