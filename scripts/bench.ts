@@ -31,6 +31,7 @@ import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toolVersions } from '../clusters/versions.js';
+import { type EnvironmentObjects, parseTree, readTreeFiles } from './lib/objects.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -214,6 +215,35 @@ function cliProject(toolchain: string): string {
   return dir;
 }
 
+/**
+ * The CLI path must have rendered the same thing as `npm run synth`, or the comparison is void:
+ * per environment, the same Kubernetes objects (kind/namespace/name) and Terraform blocks.
+ */
+function checkSameOutput(project: string, dist: string): void {
+  const ours = parseTree(readTreeFiles(dist));
+  for (const env of ENV_FILES) {
+    const k8sDir = join(project, 'dist', env);
+    const stack = join(project, 'cdktf.out/stacks', env, 'cdk.tf.json');
+    if (!existsSync(k8sDir) || !existsSync(stack)) throw new Error(`CLI path did not render ${env}`);
+    const files = new Map<string, string>();
+    for (const f of readdirSync(k8sDir))
+      files.set(`k8s/${env}/cli/${f}`, readFileSync(join(k8sDir, f), 'utf8'));
+    files.set(`terraform/${env}/cdk.tf.json`, readFileSync(stack, 'utf8'));
+    const theirs = parseTree(files).get(env);
+    const mine = ours.get(env);
+    const ids = (m: ReadonlyMap<string, unknown> | undefined) => [...(m?.keys() ?? [])].sort().join('\n');
+    const resources = (m: EnvironmentObjects | undefined) =>
+      [...(m?.terraform.values() ?? [])]
+        .filter((b) => b.section === 'resource')
+        .map((b) => b.id)
+        .sort()
+        .join('\n');
+    if (ids(theirs?.kubernetes) !== ids(mine?.kubernetes) || resources(theirs) !== resources(mine)) {
+      throw new Error(`CLI path rendered different objects for ${env} than npm run synth`);
+    }
+  }
+}
+
 /** A clusters folder with `n` copies of dev, each with its own name and VPC CIDR. */
 async function generatedClusters(n: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `genai-eks-bench-${n}-`));
@@ -275,12 +305,7 @@ async function main(): Promise<void> {
       const tf = repeat('cdktf synth (ts-node app)', cliRuns, () =>
         timed(process.execPath, [cdktf, 'synth'], project),
       );
-      // The CLI runs must have produced every environment's output, or the comparison is void.
-      for (const env of ENV_FILES) {
-        for (const f of [`dist/${env}/flux-system.k8s.yaml`, `cdktf.out/stacks/${env}/cdk.tf.json`]) {
-          if (!existsSync(join(project, f))) throw new Error(`CLI path did not write ${f}`);
-        }
-      }
+      checkSameOutput(project, join(tmp, 'dist'));
       cli = {
         name: 'CLI default path (cdk8s synth + cdktf synth)',
         runs: k8s.runs.map((ms, i) => ms + tf.runs[i]!),
