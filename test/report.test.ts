@@ -195,6 +195,28 @@ describe('placements, workloads and exposures', () => {
     );
   });
 
+  test('finds load balancers that charts create from HelmRelease values', async () => {
+    const dev = (await envs()).find((e) => e.name === 'dev')!;
+    const hub = {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'jupyterhub', namespace: 'jupyterhub' },
+      spec: {
+        values: {
+          proxy: {
+            service: {
+              type: 'LoadBalancer',
+              annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal' },
+            },
+          },
+        },
+      },
+    };
+    expect(environmentReport(dev, tree([hub])).markdown).toContain(
+      '| HelmRelease service (load balancer) | jupyterhub/jupyterhub `values.proxy.service` | internal | inside the VPC | chart default |',
+    );
+  });
+
   test('says none where there is nothing', async () => {
     const dev = (await envs()).find((e) => e.name === 'dev')!;
     const r = environmentReport(dev, undefined);

@@ -422,6 +422,19 @@ function exposures(objects: readonly KubeObject[]): string[] {
         `| Service (load balancer) | ${o.namespace}/${o.name} | ${scheme} | ${ranges.join(', ') || (scheme.startsWith('internet') ? '**anywhere**' : 'inside the VPC')} | ${ports} |`,
       );
     }
+    if (o.kind === 'HelmRelease') {
+      // Charts take Service settings in their values (`<component>.service.type: LoadBalancer`).
+      for (const { path, service } of loadBalancersInValues(spec.values, 'values')) {
+        const a = rec(service.annotations);
+        const scheme = String(
+          a['service.beta.kubernetes.io/aws-load-balancer-scheme'] ?? 'internal (default)',
+        );
+        const ranges = strs(service.loadBalancerSourceRanges);
+        rows.push(
+          `| HelmRelease service (load balancer) | ${o.namespace}/${o.name} \`${path}\` | ${scheme} | ${ranges.join(', ') || (scheme.startsWith('internet') ? '**anywhere**' : 'inside the VPC')} | chart default |`,
+        );
+      }
+    }
     if (o.kind === 'Ingress') {
       const scheme = String(annotations['alb.ingress.kubernetes.io/scheme'] ?? 'internal (default)');
       const ranges = String(annotations['alb.ingress.kubernetes.io/inbound-cidrs'] ?? '');
@@ -447,6 +460,15 @@ function exposures(objects: readonly KubeObject[]): string[] {
     }
   }
   return rows;
+}
+
+/** Objects in Helm values shaped like a Service of type LoadBalancer, with their paths. */
+function loadBalancersInValues(value: unknown, path: string): { path: string; service: JsonObject }[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => loadBalancersInValues(v, `${path}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  const v = value as JsonObject;
+  const here = v.type === 'LoadBalancer' ? [{ path, service: v }] : [];
+  return [...here, ...Object.entries(v).flatMap(([k, x]) => loadBalancersInValues(x, `${path}.${k}`))];
 }
 
 function routes(objects: readonly KubeObject[]): string[] {
