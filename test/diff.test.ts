@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { diffTrees, diffValues, fieldLine, formatMarkdown, formatText } from '../scripts/lib/diff.js';
@@ -117,15 +117,18 @@ describe('diffTrees', () => {
 describe('npm run diff on a git repository', () => {
   test('shows one image change per environment and one added environment, nothing else', () => {
     const repo = tempDir('genai-eks-diff-repo-');
-    for (const p of [
-      'apps',
-      'clusters',
-      'infra',
-      'scripts',
-      'package.json',
-      'package-lock.json',
-      'tsconfig.json',
-    ]) {
+    // Everything the render may need: the repository's top level less generated and installed files.
+    const skip = new Set([
+      '.git',
+      'node_modules',
+      'dist',
+      'docs',
+      'test',
+      'cdktf.out',
+      '.github',
+      'coverage',
+    ]);
+    for (const p of readdirSync(ROOT).filter((e) => !skip.has(e))) {
       cpSync(join(ROOT, p), join(repo, p), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
