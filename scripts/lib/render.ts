@@ -41,6 +41,20 @@ export class RenderError extends Error {
 
 /** Renders in memory. Throws (EnvironmentError or RenderError) before anything is written. */
 export async function render(opts: RenderOptions): Promise<EnvironmentRender[]> {
+  // cdktf records the creation stack of every token (Lazy, Intrinsic) with an unlimited stack
+  // depth; with source maps enabled (tsx enables them) each of those stacks is source-mapped,
+  // which cost about a fifth of the render's CPU time in a profile (`node --cpu-prof`, see
+  // docs/performance.md). The stacks are never shown, so source maps are off while rendering.
+  const sourceMaps = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(false);
+  try {
+    return await renderAll(opts);
+  } finally {
+    process.setSourceMapsEnabled(sourceMaps);
+  }
+}
+
+async function renderAll(opts: RenderOptions): Promise<EnvironmentRender[]> {
   const loaded = await loadEnvironments(opts.clustersDir);
   const all = loaded.map((l) => l.env);
   const selected = select(loaded, opts.only);

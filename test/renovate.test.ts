@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ROOT } from './helpers.js';
+
+interface Manager {
+  readonly managerFilePatterns: readonly string[];
+  readonly matchStrings: readonly string[];
+}
+
+const config = JSON.parse(readFileSync(join(ROOT, 'renovate.json'), 'utf8')) as { customManagers: Manager[] };
+const managers = config.customManagers.filter((m) =>
+  m.managerFilePatterns.includes('/^clusters/versions\\.ts$/'),
+);
+
+/** What Renovate's regex managers extract from a text: every match of every matchString. */
+function extract(text: string): { depName: string; datasource: string; currentValue: string }[] {
+  return managers.flatMap((m) =>
+    m.matchStrings.flatMap((s) =>
+      [...text.matchAll(new RegExp(s, 'g'))].map((x) => ({
+        depName: x.groups!.depName!,
+        datasource: x.groups!.datasource!,
+        currentValue: x.groups!.currentValue!,
+      })),
+    ),
+  );
+}
+
+describe('renovate.json custom managers', () => {
+  test('every `// renovate:` comment in clusters/versions.ts is matched, with the pinned value', () => {
+    const text = readFileSync(join(ROOT, 'clusters/versions.ts'), 'utf8');
+    const comments = [...text.matchAll(/^\s*\/\/\s*renovate:.*depName=(\S+)/gm)].map((m) => m[1]);
+    const found = extract(text);
+    expect(found.map((f) => f.depName).sort()).toEqual([...comments].sort());
+    for (const f of found) expect(f.currentValue, f.depName).toMatch(/^v?\d+(\.\d+)*([-.+][0-9A-Za-z.-]+)?$/);
+  });
+
+  test('the documented entry shapes all match; a version elsewhere on the line does not confuse them', () => {
+    const sample = [
+      '  // renovate: datasource=docker depName=docker.io/vllm/vllm-openai',
+      "  vllm: { image: 'docker.io/vllm/vllm-openai', tag: 'v0.12.0' },",
+      '  // renovate: datasource=helm depName=karpenter registryUrl=https://charts.invalid',
+      '  karpenter: {',
+      "    repository: 'oci://public.ecr.aws/karpenter/karpenter',",
+      "    chart: 'karpenter',",
+      "    version: '1.14.1',",
+      '  },',
+      '  // renovate: datasource=github-releases depName=awslabs/amazon-eks-ami',
+      "  amiAlias: 'al2023@v20260818',",
+      '  // renovate: datasource=npm depName=ts-node',
+      "  tsNode: '10.9.2',",
+    ].join('\n');
+    expect(extract(sample).map((f) => `${f.depName}=${f.currentValue}`)).toEqual([
+      'docker.io/vllm/vllm-openai=v0.12.0',
+      'karpenter=1.14.1',
+      'ts-node=10.9.2',
+      'awslabs/amazon-eks-ami=v20260818',
+    ]);
+  });
+});
