@@ -16,20 +16,25 @@
  *   --keep            keep the temporary directories (logs, certificates)
  *   --build-only      find or build the binaries, then exit
  *   --update-go-mod   rewrite test/cluster/tools/go.mod and go.sum from clusters/versions.ts
+ *   --print-kubernetes-version  print the pinned kube-apiserver version (for setup-envtest)
  *
  * Binaries: KUBEBUILDER_ASSETS when set, else built with Go and cached (scripts/lib/cluster/binaries.ts).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironments } from '../clusters/lib/load.js';
-import { type EnvironmentReport, testEnvironment } from './lib/cluster/apply.js';
-import { ensureBinaries, updateGoMod } from './lib/cluster/binaries.js';
+import { versions } from '../clusters/versions.js';
+import { bootstrapSnapshot, type EnvironmentReport, testEnvironment } from './lib/cluster/apply.js';
+import { ensureBinaries, killBuildsSync, updateGoMod } from './lib/cluster/binaries.js';
 import { killAllSync, stopAll } from './lib/cluster/control-plane.js';
 import { loadEnvironmentObjects, readCrds, testClusterVars } from './lib/cluster/manifests.js';
 import { selfTest } from './lib/cluster/self-test.js';
 
 const log = (s: string) => console.log(s);
+/** Temporary directories of this run, removed on exit (also on SIGINT/SIGTERM). */
+const cleanups: (() => void)[] = [];
 
 function printReport(r: EnvironmentReport): { passed: number; failed: number } {
   const applied = r.outcomes.filter((o) => o.outcome === 'applied');
@@ -37,8 +42,9 @@ function printReport(r: EnvironmentReport): { passed: number; failed: number } {
   const unknown = r.outcomes.filter((o) => o.outcome === 'unknown-kind');
   const dry = applied.filter((o) => o.dryRun).length;
   log(
-    `${r.env}: ${r.crds} CRDs established; ${r.outcomes.length} objects: ${applied.length} applied` +
-      `${dry ? ` (${dry} with dryRun=All)` : ''}, ${rejected.length} rejected, ${unknown.length} of kinds the server does not serve (${r.seconds.toFixed(1)}s)`,
+    `${r.env}: ${r.crds} CRDs established (${r.timing.crds.toFixed(1)}s); ${r.outcomes.length} objects: ${applied.length} applied` +
+      `${dry ? ` (${dry} with dryRun=All)` : ''}, ${rejected.length} rejected, ${unknown.length} of kinds the server does not serve` +
+      ` (${r.timing.objects.toFixed(1)}s; ${r.seconds.toFixed(1)}s in all)`,
   );
   for (const o of rejected) log(`  REJECTED ${r.env}/${o.file} (${o.id}): ${o.message}`);
   for (const o of unknown) log(`  NOT SERVED ${r.env}/${o.file} (${o.id}): ${o.message}`);
@@ -57,15 +63,20 @@ async function main(): Promise<number> {
       keep: { type: 'boolean', default: false },
       'build-only': { type: 'boolean', default: false },
       'update-go-mod': { type: 'boolean', default: false },
+      'print-kubernetes-version': { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values['print-kubernetes-version']) {
+    log(versions.kubeApiserver);
+    return 0;
+  }
   if (values['update-go-mod']) {
     updateGoMod(log);
     return 0;
   }
   const started = Date.now();
-  const bins = ensureBinaries(log);
+  const bins = await ensureBinaries(log);
   log(`test:cluster: etcd and kube-apiserver from ${bins.source}`);
   if (values['build-only']) return 0;
 
@@ -104,6 +115,10 @@ async function main(): Promise<number> {
 
   let passed = 0;
   let failed = 0;
+  const work = mkdtempSync(join(tmpdir(), 'genai-eks-test-cluster-'));
+  const snapshot = join(work, 'etcd');
+  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  await bootstrapSnapshot(bins, crds, snapshot, { keep, log });
   for (const name of selected) {
     const env = byName.get(name);
     if (!env) {
@@ -119,7 +134,7 @@ async function main(): Promise<number> {
       failed++;
       continue;
     }
-    const report = await testEnvironment(bins, name, objects, crds, { keep, log });
+    const report = await testEnvironment(bins, name, objects, crds, { keep, log, snapshot });
     const counts = printReport(report);
     passed += counts.passed;
     failed += counts.failed;
@@ -129,28 +144,32 @@ async function main(): Promise<number> {
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
-let stopping = false;
+let signalled = false;
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`test:cluster: ${signal}: stopping etcd and kube-apiserver`);
+    if (signalled) return;
+    signalled = true;
+    console.error(`test:cluster: ${signal}: stopping etcd, kube-apiserver and any go build`);
+    killBuildsSync();
     stopAll().finally(() => process.exit(code));
   });
 }
-process.on('exit', killAllSync);
+process.on('exit', () => {
+  killBuildsSync();
+  killAllSync();
+  for (const c of cleanups) c();
+});
 
-main().then(
-  async (code) => {
-    await stopAll();
-    process.exit(code);
-  },
-  async (e: unknown) => {
-    console.error(`test:cluster: ${e instanceof Error ? e.message : String(e)}`);
-    await stopAll();
-    process.exit(1);
-  },
-);
+/** Ends the run, unless a signal is already ending it (with its own exit code). */
+async function finish(code: number): Promise<void> {
+  await stopAll();
+  if (!signalled) process.exit(code);
+}
+
+main().then(finish, async (e: unknown) => {
+  if (!signalled) console.error(`test:cluster: ${e instanceof Error ? e.message : String(e)}`);
+  await finish(1);
+});

@@ -9,7 +9,7 @@
  * finished binaries in `bin/<key>/`, where the key covers the versions, the tools module and
  * the Go version, so a later run (or CI on the same machine) reuses them.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -158,12 +158,12 @@ function goEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function run(cmd: string, args: string[], cwd: string, inherit = false): string {
+function run(cmd: string, args: string[], cwd: string): string {
   const r = spawnSync(cmd, args, {
     cwd,
     env: goEnv(),
     encoding: 'utf8',
-    stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) {
@@ -177,6 +177,36 @@ function run(cmd: string, args: string[], cwd: string, inherit = false): string 
     throw new BinariesError(`${cmd} ${args.join(' ')} failed (exit ${r.status})\n${r.stderr ?? ''}`);
   }
   return r.stdout ?? '';
+}
+
+/** Running `go build` processes, so a signal can stop them (see killBuildsSync). */
+const builds = new Set<ChildProcess>();
+
+export function killBuildsSync(): void {
+  for (const b of builds) b.kill('SIGTERM');
+}
+
+/** `go build …` in the tools module, output shown; rejects on failure. */
+function goBuild(args: string[]): Promise<void> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn('go', ['build', ...args], {
+      cwd: TOOLS_DIR,
+      env: goEnv(),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    builds.add(child);
+    child.on('error', (e) => {
+      builds.delete(child);
+      reject(
+        new BinariesError(`go build: ${e.message} (install Go 1.26 or newer, or set KUBEBUILDER_ASSETS)`),
+      );
+    });
+    child.on('exit', (code, signal) => {
+      builds.delete(child);
+      if (code === 0) resolveBuild();
+      else reject(new BinariesError(`go build ${args.at(-1)} failed (${signal ?? `exit ${code}`})`));
+    });
+  });
 }
 
 function kubeLdflags(): string {
@@ -241,7 +271,7 @@ function fromAssets(dir: string): Binaries {
 }
 
 /** Finds or builds the binaries. Logs what it does; a cold build takes minutes. */
-export function ensureBinaries(log: (s: string) => void): Binaries {
+export async function ensureBinaries(log: (s: string) => void): Promise<Binaries> {
   const assets = process.env.KUBEBUILDER_ASSETS;
   if (assets) return fromAssets(assets);
   const problems = goModProblems(readFileSync(join(TOOLS_DIR, 'go.mod'), 'utf8'));
@@ -263,28 +293,17 @@ export function ensureBinaries(log: (s: string) => void): Binaries {
   const started = Date.now();
   try {
     log(`test:cluster: building etcd v${versions.etcd} with ${goVersion} (cache ${cacheRoot()})`);
-    run(
-      'go',
-      ['build', '-trimpath', '-ldflags=-s -w', '-o', join(tmp, 'etcd'), ETCD_MODULE],
-      TOOLS_DIR,
-      true,
-    );
+    await goBuild(['-trimpath', '-ldflags=-s -w', '-o', join(tmp, 'etcd'), ETCD_MODULE]);
     log(
       `test:cluster: building kube-apiserver v${versions.kubeApiserver} (a cold build takes several minutes)`,
     );
-    run(
-      'go',
-      [
-        'build',
-        '-trimpath',
-        `-ldflags=${kubeLdflags()}`,
-        '-o',
-        join(tmp, 'kube-apiserver'),
-        KUBE_APISERVER_PACKAGE,
-      ],
-      TOOLS_DIR,
-      true,
-    );
+    await goBuild([
+      '-trimpath',
+      `-ldflags=${kubeLdflags()}`,
+      '-o',
+      join(tmp, 'kube-apiserver'),
+      KUBE_APISERVER_PACKAGE,
+    ]);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   } finally {

@@ -8,7 +8,16 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,8 +34,13 @@ export class ControlPlaneError extends Error {
 export interface ControlPlane {
   readonly client: KubeClient;
   readonly dir: string;
-  /** Stops both processes and removes the directory (unless kept). Idempotent. */
-  stop(): Promise<void>;
+  readonly keep: boolean;
+  /**
+   * Stops both processes and removes the directory (unless kept). Idempotent. With
+   * `saveEtcdTo`, etcd's data directory is copied there once both have stopped (a snapshot
+   * that `StartOptions.etcdSeed` starts from).
+   */
+  stop(opts?: { saveEtcdTo?: string }): Promise<void>;
 }
 
 interface Managed {
@@ -44,11 +58,12 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...planes].map((p) => p.stop()));
 }
 
-/** Last-resort synchronous kill (process 'exit' handler): nothing may outlive the runner. */
+/** Last-resort synchronous cleanup (process 'exit' handler): nothing may outlive the runner. */
 export function killAllSync(): void {
   for (const m of running) {
     if (!m.exited) m.child.kill('SIGKILL');
   }
+  for (const p of planes) if (!p.keep) rmSync(p.dir, { recursive: true, force: true });
 }
 
 export function freePort(): Promise<number> {
@@ -230,30 +245,38 @@ export interface StartOptions {
   /** Keep the directory (logs, certificates) after stopping. */
   readonly keep?: boolean;
   readonly log?: (s: string) => void;
+  /** An etcd data directory saved by `stop({ saveEtcdTo })`: start from a copy of that state. */
+  readonly etcdSeed?: string;
 }
 
 /** Starts etcd and kube-apiserver and waits for /readyz. */
 export async function startControlPlane(bins: Binaries, opts: StartOptions = {}): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'genai-eks-apiserver-'));
   const procs: Managed[] = [];
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  const doStop = async (stopOpts?: { saveEtcdTo?: string }) => {
+    // kube-apiserver first: it needs etcd to shut down cleanly.
+    for (const m of [...procs].reverse()) await stopProcess(m);
+    if (stopOpts?.saveEtcdTo) cpSync(join(dir, 'etcd'), stopOpts.saveEtcdTo, { recursive: true });
+    if (opts.keep) opts.log?.(`test:cluster: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+    planes.delete(plane);
+  };
   const plane: ControlPlane = {
     client: undefined as unknown as KubeClient,
     dir,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      // kube-apiserver first: it needs etcd to shut down cleanly.
-      for (const m of [...procs].reverse()) await stopProcess(m);
-      planes.delete(plane);
-      if (opts.keep) opts.log?.(`test:cluster: kept ${dir}`);
-      else rmSync(dir, { recursive: true, force: true });
+    keep: opts.keep ?? false,
+    // Every caller (normal end, failure, signal) waits for the same stop.
+    stop(stopOpts) {
+      stopping ??= doStop(stopOpts);
+      return stopping;
     },
   };
   planes.add(plane);
   try {
     const { token } = writeCredentials(dir);
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+    if (opts.etcdSeed) cpSync(opts.etcdSeed, join(dir, 'etcd'), { recursive: true });
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
     const peerUrl = `http://127.0.0.1:${etcdPeer}`;
     const etcd = startProcess(
