@@ -8,8 +8,11 @@
  *   rules need the stored object, so the offline validator skips every rule using `oldSelf`;
  *   when it is available the self-test also runs it on the changed object and requires it to
  *   pass, which demonstrates the gap.
- * - An HTTPRoute whose PathPrefix match does not start with `/` (a CEL rule evaluated on
- *   create). The offline validator evaluates this rule too; here it shows the server enforces it.
+ * - An HTTPRoute rule that rewrites a path prefix (URLRewrite ReplacePrefixMatch) but has two
+ *   PathPrefix matches: the Gateway API CRD requires exactly one. The offline validator cannot
+ *   evaluate that rule (it reports it as unsupported), and the self-test requires it to pass.
+ * - An HTTPRoute whose PathPrefix value does not start with `/` (a create-time CEL rule that the
+ *   offline validator evaluates too): the server enforces the pinned CRD's rules.
  * - A ConfigMap in a namespace nobody creates: rejected by the server (NotFound); a schema check
  *   has no notion of it.
  * Each rejection is paired with a valid twin that must be accepted, so a server that rejected
@@ -45,12 +48,18 @@ interface NodePoolSpec {
   };
 }
 
-/** The HTTPRoute fields the fixture sets (gateway.networking.k8s.io/v1). */
+/** The HTTPRoute fields the fixtures set (gateway.networking.k8s.io/v1). */
 interface HttpRouteSpec {
   readonly spec: {
     readonly parentRefs: readonly { readonly name: string }[];
     readonly rules: readonly {
       readonly matches: readonly { readonly path: { readonly type: 'PathPrefix'; readonly value: string } }[];
+      readonly filters?: readonly {
+        readonly type: 'URLRewrite';
+        readonly urlRewrite: {
+          readonly path: { readonly type: 'ReplacePrefixMatch'; readonly replacePrefixMatch: string };
+        };
+      }[];
       readonly backendRefs: readonly { readonly name: string; readonly port: number }[];
     }[];
   };
@@ -85,7 +94,8 @@ export function nodePool(nodeClassGroup: string): KubeManifest {
   );
 }
 
-export function httpRoute(name: string, pathPrefix: string): KubeManifest {
+/** An HTTPRoute to one backend; with `rewriteTo`, a URLRewrite replacing the matched prefix. */
+export function httpRoute(name: string, pathPrefixes: readonly string[], rewriteTo?: string): KubeManifest {
   return render((chart) =>
     resource<HttpRouteSpec>(chart, 'route', {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -96,7 +106,17 @@ export function httpRoute(name: string, pathPrefix: string): KubeManifest {
           parentRefs: [{ name: 'self-test' }],
           rules: [
             {
-              matches: [{ path: { type: 'PathPrefix', value: pathPrefix } }],
+              matches: pathPrefixes.map((value) => ({ path: { type: 'PathPrefix', value } })),
+              ...(rewriteTo === undefined
+                ? {}
+                : {
+                    filters: [
+                      {
+                        type: 'URLRewrite',
+                        urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: rewriteTo } },
+                      },
+                    ],
+                  }),
               backendRefs: [{ name: 'self-test', port: 8000 }],
             },
           ],
@@ -198,9 +218,30 @@ export async function selfTest(
       );
     } else log('  note offline validator not found: comparison skipped');
 
-    // 2. HTTPRoute: a create-time CEL rule of the Gateway API CRD.
-    expectApplied('HTTPRoute with path /v1', await client.apply(httpRoute('self-test-valid', '/v1')));
-    const badRoute = httpRoute('self-test-invalid', 'v1');
+    // 2. HTTPRoute: a prefix rewrite needs exactly one PathPrefix match. The offline validator's
+    //    CEL library cannot evaluate this rule (has() inside exists_one), so it passes it.
+    expectApplied(
+      'HTTPRoute rewriting one prefix',
+      await client.apply(httpRoute('self-test-rewrite', ['/llama3'], '/')),
+    );
+    const twoPrefixes = httpRoute('self-test-rewrite-two', ['/llama3', '/models/llama3'], '/');
+    expectRejected(
+      'HTTPRoute rewriting with two prefix matches',
+      await client.apply(twoPrefixes),
+      'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+    );
+    const offlineRewrite = offlineInvalid(opts.validator, twoPrefixes);
+    if (offlineRewrite) {
+      check(
+        'offline validator on that HTTPRoute',
+        offlineRewrite.invalid === 0,
+        `${offlineRewrite.invalid === 0 ? 'passes it (cannot evaluate the rule)' : 'flags it'}: ${offlineRewrite.line}`,
+      );
+    }
+
+    // 3. HTTPRoute: a simple create-time CEL rule, which the offline validator evaluates too.
+    expectApplied('HTTPRoute with path /v1', await client.apply(httpRoute('self-test-valid', ['/v1'])));
+    const badRoute = httpRoute('self-test-invalid', ['v1']);
     expectRejected(
       'HTTPRoute with path v1 (no leading /)',
       await client.apply(badRoute),
@@ -213,7 +254,7 @@ export async function selfTest(
       );
     }
 
-    // 3. A namespace that nobody creates.
+    // 4. A namespace that nobody creates.
     expectApplied('ConfigMap in an existing namespace', await client.apply(configMap('default')));
     expectRejected(
       'ConfigMap in a namespace never created',
