@@ -98,19 +98,14 @@ export async function bootstrapSnapshot(
 ): Promise<void> {
   const started = Date.now();
   const plane = await startControlPlane(bins, opts);
-  let saved = false;
   try {
     await installCrds(plane.client, crds);
     await ensureNamespaces(plane.client, PREEXISTING_NAMESPACES);
-    plane.client.close();
-    await plane.stop({ saveEtcdTo: to });
-    saved = true;
-  } finally {
-    if (!saved) {
-      plane.client?.close();
-      await plane.stop();
-    }
+  } catch (e) {
+    await plane.stop();
+    throw e;
   }
+  await plane.stop({ saveEtcdTo: to });
   opts.log(
     `test:cluster: bootstrap snapshot: ${crds.length} CRDs Established, namespaces ${PREEXISTING_NAMESPACES.join(', ')} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
   );
@@ -147,7 +142,6 @@ export async function testEnvironment(
       timing: { start, crds: crdSeconds, objects: since(t2) },
     };
   } finally {
-    plane.client?.close();
     await plane.stop();
   }
 }

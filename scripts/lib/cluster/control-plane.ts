@@ -252,9 +252,23 @@ export interface StartOptions {
 /** Starts etcd and kube-apiserver and waits for /readyz. */
 export async function startControlPlane(bins: Binaries, opts: StartOptions = {}): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'genai-eks-apiserver-'));
+  let client: KubeClient;
+  let etcdClient: number;
+  let etcdPeer: number;
+  let apiPort: number;
+  try {
+    const { token } = writeCredentials(dir);
+    [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+    if (opts.etcdSeed) cpSync(opts.etcdSeed, join(dir, 'etcd'), { recursive: true });
+    client = new KubeClient(`https://127.0.0.1:${apiPort}`, token, readFileSync(join(dir, 'ca.crt'), 'utf8'));
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const procs: Managed[] = [];
   let stopping: Promise<void> | undefined;
   const doStop = async (stopOpts?: { saveEtcdTo?: string }) => {
+    client.close();
     // kube-apiserver first: it needs etcd to shut down cleanly.
     for (const m of [...procs].reverse()) await stopProcess(m);
     if (stopOpts?.saveEtcdTo) cpSync(join(dir, 'etcd'), stopOpts.saveEtcdTo, { recursive: true });
@@ -263,7 +277,7 @@ export async function startControlPlane(bins: Binaries, opts: StartOptions = {})
     planes.delete(plane);
   };
   const plane: ControlPlane = {
-    client: undefined as unknown as KubeClient,
+    client,
     dir,
     keep: opts.keep ?? false,
     // Every caller (normal end, failure, signal) waits for the same stop.
@@ -274,9 +288,6 @@ export async function startControlPlane(bins: Binaries, opts: StartOptions = {})
   };
   planes.add(plane);
   try {
-    const { token } = writeCredentials(dir);
-    const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
-    if (opts.etcdSeed) cpSync(opts.etcdSeed, join(dir, 'etcd'), { recursive: true });
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
     const peerUrl = `http://127.0.0.1:${etcdPeer}`;
     const etcd = startProcess(
@@ -325,12 +336,6 @@ export async function startControlPlane(bins: Binaries, opts: StartOptions = {})
       dir,
     );
     procs.push(apiserver);
-    const client = new KubeClient(
-      `https://127.0.0.1:${apiPort}`,
-      token,
-      readFileSync(join(dir, 'ca.crt'), 'utf8'),
-    );
-    (plane as { client: KubeClient }).client = client;
     await waitFor('kube-apiserver', apiserver, () => client.ready(), 180_000);
     return plane;
   } catch (e) {

@@ -262,7 +262,6 @@ export async function selfTest(
       'namespaces "never-created" not found',
     );
   } finally {
-    plane.client?.close();
     await plane.stop();
   }
   return { passed, failed };
