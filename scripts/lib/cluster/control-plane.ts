@@ -170,10 +170,19 @@ function writeCredentials(dir: string): { token: string } {
   return { token };
 }
 
+/**
+ * On Linux, util-linux `setpriv --pdeathsig KILL` makes the kernel kill the child when the
+ * runner dies, even by SIGKILL (which no handler sees). Elsewhere the handlers must do.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find(
+  (p) => process.platform === 'linux' && existsSync(p),
+);
+
 function startProcess(name: string, binary: string, args: string[], dir: string): Managed {
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a');
-  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', fd, fd] });
+  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
+  const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const m: Managed = { name, child, log, exited: false };
   running.add(m);
