@@ -29,7 +29,12 @@ import { versions } from '../clusters/versions.js';
 import { bootstrapSnapshot, type EnvironmentReport, testEnvironment } from './lib/cluster/apply.js';
 import { ensureBinaries, killBuildsSync, updateGoMod } from './lib/cluster/binaries.js';
 import { killAllSync, stopAll } from './lib/cluster/control-plane.js';
-import { loadEnvironmentObjects, readCrds, testClusterVars } from './lib/cluster/manifests.js';
+import {
+  type EnvObject,
+  loadEnvironmentObjects,
+  readCrds,
+  testClusterVars,
+} from './lib/cluster/manifests.js';
 import { selfTest } from './lib/cluster/self-test.js';
 
 const log = (s: string) => console.log(s);
@@ -115,10 +120,8 @@ async function main(): Promise<number> {
 
   let passed = 0;
   let failed = 0;
-  const work = mkdtempSync(join(tmpdir(), 'genai-eks-test-cluster-'));
-  const snapshot = join(work, 'etcd');
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-  await bootstrapSnapshot(bins, crds, snapshot, { keep, log });
+  // Read and substitute every environment first: a bad file fails before any server starts.
+  const plans: { name: string; objects: EnvObject[] }[] = [];
   for (const name of selected) {
     const env = byName.get(name);
     if (!env) {
@@ -126,18 +129,24 @@ async function main(): Promise<number> {
       failed++;
       continue;
     }
-    let objects: ReturnType<typeof loadEnvironmentObjects>;
     try {
-      objects = loadEnvironmentObjects(join(dist, name), testClusterVars(env), name);
+      plans.push({ name, objects: loadEnvironmentObjects(join(dist, name), testClusterVars(env), name) });
     } catch (e) {
-      log(`${e instanceof Error ? e.message : String(e)}`);
+      log(`FAILED ${e instanceof Error ? e.message : String(e)}`);
       failed++;
-      continue;
     }
-    const report = await testEnvironment(bins, name, objects, crds, { keep, log, snapshot });
-    const counts = printReport(report);
-    passed += counts.passed;
-    failed += counts.failed;
+  }
+  if (plans.length) {
+    const work = mkdtempSync(join(tmpdir(), 'genai-eks-test-cluster-'));
+    const snapshot = join(work, 'etcd');
+    cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+    await bootstrapSnapshot(bins, crds, snapshot, { keep, log });
+    for (const { name, objects } of plans) {
+      const report = await testEnvironment(bins, name, objects, crds, { keep, log, snapshot });
+      const counts = printReport(report);
+      passed += counts.passed;
+      failed += counts.failed;
+    }
   }
   log(`test:cluster: ${selected.length} environment(s) in ${Math.round((Date.now() - started) / 1000)}s`);
   log(`test:cluster: ${passed} passed, ${failed} failed`);
