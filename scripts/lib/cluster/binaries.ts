@@ -55,6 +55,9 @@ export function goModHead(stagingModules: readonly string[], kubeApiserver: stri
     '// Builds the API-server test tier binaries (etcd, kube-apiserver); see docs/testing.md.',
     'module genai-eks/test/cluster/tools',
     '',
+    // The language version the pinned modules need (etcd 3.6.16's go.mod says go 1.26.0). Written
+    // explicitly: without it `go mod tidy` assumes an old language version, resolves the module
+    // graph without pruning and picks other indirect versions.
     'go 1.26.0',
     '',
     'require (',
