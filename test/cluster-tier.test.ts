@@ -14,6 +14,7 @@ import {
   stagingVersion,
   TOOLS_DIR,
 } from '../scripts/lib/cluster/binaries.js';
+import { KubeClient, statusMessage } from '../scripts/lib/cluster/kube.js';
 import {
   applyOrder,
   dryRunFor,
@@ -154,5 +155,32 @@ describe('apply plan', () => {
     expect(dryRunFor({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService' })).toBe(true);
     expect(dryRunFor({ apiVersion: 'karpenter.sh/v1', kind: 'NodePool' })).toBe(false);
     expect(dryRunFor({ apiVersion: 'v1', kind: 'Namespace' })).toBe(false);
+  });
+});
+
+describe('API client helpers', () => {
+  test('object paths follow the API groups and scopes; a namespaced object without namespace goes to default', () => {
+    const c = new KubeClient('https://127.0.0.1:1', 'unused', '');
+    const ns = { plural: 'configmaps', namespaced: true };
+    expect(
+      c.objectPath({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'x' } }, ns),
+    ).toBe('/api/v1/namespaces/x/configmaps/a');
+    expect(c.objectPath({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, ns)).toBe(
+      '/api/v1/namespaces/default/configmaps/a',
+    );
+    expect(
+      c.objectPath(
+        { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'gpu' } },
+        { plural: 'nodepools', namespaced: false },
+      ),
+    ).toBe('/apis/karpenter.sh/v1/nodepools/gpu');
+    c.close();
+  });
+
+  test("a rejection shows the server's Status message, or the raw body", () => {
+    expect(
+      statusMessage(JSON.stringify({ kind: 'Status', message: 'x is invalid: spec: Invalid value' })),
+    ).toBe('x is invalid: spec: Invalid value');
+    expect(statusMessage('upstream connect error\n')).toBe('upstream connect error');
   });
 });
