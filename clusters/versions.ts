@@ -164,6 +164,16 @@ export const versions = {
     chart: 'argo-workflows',
     version: '2.0.2',
   } satisfies HelmChart,
+
+  // --- api server tier ---
+  /**
+   * Go module k8s.io/kubernetes whose kube-apiserver the API-server test tier builds
+   * (`npm run test:cluster`); its minor must equal `kubernetes`. The k8s.io/* staging modules
+   * are replaced with v0.<minor>.<patch> of the same release (test/cluster/tools/go.mod).
+   */
+  kubeApiserver: '1.35.4',
+  /** Go module go.etcd.io/etcd/server/v3 whose etcd the API-server test tier builds (3.6 line). */
+  etcd: '3.6.16',
 } as const;
 
 // --- tooling (benchmark and workflow lint; never deployed) ---

@@ -1,0 +1,268 @@
+/**
+ * `npm run test:cluster -- --self-test`: proves that the API-server tier rejects what a real
+ * cluster rejects, including what the offline schema validator cannot see. Each fixture is
+ * rendered with cdk8s through `resource()`, like the objects under apps/.
+ *
+ * - A Karpenter NodePool whose `spec.template.spec.nodeClassRef.group` changes on a second
+ *   apply: the pinned CRD's transition rule `self.group == oldSelf.group` rejects it. Transition
+ *   rules need the stored object, so the offline validator skips every rule using `oldSelf`;
+ *   when it is available the self-test also runs it on the changed object and requires it to
+ *   pass, which demonstrates the gap.
+ * - An HTTPRoute rule that rewrites a path prefix (URLRewrite ReplacePrefixMatch) but has two
+ *   PathPrefix matches: the Gateway API CRD requires exactly one. The offline validator cannot
+ *   evaluate that rule (it reports it as unsupported), and the self-test requires it to pass.
+ * - An HTTPRoute whose PathPrefix value does not start with `/` (a create-time CEL rule that the
+ *   offline validator evaluates too): the server enforces the pinned CRD's rules.
+ * - A ConfigMap in a namespace nobody creates: rejected by the server (NotFound); a schema check
+ *   has no notion of it.
+ * Each rejection is paired with a valid twin that must be accepted, so a server that rejected
+ * everything would fail the self-test.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Chart } from 'cdk8s';
+import { stringify } from 'yaml';
+import type { KubeManifest } from '../../../apps/index.js';
+import { resource } from '../../../apps/lib/resource.js';
+import { versions } from '../../../clusters/versions.js';
+import { installCrds } from './apply.js';
+import type { Binaries } from './binaries.js';
+import { startControlPlane } from './control-plane.js';
+import type { ApplyResult } from './kube.js';
+
+/** The NodePool fields the fixture sets (karpenter.sh/v1). */
+interface NodePoolSpec {
+  readonly spec: {
+    readonly template: {
+      readonly spec: {
+        readonly nodeClassRef: { readonly group: string; readonly kind: string; readonly name: string };
+        readonly requirements: readonly {
+          readonly key: string;
+          readonly operator: 'In';
+          readonly values: readonly string[];
+        }[];
+      };
+    };
+  };
+}
+
+/** The HTTPRoute fields the fixtures set (gateway.networking.k8s.io/v1). */
+interface HttpRouteSpec {
+  readonly spec: {
+    readonly parentRefs: readonly { readonly name: string }[];
+    readonly rules: readonly {
+      readonly matches: readonly { readonly path: { readonly type: 'PathPrefix'; readonly value: string } }[];
+      readonly filters?: readonly {
+        readonly type: 'URLRewrite';
+        readonly urlRewrite: {
+          readonly path: { readonly type: 'ReplacePrefixMatch'; readonly replacePrefixMatch: string };
+        };
+      }[];
+      readonly backendRefs: readonly { readonly name: string; readonly port: number }[];
+    }[];
+  };
+}
+
+function render(add: (chart: Chart) => void): KubeManifest {
+  const app = new App({ outdir: '/nonexistent-cdk8s-outdir' });
+  const chart = new Chart(app, 'self-test', { disableResourceNameHashes: true });
+  add(chart);
+  const [only] = chart.toJson() as KubeManifest[];
+  if (!only) throw new Error('self-test fixture rendered nothing');
+  return only;
+}
+
+export function nodePool(nodeClassGroup: string): KubeManifest {
+  return render((chart) =>
+    resource<NodePoolSpec>(chart, 'pool', {
+      apiVersion: 'karpenter.sh/v1',
+      kind: 'NodePool',
+      metadata: { name: 'self-test' },
+      body: {
+        spec: {
+          template: {
+            spec: {
+              nodeClassRef: { group: nodeClassGroup, kind: 'EC2NodeClass', name: 'self-test' },
+              requirements: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] }],
+            },
+          },
+        },
+      },
+    }),
+  );
+}
+
+/** An HTTPRoute to one backend; with `rewriteTo`, a URLRewrite replacing the matched prefix. */
+export function httpRoute(name: string, pathPrefixes: readonly string[], rewriteTo?: string): KubeManifest {
+  return render((chart) =>
+    resource<HttpRouteSpec>(chart, 'route', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name, namespace: 'default' },
+      body: {
+        spec: {
+          parentRefs: [{ name: 'self-test' }],
+          rules: [
+            {
+              matches: pathPrefixes.map((value) => ({ path: { type: 'PathPrefix', value } })),
+              ...(rewriteTo === undefined
+                ? {}
+                : {
+                    filters: [
+                      {
+                        type: 'URLRewrite',
+                        urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: rewriteTo } },
+                      },
+                    ],
+                  }),
+              backendRefs: [{ name: 'self-test', port: 8000 }],
+            },
+          ],
+        },
+      },
+    }),
+  );
+}
+
+export function configMap(namespace: string): KubeManifest {
+  return render((chart) =>
+    resource(chart, 'cm', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'self-test', namespace },
+      body: { data: { key: 'value' } },
+    }),
+  );
+}
+
+/** Runs the offline validator on one object: number of invalid objects, or undefined when unavailable. */
+export function offlineInvalid(
+  validator: string | undefined,
+  m: KubeManifest,
+): { invalid: number; line: string } | undefined {
+  if (!validator) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'genai-eks-selftest-'));
+  try {
+    writeFileSync(join(dir, 'object.yaml'), stringify(m));
+    const r = spawnSync(validator, ['--k8s', versions.kubernetes, dir], { encoding: 'utf8' });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    const line =
+      out
+        .trim()
+        .split('\n')
+        .find((l) => /^validate: /.test(l)) ??
+      out.trim().split('\n').pop() ??
+      '';
+    const m2 = /(\d+) invalid/.exec(line);
+    if (!m2) throw new Error(`offline validator printed no summary (exit ${r.status}): ${out.slice(-500)}`);
+    return { invalid: Number(m2[1]), line };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface SelfTestResult {
+  readonly passed: number;
+  readonly failed: number;
+}
+
+export async function selfTest(
+  bins: Binaries,
+  crds: readonly KubeManifest[],
+  opts: { validator?: string; keep?: boolean; log: (s: string) => void },
+): Promise<SelfTestResult> {
+  const { log } = opts;
+  let passed = 0;
+  let failed = 0;
+  const check = (name: string, ok: boolean, detail: string) => {
+    if (ok) passed++;
+    else failed++;
+    log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
+  };
+  const describe = (r: ApplyResult) =>
+    r.outcome === 'applied'
+      ? 'accepted'
+      : `${r.outcome}${'status' in r ? ` (HTTP ${r.status})` : ''}: ${r.message}`;
+  const expectRejected = (name: string, r: ApplyResult, message: string) =>
+    check(name, r.outcome === 'rejected' && r.message.includes(message), describe(r));
+  const expectApplied = (name: string, r: ApplyResult) => check(name, r.outcome === 'applied', describe(r));
+
+  const plane = await startControlPlane(bins, opts);
+  try {
+    log(`self-test: kube-apiserver ready at ${plane.client.server}`);
+    const client = plane.client;
+    const needed = new Set(['nodepools.karpenter.sh', 'httproutes.gateway.networking.k8s.io']);
+    const selected = crds.filter((c) => needed.has(c.metadata.name));
+    if (selected.length !== needed.size) {
+      throw new Error(`self-test needs the CRDs ${[...needed].join(', ')} in the CRD directory`);
+    }
+    await installCrds(client, selected);
+
+    // 1. Karpenter NodePool: transition rule (oldSelf), invisible to an offline check.
+    const original = nodePool('karpenter.k8s.aws');
+    const changed = nodePool('karpenter.example.com');
+    expectApplied('NodePool created', await client.apply(original));
+    expectRejected(
+      'NodePool nodeClassRef.group changed',
+      await client.apply(changed),
+      'nodeClassRef.group is immutable',
+    );
+    const offline = offlineInvalid(opts.validator, changed);
+    if (offline) {
+      check(
+        'offline validator on the changed NodePool',
+        offline.invalid === 0,
+        `${offline.invalid === 0 ? 'passes it (cannot see the transition rule)' : 'flags it'}: ${offline.line}`,
+      );
+    } else log('  note offline validator not found: comparison skipped');
+
+    // 2. HTTPRoute: a prefix rewrite needs exactly one PathPrefix match. The offline validator's
+    //    CEL library cannot evaluate this rule (has() inside exists_one), so it passes it.
+    expectApplied(
+      'HTTPRoute rewriting one prefix',
+      await client.apply(httpRoute('self-test-rewrite', ['/llama3'], '/')),
+    );
+    const twoPrefixes = httpRoute('self-test-rewrite-two', ['/llama3', '/models/llama3'], '/');
+    expectRejected(
+      'HTTPRoute rewriting with two prefix matches',
+      await client.apply(twoPrefixes),
+      'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+    );
+    const offlineRewrite = offlineInvalid(opts.validator, twoPrefixes);
+    if (offlineRewrite) {
+      check(
+        'offline validator on that HTTPRoute',
+        offlineRewrite.invalid === 0,
+        `${offlineRewrite.invalid === 0 ? 'passes it (cannot evaluate the rule)' : 'flags it'}: ${offlineRewrite.line}`,
+      );
+    }
+
+    // 3. HTTPRoute: a simple create-time CEL rule, which the offline validator evaluates too.
+    expectApplied('HTTPRoute with path /v1', await client.apply(httpRoute('self-test-valid', ['/v1'])));
+    const badRoute = httpRoute('self-test-invalid', ['v1']);
+    expectRejected(
+      'HTTPRoute with path v1 (no leading /)',
+      await client.apply(badRoute),
+      'value must be an absolute path and start with',
+    );
+    const offlineRoute = offlineInvalid(opts.validator, badRoute);
+    if (offlineRoute) {
+      log(
+        `  note offline validator on that HTTPRoute ${offlineRoute.invalid ? 'flags it as well' : 'passes it'}: ${offlineRoute.line}`,
+      );
+    }
+
+    // 4. A namespace that nobody creates.
+    expectApplied('ConfigMap in an existing namespace', await client.apply(configMap('default')));
+    expectRejected(
+      'ConfigMap in a namespace never created',
+      await client.apply(configMap('never-created')),
+      'namespaces "never-created" not found',
+    );
+  } finally {
+    await plane.stop();
+  }
+  return { passed, failed };
+}

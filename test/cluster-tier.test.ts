@@ -1,0 +1,186 @@
+/**
+ * The parts of the API-server tier (npm run test:cluster) that need neither Go nor a server:
+ * the tools module's pins, substitution, apply order. The tier itself runs in .ci/run.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
+import { versions } from '../clusters/versions.js';
+import {
+  goModHead,
+  goModProblems,
+  parseGoMod,
+  stagingVersion,
+  TOOLS_DIR,
+} from '../scripts/lib/cluster/binaries.js';
+import { KubeClient, statusMessage } from '../scripts/lib/cluster/kube.js';
+import {
+  applyOrder,
+  dryRunFor,
+  loadEnvironmentObjects,
+  substitute,
+  testClusterVars,
+} from '../scripts/lib/cluster/manifests.js';
+import { tempDir } from './helpers.js';
+
+const goMod = readFileSync(join(TOOLS_DIR, 'go.mod'), 'utf8');
+const vars = testClusterVars({ name: 'dev', region: 'us-west-2' });
+/** `${NAME}` written without a template-literal look-alike. */
+const ref = (name: string) => `\${${name}}`;
+
+describe('tools module (test/cluster/tools/go.mod)', () => {
+  test('pins exactly the versions table: kube-apiserver, etcd and every staging module', () => {
+    expect(goModProblems(goMod)).toEqual([]);
+    const { requires, replaces } = parseGoMod(goMod);
+    expect(requires.get('k8s.io/kubernetes')).toBe(`v${versions.kubeApiserver}`);
+    expect(requires.get('go.etcd.io/etcd/server/v3')).toBe(`v${versions.etcd}`);
+    expect(replaces.get('k8s.io/apiserver')).toBe(
+      `k8s.io/apiserver ${stagingVersion(versions.kubeApiserver)}`,
+    );
+    expect(replaces.size).toBeGreaterThan(20);
+  });
+
+  test('the API server is of the project Kubernetes minor', () => {
+    expect(versions.kubeApiserver.startsWith(`${versions.kubernetes}.`)).toBe(true);
+  });
+
+  test('a version bump without regenerating go.mod is reported', () => {
+    expect(goModProblems(goMod, { kubeApiserver: '1.35.9', etcd: versions.etcd })).toEqual(
+      expect.arrayContaining([
+        `require k8s.io/kubernetes: v${versions.kubeApiserver}, versions table says v1.35.9`,
+        `replace k8s.io/api => k8s.io/api ${stagingVersion(versions.kubeApiserver)}: want k8s.io/api v0.35.9`,
+      ]),
+    );
+    expect(goModProblems(goMod, { kubeApiserver: versions.kubeApiserver, etcd: '3.6.1' })).toEqual([
+      `require go.etcd.io/etcd/server/v3: v${versions.etcd}, versions table says v3.6.1`,
+    ]);
+  });
+
+  test('a staging module without a replace is reported', () => {
+    const broken = goMod.replace(/^\s*k8s\.io\/mount-utils => .*$/m, '');
+    expect(goModProblems(broken)).toEqual([
+      'require k8s.io/mount-utils v0.0.0 has no replace (a k8s.io staging module needs one)',
+    ]);
+  });
+
+  test('the generated head lists the pins and one replace per staging module', () => {
+    const head = goModHead(['k8s.io/b', 'k8s.io/a'], '1.35.4', '3.6.16');
+    const { requires, replaces } = parseGoMod(head);
+    expect([...requires]).toEqual([
+      ['go.etcd.io/etcd/server/v3', 'v3.6.16'],
+      ['k8s.io/kubernetes', 'v1.35.4'],
+    ]);
+    expect([...replaces]).toEqual([
+      ['k8s.io/a', 'k8s.io/a v0.35.4'],
+      ['k8s.io/b', 'k8s.io/b v0.35.4'],
+    ]);
+    expect(() => stagingVersion('1.35')).toThrow(/not 1.<minor>.<patch>/);
+  });
+});
+
+describe('contract variable substitution (as Flux post-build)', () => {
+  test('every contract variable has a test value', () => {
+    for (const name of CONTRACT_VARIABLE_NAMES) expect(vars[name], name).toMatch(/\S/);
+    expect(substitute(`${ref('CLUSTER_NAME')} ${ref('AWS_REGION')}`, vars, 'x')).toBe('genai-dev us-west-2');
+  });
+
+  test('a doubled dollar is the escape for a literal variable reference', () => {
+    expect(substitute(`echo $${ref('HOME')} $${ref('CLUSTER_NAME')}`, vars, 'x')).toBe(
+      `echo ${ref('HOME')} ${ref('CLUSTER_NAME')}`,
+    );
+  });
+
+  test('an unknown variable fails naming the place and the variable', () => {
+    expect(() => substitute(`a: ${ref('NOT_A_CONTRACT_VAR')}`, vars, 'dev: apps/x.yaml')).toThrow(
+      /^dev: apps\/x\.yaml: \$\{NOT_A_CONTRACT_VAR\} is not a contract variable/,
+    );
+  });
+
+  test('objects are read per file; substitution can be disabled like in Flux', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'configs'));
+    writeFileSync(
+      join(dir, 'configs', 'a.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: x\ndata:\n  c: ${ref('CLUSTER_NAME')}\n`,
+    );
+    writeFileSync(
+      join(dir, 'configs', 'b.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: x\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  c: ${ref('ANYTHING')}\n`,
+    );
+    const objs = loadEnvironmentObjects(dir, vars, 'dev');
+    expect(objs.map((o) => [o.file, (o.manifest.data as Record<string, string>).c])).toEqual([
+      ['configs/a.yaml', 'genai-dev'],
+      ['configs/b.yaml', ref('ANYTHING')],
+    ]);
+    writeFileSync(
+      join(dir, 'configs', 'c.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: x\n',
+    );
+    expect(() => loadEnvironmentObjects(dir, vars, 'dev')).toThrow(
+      'dev: configs/c.yaml: metadata.name is required',
+    );
+  });
+});
+
+describe('apply plan', () => {
+  const obj = (file: string, apiVersion: string, kind: string) => ({
+    file,
+    manifest: { apiVersion, kind, metadata: { name: file } },
+  });
+
+  test('namespaces, then CRDs, then the Flux layers in order', () => {
+    const order = applyOrder([
+      obj('apps/d.yaml', 'apps/v1', 'Deployment'),
+      obj('configs/c.yaml', 'karpenter.sh/v1', 'NodePool'),
+      obj('controllers/crd.yaml', 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
+      obj('flux-system/k.yaml', 'kustomize.toolkit.fluxcd.io/v1', 'Kustomization'),
+      obj('apps/ns.yaml', 'v1', 'Namespace'),
+      obj('controllers/h.yaml', 'helm.toolkit.fluxcd.io/v2', 'HelmRelease'),
+    ]).map((o) => o.file);
+    expect(order).toEqual([
+      'apps/ns.yaml',
+      'controllers/crd.yaml',
+      'flux-system/k.yaml',
+      'controllers/h.yaml',
+      'configs/c.yaml',
+      'apps/d.yaml',
+    ]);
+  });
+
+  test('only kinds that reconfigure the API server itself are dry-run', () => {
+    expect(
+      dryRunFor({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' }),
+    ).toBe(true);
+    expect(dryRunFor({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService' })).toBe(true);
+    expect(dryRunFor({ apiVersion: 'karpenter.sh/v1', kind: 'NodePool' })).toBe(false);
+    expect(dryRunFor({ apiVersion: 'v1', kind: 'Namespace' })).toBe(false);
+  });
+});
+
+describe('API client helpers', () => {
+  test('object paths follow the API groups and scopes; a namespaced object without namespace goes to default', () => {
+    const c = new KubeClient('https://127.0.0.1:1', 'unused', '');
+    const ns = { plural: 'configmaps', namespaced: true };
+    expect(
+      c.objectPath({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'x' } }, ns),
+    ).toBe('/api/v1/namespaces/x/configmaps/a');
+    expect(c.objectPath({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, ns)).toBe(
+      '/api/v1/namespaces/default/configmaps/a',
+    );
+    expect(
+      c.objectPath(
+        { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'gpu' } },
+        { plural: 'nodepools', namespaced: false },
+      ),
+    ).toBe('/apis/karpenter.sh/v1/nodepools/gpu');
+    c.close();
+  });
+
+  test("a rejection shows the server's Status message, or the raw body", () => {
+    expect(
+      statusMessage(JSON.stringify({ kind: 'Status', message: 'x is invalid: spec: Invalid value' })),
+    ).toBe('x is invalid: spec: Invalid value');
+    expect(statusMessage('upstream connect error\n')).toBe('upstream connect error');
+  });
+});
