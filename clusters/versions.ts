@@ -10,9 +10,14 @@
  *   - an object with `tag`:     `vllm: { image: 'docker.io/vllm/vllm-openai', tag: 'v1.2.3' },`
  *   - an AMI alias string:      `amiAlias: 'al2023@v20250101',` (datasource=github-releases
  *                               depName=awslabs/amazon-eks-ami: only the `vYYYYMMDD` part is updated)
+ *   - an image reference:       `vllmImage: 'vllm/vllm-openai:v1.2.3',` (datasource=docker; the tag is updated)
+ *   - nested package pins:      each line of e.g. `dogboothPip` with its own `datasource=pypi` comment
  * Datasources: `helm` (https chart repositories, with registryUrl), `docker` (images and OCI
- * charts, depName = the full image or chart reference without tag), `github-releases`, `npm`, `go`.
- * Entries without the comment are not updated automatically.
+ * charts, depName = the full image or chart reference without tag), `github-releases`, `npm`,
+ * `go`, `pypi`. Entries without the comment are updated by hand: `kubernetes` (an EKS upgrade is
+ * a project decision), `eksAddons` and `systemNodeGroupAmi` (check them with `aws eks
+ * describe-addon-versions` / the EKS AMI release notes for the Kubernetes version), and
+ * `rayVersion`, which must equal `rayImage`'s Ray release (a test checks it).
  */
 
 export interface HelmChart {
@@ -28,6 +33,7 @@ export const versions = {
 
   // --- platform --- (apps/karpenter, apps/accelerators, apps/storage, apps/traffic, apps/secrets)
   /** Karpenter controller chart (its CRDs ship in the chart's crds/ folder). */
+  // renovate: datasource=docker depName=public.ecr.aws/karpenter/karpenter
   karpenter: {
     repository: 'oci://public.ecr.aws/karpenter/karpenter',
     chart: 'karpenter',
@@ -37,40 +43,48 @@ export const versions = {
    * EKS optimized AL2023 AMI release for every Karpenter EC2NodeClass. Karpenter's al2023 alias
    * picks the standard, NVIDIA or Neuron variant of this release from the instance type.
    */
+  // renovate: datasource=github-releases depName=awslabs/amazon-eks-ami
   amiAlias: 'al2023@v20260818',
   /** NVIDIA device plugin with GPU feature discovery and node feature discovery. */
+  // renovate: datasource=helm depName=nvidia-device-plugin registryUrl=https://nvidia.github.io/k8s-device-plugin
   nvidiaDevicePlugin: {
     repository: 'https://nvidia.github.io/k8s-device-plugin',
     chart: 'nvidia-device-plugin',
     version: '0.20.0',
   },
   /** NVIDIA DCGM exporter (GPU metrics). */
+  // renovate: datasource=helm depName=dcgm-exporter registryUrl=https://nvidia.github.io/dcgm-exporter/helm-charts
   dcgmExporter: {
     repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts',
     chart: 'dcgm-exporter',
     version: '4.1.1',
   },
   /** Neuron device plugin, scheduler extension and neuron-monitor. */
+  // renovate: datasource=docker depName=public.ecr.aws/neuron/neuron-helm-chart
   neuron: {
     repository: 'oci://public.ecr.aws/neuron/neuron-helm-chart',
     chart: 'neuron-helm-chart',
     version: '1.10.0',
   },
   /** EFA device plugin (eks-charts). */
+  // renovate: datasource=helm depName=aws-efa-k8s-device-plugin registryUrl=https://aws.github.io/eks-charts
   efaDevicePlugin: {
     repository: 'https://aws.github.io/eks-charts',
     chart: 'aws-efa-k8s-device-plugin',
     version: 'v0.5.7',
   },
   /** AWS Load Balancer Controller (NLB Services, Gateway API). */
+  // renovate: datasource=helm depName=aws-load-balancer-controller registryUrl=https://aws.github.io/eks-charts
   awsLoadBalancerController: {
     repository: 'https://aws.github.io/eks-charts',
     chart: 'aws-load-balancer-controller',
     version: '3.5.0',
   },
   /** Gateway API standard-channel CRDs, applied from the upstream repository at this tag. */
+  // renovate: datasource=github-releases depName=kubernetes-sigs/gateway-api
   gatewayApi: { repository: 'https://github.com/kubernetes-sigs/gateway-api', tag: 'v1.6.1' },
   /** External Secrets Operator. */
+  // renovate: datasource=helm depName=external-secrets registryUrl=https://charts.external-secrets.io
   externalSecrets: {
     repository: 'https://charts.external-secrets.io',
     chart: 'external-secrets',
@@ -99,8 +113,10 @@ export const versions = {
    */
   systemNodeGroupAmi: { type: 'AL2023_x86_64_STANDARD', releaseVersion: '1.35.8-20260930' },
   /** Flux controllers (fluxcd-community chart), installed by infra/flux with the Helm provider. */
+  // renovate: datasource=helm depName=flux2 registryUrl=https://fluxcd-community.github.io/helm-charts
   flux: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.19.0' },
   /** The bootstrap GitRepository and root Kustomization (fluxcd-community chart). */
+  // renovate: datasource=helm depName=flux2-sync registryUrl=https://fluxcd-community.github.io/helm-charts
   fluxSync: {
     repository: 'https://fluxcd-community.github.io/helm-charts',
     chart: 'flux2-sync',
@@ -111,54 +127,72 @@ export const versions = {
   // Images and charts of the GenAI workloads (apps/inference, apps/webui, apps/jupyterhub,
   // apps/ray, apps/pipelines). Sources are noted per entry; each tag is a published release.
   /** vLLM OpenAI-compatible server for NVIDIA GPUs (hub.docker.com/r/vllm/vllm-openai, release v0.12.0). */
+  // renovate: datasource=docker depName=vllm/vllm-openai
   vllmImage: 'vllm/vllm-openai:v0.12.0',
   /**
    * AWS Neuron DLC "vLLM with NxD Inference" (github.com/aws-neuron/deep-learning-containers,
    * vllm-inference-neuronx): vLLM 0.13.0 plugin on Neuron SDK 2.28.0, which still supports Inf2.
    */
+  // renovate: datasource=docker depName=public.ecr.aws/neuron/pytorch-inference-vllm-neuronx versioning=loose
   vllmNeuronImage:
     'public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.28.0-ubuntu24.04',
   /** Open WebUI (github.com/open-webui/open-webui releases, v0.11.3). */
+  // renovate: datasource=docker depName=ghcr.io/open-webui/open-webui
   openWebUIImage: 'ghcr.io/open-webui/open-webui:v0.11.3',
   /** Zero to JupyterHub chart (hub.jupyter.org/helm-chart; values schema of 4.4.0 checked in CI). */
+  // renovate: datasource=helm depName=jupyterhub registryUrl=https://hub.jupyter.org/helm-chart/
   jupyterhubChart: {
     repository: 'https://hub.jupyter.org/helm-chart/',
     chart: 'jupyterhub',
     version: '4.4.0',
   } satisfies HelmChart,
   /** Single-user image: Jupyter Docker Stacks PyTorch with CUDA 12 (quay.io/jupyter/pytorch-notebook). */
+  // renovate: datasource=docker depName=quay.io/jupyter/pytorch-notebook versioning=regex:^cuda12-(?<major>\d{4})-(?<minor>\d{2})-(?<patch>\d{2})$
   notebookImage: { name: 'quay.io/jupyter/pytorch-notebook', tag: 'cuda12-2025-08-18' },
   /**
    * Python packages the dogbooth notebook installs (PyPI), and the diffusers release whose
    * examples/dreambooth/train_dreambooth.py it runs.
    */
   dogboothPip: {
+    // renovate: datasource=pypi depName=diffusers
     diffusers: '0.35.1',
+    // renovate: datasource=pypi depName=transformers
     transformers: '4.55.4',
+    // renovate: datasource=pypi depName=accelerate
     accelerate: '1.10.0',
+    // renovate: datasource=pypi depName=bitsandbytes
     bitsandbytes: '0.47.0',
+    // renovate: datasource=pypi depName=ftfy
     ftfy: '6.3.1',
   },
   /** KubeRay operator chart (ray-project.github.io/kuberay-helm; CRDs ray.io/v1 of KubeRay 1.7.0). */
+  // renovate: datasource=helm depName=kuberay-operator registryUrl=https://ray-project.github.io/kuberay-helm/
   kuberayOperatorChart: {
     repository: 'https://ray-project.github.io/kuberay-helm/',
     chart: 'kuberay-operator',
     version: '1.7.0',
   } satisfies HelmChart,
   /** Operator image tag, set explicitly so that it always matches the chart release. */
+  // renovate: datasource=docker depName=quay.io/kuberay/operator
   kuberayOperatorImage: { repository: 'quay.io/kuberay/operator', tag: 'v1.7.0' },
   /** Ray with CUDA for the dogbooth RayService (hub.docker.com/r/rayproject/ray). */
+  // renovate: datasource=docker depName=rayproject/ray versioning=loose
   rayImage: 'rayproject/ray:2.44.0-py311-gpu',
   /** Ray version of rayImage (RayCluster spec.rayVersion). */
   rayVersion: '2.44.0',
   /** Python packages of the dogbooth Ray Serve application (installed by Ray's runtime_env, PyPI). */
   dogboothServePip: {
+    // renovate: datasource=pypi depName=torch
     torch: '2.6.0',
+    // renovate: datasource=pypi depName=diffusers
     diffusers: '0.35.1',
+    // renovate: datasource=pypi depName=transformers
     transformers: '4.55.4',
+    // renovate: datasource=pypi depName=accelerate
     accelerate: '1.10.0',
   },
   /** Argo Workflows chart (argoproj.github.io/argo-helm, release argo-workflows-2.0.2): the 2.0 line deploys Argo Workflows 4.1. */
+  // renovate: datasource=helm depName=argo-workflows registryUrl=https://argoproj.github.io/argo-helm
   argoWorkflowsChart: {
     repository: 'https://argoproj.github.io/argo-helm',
     chart: 'argo-workflows',
@@ -171,8 +205,10 @@ export const versions = {
    * (`npm run test:cluster`); its minor must equal `kubernetes`. The k8s.io/* staging modules
    * are replaced with v0.<minor>.<patch> of the same release (test/cluster/tools/go.mod).
    */
+  // renovate: datasource=go depName=k8s.io/kubernetes
   kubeApiserver: '1.35.4',
   /** Go module go.etcd.io/etcd/server/v3 whose etcd the API-server test tier builds (3.6 line). */
+  // renovate: datasource=go depName=go.etcd.io/etcd/server/v3
   etcd: '3.6.16',
 } as const;
 

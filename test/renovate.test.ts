@@ -32,7 +32,14 @@ describe('renovate.json custom managers', () => {
     const comments = [...text.matchAll(/^\s*\/\/\s*renovate:.*depName=(\S+)/gm)].map((m) => m[1]);
     const found = extract(text);
     expect(found.map((f) => f.depName).sort()).toEqual([...comments].sort());
-    for (const f of found) expect(f.currentValue, f.depName).toMatch(/^v?\d+(\.\d+)*([-.+][0-9A-Za-z.-]+)?$/);
+    for (const f of found) {
+      // A custom `versioning=regex:…` declares its own tag shape; the value must match it.
+      const custom = new RegExp(`depName=${f.depName} versioning=regex:(\\S+)`).exec(text)?.[1];
+      const shape = custom
+        ? new RegExp(custom.replace(/\(\?<[a-z]+>/g, '('))
+        : /^v?\d+(\.\d+)*([-.+][0-9A-Za-z.-]+)?$/;
+      expect(f.currentValue, f.depName).toMatch(shape);
+    }
   });
 
   test('the documented entry shapes all match; a version elsewhere on the line does not confuse them', () => {
@@ -49,12 +56,32 @@ describe('renovate.json custom managers', () => {
       "  amiAlias: 'al2023@v20260818',",
       '  // renovate: datasource=npm depName=ts-node',
       "  tsNode: '10.9.2',",
+      '  // renovate: datasource=docker depName=rayproject/ray versioning=loose',
+      "  rayImage: 'rayproject/ray:2.44.0-py311-gpu',",
     ].join('\n');
     expect(extract(sample).map((f) => `${f.depName}=${f.currentValue}`)).toEqual([
       'docker.io/vllm/vllm-openai=v0.12.0',
       'karpenter=1.14.1',
       'ts-node=10.9.2',
+      'rayproject/ray=2.44.0-py311-gpu',
       'awslabs/amazon-eks-ami=v20260818',
     ]);
+  });
+
+  test('every deployed chart, image and AMI in the versions table is kept current (or listed as manual)', async () => {
+    const { versions } = await import('../clusters/versions.js');
+    const text = readFileSync(join(ROOT, 'clusters/versions.ts'), 'utf8');
+    const manual = new Set(['kubernetes', 'eksAddons', 'systemNodeGroupAmi', 'rayVersion']);
+    for (const key of Object.keys(versions)) {
+      if (manual.has(key)) continue;
+      const commented = new RegExp(`//\\s*renovate:[^\\n]*\\n\\s*${key}:`).test(text);
+      const nested = new RegExp(`\\n  ${key}: \\{\\n\\s*//\\s*renovate:`).test(text);
+      expect(commented || nested, `versions.${key} has no // renovate: comment`).toBe(true);
+    }
+  });
+
+  test('rayVersion is the Ray release of rayImage', async () => {
+    const { versions } = await import('../clusters/versions.js');
+    expect(versions.rayImage.split(':')[1]!.split('-')[0]).toBe(versions.rayVersion);
   });
 });
