@@ -61,22 +61,58 @@ export function checkValues(
   return { checked, errors };
 }
 
+/**
+ * The schemas in `schemaDir` named `<chart>-<version>.values.schema.(yaml|json)` paired with the
+ * chart versions that the rendered HelmReleases under `dir` use (so no version is written twice).
+ */
+export function schemasFor(schemaDir: string, dir: string): { chart: string; file: string }[] {
+  const available = new Set(listFiles(schemaDir));
+  const wanted = new Map<string, string>();
+  for (const f of listFiles(dir).filter((p) => /(^|\/)helmrelease-[^/]*\.yaml$/.test(p))) {
+    const doc = parse(readFileSync(join(dir, f), 'utf8')) as {
+      spec?: { chart?: { spec?: { chart?: string; version?: string } } };
+    };
+    const chart = doc.spec?.chart?.spec;
+    if (!chart?.chart || !chart.version) continue;
+    for (const ext of ['yaml', 'json']) {
+      const file = `${chart.chart}-${chart.version}.values.schema.${ext}`;
+      if (available.has(file)) wanted.set(chart.chart, join(schemaDir, file));
+    }
+  }
+  return [...wanted].map(([chart, file]) => ({ chart, file })).sort((a, b) => a.chart.localeCompare(b.chart));
+}
+
 function main(): number {
   const { values, positionals } = parseArgs({
-    options: { schema: { type: 'string' }, chart: { type: 'string' } },
+    options: { schema: { type: 'string' }, chart: { type: 'string' }, 'schema-dir': { type: 'string' } },
     allowPositionals: true,
   });
-  if (!values.schema || !values.chart) {
-    console.error('usage: check-helm-values --schema FILE --chart NAME [DIR]');
+  const dir = positionals[0] ?? 'dist/k8s';
+  let pairs: { chart: string; file: string }[];
+  if (values['schema-dir']) {
+    pairs = schemasFor(values['schema-dir'], dir);
+    if (pairs.length === 0) {
+      console.error(
+        `check-helm-values: no schema in ${values['schema-dir']} matches a rendered chart version`,
+      );
+      return 1;
+    }
+  } else if (values.schema && values.chart) {
+    pairs = [{ chart: values.chart, file: values.schema }];
+  } else {
+    console.error('usage: check-helm-values (--schema-dir DIR | --schema FILE --chart NAME) [DIST_DIR]');
     return 2;
   }
-  const dir = positionals[0] ?? 'dist/k8s';
-  const { checked, errors } = checkValues(readFileSync(values.schema, 'utf8'), values.chart, dir);
-  for (const e of errors) console.error(e);
-  console.log(
-    `check-helm-values: ${checked.length} ${values.chart} HelmRelease(s), ${errors.length} problem(s)`,
-  );
-  return errors.length === 0 ? 0 : 1;
+  let problems = 0;
+  for (const { chart, file } of pairs) {
+    const { checked, errors } = checkValues(readFileSync(file, 'utf8'), chart, dir);
+    for (const e of errors) console.error(e);
+    problems += errors.length;
+    console.log(
+      `check-helm-values: ${checked.length} ${chart} HelmRelease(s) against ${file}, ${errors.length} problem(s)`,
+    );
+  }
+  return problems === 0 ? 0 : 1;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.exit(main());
