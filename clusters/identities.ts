@@ -46,11 +46,6 @@ export const IDENTITIES = {
     serviceAccount: 'argo-workflow',
     purpose: 'read and write pipeline artifacts and publish models in the model bucket',
   },
-  modelLoader: {
-    namespace: 'inference',
-    serviceAccount: 'model-loader',
-    purpose: 'read model weights from the model bucket',
-  },
   // --- infra --- (service accounts of EKS add-ons that infra/ installs)
   ebsCsi: {
     namespace: 'kube-system',

@@ -140,7 +140,6 @@ export class EnvironmentStack extends TerraformStack {
         externalSecrets: readSecrets(scoped),
         mountpointS3: readModels(scoped),
         argoWorkflows: writeModels(scoped),
-        modelLoader: readModels(scoped),
         ebsCsi: ebsCsi(scoped),
         cloudwatchAgent: cloudwatchAgent(scoped),
       },
