@@ -105,9 +105,10 @@ export function karpenter(cluster: Cluster): void {
         resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } },
       },
       // On the system nodes: Karpenter makes every other node. Top-level `nodeSelector` and
-      // `tolerations` place the controller Deployment (charts/karpenter/values.yaml of
-      // aws/karpenter-provider-aws; the chart tolerates CriticalAddonsOnly by default, set here
-      // so that it does not rest on that default; its default `kubernetes.io/os` selector merges in).
+      // `tolerations` place the controller Deployment (charts/karpenter/values.yaml and README.md
+      // of aws/karpenter-provider-aws, read at chart 0.35.10 and 0.32.3: no 1.14.1 copy was at
+      // hand). The chart tolerates CriticalAddonsOnly by default; set here so that it does not rest
+      // on that default. Its default `kubernetes.io/os` selector merges in.
       ...systemPlacement(),
     },
   });

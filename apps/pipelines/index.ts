@@ -66,8 +66,9 @@ export function argoWorkflows(cluster: Cluster): void {
         podSecurityContext,
         resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '1Gi' } },
         // Controllers layer: on the system nodes (no NodePool exists yet), via
-        // `controller.`/`server.` `nodeSelector`/`tolerations` (charts/argo-workflows/values.yaml
-        // of argoproj/argo-helm). Workflow step pods keep their own placement.
+        // `controller.`/`server.` `nodeSelector`/`tolerations` (values table of
+        // charts/argo-workflows/README.md in argoproj/argo-helm; the chart's default
+        // `kubernetes.io/os` selector merges in). Workflow step pods keep their own placement.
         ...systemPlacement(),
       },
       server: {

@@ -55,7 +55,8 @@ export function traffic(cluster: Cluster): void {
       replicaCount: 2,
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
       // The controller Deployment on the system nodes: top-level `nodeSelector`/`tolerations`
-      // (stable/aws-load-balancer-controller/values.yaml of aws/eks-charts).
+      // (stable/aws-load-balancer-controller/values.yaml of aws/eks-charts, read at an older
+      // release than 3.5.0; the keys are the chart's long-standing ones).
       ...systemPlacement(),
       // Gateway API controllers on explicitly (otherwise they depend on CRD auto-detection).
       controllerConfig: { featureGates: { ALBGatewayAPI: true, NLBGatewayAPI: true } },
