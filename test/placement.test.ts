@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { NODEPOOL_LABEL } from '../apps/lib/platform.js';
 import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT_KEY } from '../clusters/lib/system-nodes.js';
 import { listFiles } from '../scripts/lib/render.js';
 import { ROOT } from './helpers.js';
@@ -69,6 +70,11 @@ function placementProblems(release: ControllerRelease): string[] {
     if (!isObj(selector) || selector[SYSTEM_NODE_LABEL.key] !== SYSTEM_NODE_LABEL.value) {
       problems.push(
         `${release.file}: ${where}.nodeSelector does not select ${SYSTEM_NODE_LABEL.key}=${SYSTEM_NODE_LABEL.value}`,
+      );
+    }
+    if (isObj(selector) && NODEPOOL_LABEL in selector) {
+      problems.push(
+        `${release.file}: ${where}.nodeSelector also selects ${NODEPOOL_LABEL} (no NodePool exists before the configs layer)`,
       );
     }
     const tolerations = node.tolerations;
@@ -155,7 +161,20 @@ describe('bootstrap order: controllers-layer Deployments run on the system nodes
     });
     expect(problems).toEqual([
       'x/helmrelease-kuberay-operator.yaml: values.nodeSelector does not select genai-eks/node-role=system',
+      'x/helmrelease-kuberay-operator.yaml: values.nodeSelector also selects karpenter.sh/nodepool (no NodePool exists before the configs layer)',
       'x/helmrelease-kuberay-operator.yaml: values.tolerations does not tolerate CriticalAddonsOnly (operator Exists)',
+    ]);
+  });
+
+  test('fails a Deployment that selects the system nodes and a NodePool as well', () => {
+    expect(
+      placementProblems({
+        file: 'f',
+        chart: 'karpenter',
+        values: { ...good, nodeSelector: { ...good.nodeSelector, 'karpenter.sh/nodepool': 'cpu' } },
+      }),
+    ).toEqual([
+      'f: values.nodeSelector also selects karpenter.sh/nodepool (no NodePool exists before the configs layer)',
     ]);
   });
 
