@@ -7,6 +7,7 @@ import { versions } from '../../clusters/versions.js';
 import { helmRelease, type Resources, type Toleration } from '../flux/helm.js';
 import type { Cluster } from '../lib/cluster.js';
 import { NODEPOOL_LABEL, POOLS } from '../lib/platform.js';
+import { systemPlacement } from '../lib/pod.js';
 import { namespace } from '../namespaces/index.js';
 
 /** Namespace of the NVIDIA components: privileged, the device plugin and GFD use host paths. */
@@ -21,6 +22,12 @@ export const NEURON_SCHEDULER = 'my-scheduler';
 
 type Selector = Readonly<Record<string, string>>;
 
+/** Where one of a chart's workloads runs. */
+interface Placement {
+  readonly nodeSelector: Selector;
+  readonly tolerations: readonly Toleration[];
+}
+
 /** Values of the NVIDIA device plugin chart that this project sets. */
 export interface NvidiaDevicePluginValues {
   readonly nodeSelector: Selector;
@@ -29,7 +36,9 @@ export interface NvidiaDevicePluginValues {
   readonly gfd: { readonly enabled: boolean };
   readonly nfd: {
     readonly enabled: boolean;
-    readonly worker: { readonly nodeSelector: Selector; readonly tolerations: readonly Toleration[] };
+    readonly worker: Placement;
+    readonly master: Placement;
+    readonly gc: Placement;
   };
 }
 
@@ -44,9 +53,9 @@ export interface DcgmExporterValues {
 /** Values of the Neuron chart that this project sets. */
 export interface NeuronValues {
   readonly devicePlugin: { readonly nodeSelector: Selector };
-  readonly scheduler: {
+  readonly scheduler: Placement & {
     readonly enabled: boolean;
-    readonly customScheduler: { readonly enabled: boolean; readonly fullnameOverride: string };
+    readonly customScheduler: Placement & { readonly enabled: boolean; readonly fullnameOverride: string };
   };
   readonly monitor: {
     readonly enabled: boolean;
@@ -83,6 +92,13 @@ export function accelerators(cluster: Cluster): void {
       nfd: {
         enabled: true,
         worker: { nodeSelector: onPool(gpu.name), tolerations: [tolerate(gpu.taint.key)] },
+        // The NFD master and garbage collector are Deployments (not per-node): on the system
+        // nodes, so that the release gets Ready before any GPU node exists. Keys of the
+        // node-feature-discovery subchart (alias `nfd`): `master.` and `gc.` `nodeSelector`/
+        // `tolerations` (deployment/helm/node-feature-discovery/values.yaml of
+        // kubernetes-sigs/node-feature-discovery).
+        master: systemPlacement(),
+        gc: systemPlacement(),
       },
     },
   });
@@ -107,9 +123,14 @@ export function accelerators(cluster: Cluster): void {
     chart: versions.neuron,
     values: {
       devicePlugin: { nodeSelector: onPool(neuron.name) },
+      // The scheduler extension and the custom kube-scheduler are Deployments: on the system
+      // nodes, via `scheduler.` and `scheduler.customScheduler.` `nodeSelector`/`tolerations`
+      // (charts/neuron-helm-chart/values.yaml and templates/scheduler/*.yaml of
+      // aws-neuron/neuron-helm-charts). The device plugin and monitor DaemonSets stay on neuron nodes.
       scheduler: {
         enabled: true,
-        customScheduler: { enabled: true, fullnameOverride: NEURON_SCHEDULER },
+        ...systemPlacement(),
+        customScheduler: { enabled: true, fullnameOverride: NEURON_SCHEDULER, ...systemPlacement() },
       },
       monitor: {
         enabled: true,

@@ -10,6 +10,7 @@ import { versions } from '../../clusters/versions.js';
 import { helmRelease, type Resources } from '../flux/helm.js';
 import type { Cluster } from '../lib/cluster.js';
 import { POOLS, type PoolName } from '../lib/platform.js';
+import { systemPlacement, type Toleration } from '../lib/pod.js';
 import { resource } from '../lib/resource.js';
 import { namespace } from '../namespaces/index.js';
 import {
@@ -79,6 +80,8 @@ export interface KarpenterValues {
     readonly featureGates: { readonly reservedCapacity: boolean };
   };
   readonly controller: { readonly resources: Resources };
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
 }
 
 export function karpenter(cluster: Cluster): void {
@@ -101,6 +104,12 @@ export function karpenter(cluster: Cluster): void {
       controller: {
         resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } },
       },
+      // On the system nodes: Karpenter makes every other node. Top-level `nodeSelector` and
+      // `tolerations` place the controller Deployment (charts/karpenter/values.yaml and README.md
+      // of aws/karpenter-provider-aws, read at chart 0.35.10 and 0.32.3: no 1.14.1 copy was at
+      // hand). The chart tolerates CriticalAddonsOnly by default; set here so that it does not rest
+      // on that default. Its default `kubernetes.io/os` selector merges in.
+      ...systemPlacement(),
     },
   });
   for (const name of Object.keys(POOLS) as PoolName[]) nodePool(cluster, name, env.pools[name]);

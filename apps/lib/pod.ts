@@ -2,6 +2,7 @@
  * Small hand-written types for the core pod fields the workloads use, and helpers that apply
  * the project's pod conventions (restricted Pod Security, accelerator placement).
  */
+import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT_KEY } from '../../clusters/lib/system-nodes.js';
 import { NODEPOOL_LABEL, POOLS, type PoolName } from './platform.js';
 
 export type Quantity = string | number;
@@ -135,4 +136,17 @@ export function acceleratedPlacement(
 /** nodeSelector of the CPU pool (no accelerator taints tolerated). */
 export function cpuPlacement(): { nodeSelector: Record<string, string> } {
   return { nodeSelector: { [NODEPOOL_LABEL]: POOLS.cpu.name } };
+}
+
+/**
+ * nodeSelector and tolerations of the system managed node group, the only capacity before the
+ * configs layer creates Karpenter's NodePools. Every controllers-layer chart's Deployments use
+ * this: the controllers layer must become Ready on those nodes alone (docs/platform.md,
+ * "Bootstrap order"). Workloads in the apps layer never do.
+ */
+export function systemPlacement(): { nodeSelector: Record<string, string>; tolerations: Toleration[] } {
+  return {
+    nodeSelector: { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value },
+    tolerations: [{ key: SYSTEM_NODE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }],
+  };
 }

@@ -20,6 +20,7 @@ import {
   type EnvVar,
   restrictedContainer,
   restrictedPod,
+  systemPlacement,
 } from '../lib/pod.js';
 import { resource } from '../lib/resource.js';
 import { namespace } from '../namespaces/index.js';
@@ -64,12 +65,16 @@ export function argoWorkflows(cluster: Cluster): void {
         workflowNamespaces: [ns],
         podSecurityContext,
         resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '1Gi' } },
-        ...cpuPlacement(),
+        // Controllers layer: on the system nodes (no NodePool exists yet), via
+        // `controller.`/`server.` `nodeSelector`/`tolerations` (values table of
+        // charts/argo-workflows/README.md in argoproj/argo-helm; the chart's default
+        // `kubernetes.io/os` selector merges in). Workflow step pods keep their own placement.
+        ...systemPlacement(),
       },
       server: {
         podSecurityContext,
         resources: small,
-        ...cpuPlacement(),
+        ...systemPlacement(),
       },
       // The init and wait containers Argo adds to every step pod.
       executor: {

@@ -26,6 +26,7 @@ import {
   cpuPlacement,
   restrictedContainer,
   restrictedPod,
+  systemPlacement,
 } from '../lib/pod.js';
 import { resource } from '../lib/resource.js';
 import { namespace } from '../namespaces/index.js';
@@ -55,7 +56,10 @@ export function kuberayOperator(cluster: Cluster): void {
     chart,
     values: {
       image: { ...versions.kuberayOperatorImage, pullPolicy: 'IfNotPresent' },
-      ...cpuPlacement(),
+      // The operator is in the controllers layer, which must be Ready before the configs layer
+      // creates the NodePools: system nodes, via top-level `nodeSelector`/`tolerations`
+      // (helm-chart/kuberay-operator/values.yaml of ray-project/kuberay).
+      ...systemPlacement(),
       resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '512Mi' } },
     },
   });

@@ -12,6 +12,7 @@ import { FLUX_NAMESPACE, layerDependsOn } from '../flux/index.js';
 import { type GitRepositorySpec, KUSTOMIZE_API, type KustomizationSpec, SOURCE_API } from '../flux/types.js';
 import type { Cluster } from '../lib/cluster.js';
 import { GATEWAY } from '../lib/platform.js';
+import { systemPlacement, type Toleration } from '../lib/pod.js';
 import { resource } from '../lib/resource.js';
 import { namespace } from '../namespaces/index.js';
 
@@ -32,6 +33,8 @@ export interface LoadBalancerControllerValues {
   readonly serviceAccount: { readonly create: boolean; readonly name: string };
   readonly replicaCount: number;
   readonly resources: Resources;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
   readonly controllerConfig: {
     readonly featureGates: { readonly ALBGatewayAPI: boolean; readonly NLBGatewayAPI: boolean };
   };
@@ -51,6 +54,10 @@ export function traffic(cluster: Cluster): void {
       serviceAccount: { create: true, name: id.serviceAccount },
       replicaCount: 2,
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      // The controller Deployment on the system nodes: top-level `nodeSelector`/`tolerations`
+      // (stable/aws-load-balancer-controller/values.yaml of aws/eks-charts, read at an older
+      // release than 3.5.0; the keys are the chart's long-standing ones).
+      ...systemPlacement(),
       // Gateway API controllers on explicitly (otherwise they depend on CRD auto-detection).
       controllerConfig: { featureGates: { ALBGatewayAPI: true, NLBGatewayAPI: true } },
     },

@@ -14,12 +14,21 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { Construct } from 'constructs';
+import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT_KEY } from '../../clusters/lib/system-nodes.js';
 import type { ITerraformDependable } from '../cdktf.js';
 import { policyDocument, serviceTrust } from '../lib/iam.js';
 
-/** Label and taint of the system node group: only pods that tolerate it (critical add-ons) land there. */
-export const SYSTEM_NODE_LABEL = { key: 'genai-eks/node-role', value: 'system' } as const;
-export const SYSTEM_NODE_TAINT = { key: 'CriticalAddonsOnly', value: 'true', effect: 'NO_SCHEDULE' } as const;
+/**
+ * Label and taint of the system node group: only pods that tolerate it (critical add-ons) land
+ * there. The names live in clusters/lib/system-nodes.ts (apps/ places controllers with them);
+ * the taint here is in the EKS API's shape.
+ */
+export { SYSTEM_NODE_LABEL };
+export const SYSTEM_NODE_TAINT = {
+  key: SYSTEM_NODE_TAINT_KEY,
+  value: 'true',
+  effect: 'NO_SCHEDULE',
+} as const;
 
 /** Managed policies every EKS worker node role needs (kubelet, VPC CNI on the node, image pulls, SSM). */
 export const NODE_MANAGED_POLICIES = [

@@ -10,10 +10,10 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1/index.
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
 import { Construct } from 'constructs';
 import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE } from '../../apps/flux/index.js';
+import { systemPlacement } from '../../apps/lib/pod.js';
 import { CLUSTER_VARS_CONFIGMAP, type ClusterVars } from '../../clusters/contract.js';
 import { versions } from '../../clusters/versions.js';
 import { Fn, type ITerraformDependable, TerraformVariable } from '../cdktf.js';
-import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../eks/index.js';
 
 /** Flux controllers the project uses (image automation is not used: versions change by pull request). */
 export const FLUX_CONTROLLERS = [
@@ -67,10 +67,8 @@ export class FluxBootstrap extends Construct {
     });
     const helm = new HelmProvider(scope, 'helm', { kubernetes: { host, clusterCaCertificate, exec } });
 
-    const onSystemNodes = {
-      nodeSelector: { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value },
-      tolerations: [{ key: SYSTEM_NODE_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
-    };
+    // The same placement as the controllers-layer charts (docs/platform.md, "Bootstrap order").
+    const onSystemNodes = systemPlacement();
     this.flux = new Release(this, 'flux', {
       provider: helm,
       name: 'flux2',
