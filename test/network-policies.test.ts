@@ -7,6 +7,11 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { createCluster, LAYERS } from '../apps/lib/cluster.js';
+import { resource } from '../apps/lib/resource.js';
+import { namespace } from '../apps/namespaces/index.js';
+import { defaultDeny } from '../apps/namespaces/network.js';
+import { loadEnvironments } from '../clusters/lib/load.js';
 import { parseCidr } from '../clusters/lib/net.js';
 import { render } from '../scripts/lib/render.js';
 import { CLUSTERS } from './helpers.js';
@@ -289,8 +294,27 @@ describe('the flows each workload needs, and no more', () => {
       expect(allowed(env, p.hub, vllm, 8000), env.name).toBe(false);
       expect(allowed(env, p.ray!.worker, vllm, 8000), env.name).toBe(false);
       expect(allowed(env, p.argoStep, vllm, 8000), env.name).toBe(false);
-      expect(allowed(env, vllm, { ip: INTERNET }, 443), env.name).toBe(true);
       expect(allowed(env, vllm, p.webui!, 8080), env.name).toBe(false);
+    }
+  });
+
+  test('vLLM: HTTPS out only for deployments that download from Hugging Face', () => {
+    for (const env of envs) {
+      const deployments = env.render.objects
+        .map((o) => o.manifest)
+        .filter((m) => m.kind === 'Deployment' && m.metadata.namespace === 'inference');
+      const offline = deployments.map((m) => JSON.stringify(m).includes('"HF_HUB_OFFLINE"'));
+      // Both kinds exist, so both branches are exercised.
+      expect(offline.sort(), env.name).toEqual([false, true]);
+      deployments.forEach((m, i) => {
+        const pod: Peer = {
+          ip: vpcAddress(env, 200 + i),
+          namespace: 'inference',
+          labels: templateLabels(env, 'Deployment', 'inference', m.metadata.name, deploymentLabels),
+        };
+        const isOffline = JSON.stringify(m).includes('"HF_HUB_OFFLINE"');
+        expect(allowed(env, pod, { ip: INTERNET }, 443), `${env.name} ${m.metadata.name}`).toBe(!isOffline);
+      });
     }
   });
 
@@ -443,5 +467,40 @@ describe('the rule rejects workload namespaces without a default deny', () => {
       ),
     );
     expect(workloadNamespacesDenyByDefault(c)).toEqual([expect.stringMatching(/^namespace argo /)]);
+  });
+
+  test('a workload declared through namespace(cluster, name, "restricted") without policies fails the rule', async () => {
+    const loaded = await loadEnvironments(CLUSTERS);
+    const all = loaded.map((l) => l.env);
+    const cluster = createCluster(all[0]!, all);
+    namespace(cluster, 'newapp', 'restricted');
+    resource(cluster.layers.apps, 'deployment-newapp', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'newapp', namespace: 'newapp' },
+      body: {
+        spec: {
+          selector: { matchLabels: { app: 'newapp' } },
+          template: {
+            metadata: { labels: { app: 'newapp' } },
+            spec: { containers: [{ name: 'app', image: 'example.com/app:1.0.0' }] },
+          },
+        },
+      },
+    });
+    const objects = () =>
+      LAYERS.flatMap((layer) =>
+        (cluster.layers[layer].toJson() as Manifest[]).map((manifest) => ({
+          layer,
+          file: manifest.metadata.name,
+          manifest,
+        })),
+      );
+    const c = () => ({ env: all[0]!, objects: objects() });
+    expect(workloadNamespacesDenyByDefault(c())).toEqual([
+      expect.stringMatching(/^namespace newapp enforces restricted Pod Security and runs pods/),
+    ]);
+    defaultDeny(cluster, 'newapp');
+    expect(workloadNamespacesDenyByDefault(c())).toEqual([]);
   });
 });

@@ -22,6 +22,7 @@
  */
 
 import { IDENTITIES } from '../../clusters/identities.js';
+import { MODEL_CATALOGUE } from '../catalog/models.js';
 import { INFERENCE_NAMESPACE, VLLM_POD_LABELS, VLLM_PORT } from '../inference/index.js';
 import { JUPYTERHUB_NAMESPACE } from '../jupyterhub/index.js';
 import type { Cluster } from '../lib/cluster.js';
@@ -41,6 +42,8 @@ export const JUPYTERHUB_SINGLEUSER_LABELS = { component: 'singleuser-server' } a
 /** Label KubeRay puts on the head pod of a Ray cluster. */
 export const RAY_HEAD_LABELS = { 'ray.io/node-type': 'head' } as const;
 const ALL_PODS = {} as const;
+/** The label that tells the vLLM deployments apart (the `workloads.vllm[].name`). */
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /** Whether a capability declared `name` (apps/namespaces/index.ts renders it in controllers). */
 function declared(cluster: Cluster, name: string): boolean {
@@ -58,8 +61,12 @@ export function workloadNetworkPolicies(cluster: Cluster): void {
     defaultDeny(cluster, ns);
     // NLB targets (and its health checks).
     allowFromLoadBalancers(cluster, ns, 'vllm', VLLM_POD_LABELS, vllmPort);
-    // Model downloads from the Hugging Face Hub (into the FSx cache).
-    allowHttpsEgress(cluster, ns, 'vllm', VLLM_POD_LABELS);
+    // Model downloads from the Hugging Face Hub (into the FSx cache), only for deployments whose
+    // weights come from there; the others read FSx and run with HF_HUB_OFFLINE.
+    for (const e of cluster.env.workloads?.vllm ?? []) {
+      if (MODEL_CATALOGUE.get(e.model)?.source.kind !== 'huggingface') continue;
+      allowHttpsEgress(cluster, ns, `vllm-${e.name}`, { ...VLLM_POD_LABELS, [INSTANCE_LABEL]: e.name });
+    }
     if (webui) {
       allowFromNamespace(
         cluster,
