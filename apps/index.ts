@@ -9,6 +9,7 @@ import { vllm } from './inference/index.js';
 import { jupyterhub } from './jupyterhub/index.js';
 import { karpenter } from './karpenter/index.js';
 import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
+import { workloadNetworkPolicies } from './namespaces/workload-policies.js';
 import { argoWorkflows, fineTunePipeline } from './pipelines/index.js';
 import { dogbooth, kuberayOperator } from './ray/index.js';
 import { secrets } from './secrets/index.js';
@@ -33,6 +34,8 @@ const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
   argoWorkflows,
   fineTunePipeline,
   // --- end workloads ---
+  // --- netpol --- (after the workloads: covers the namespaces they declared)
+  workloadNetworkPolicies,
   fluxLayers,
 ];
 

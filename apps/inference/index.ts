@@ -37,6 +37,8 @@ import { modelVolumeClaim } from '../storage/models.js';
 export const INFERENCE_NAMESPACE = 'inference';
 /** Port the vLLM server listens on; the Service exposes it on 80. */
 export const VLLM_PORT = 8000;
+/** Label every vLLM pod carries (with `app.kubernetes.io/instance: <name>`). */
+export const VLLM_POD_LABELS = { 'app.kubernetes.io/name': 'vllm' } as const;
 /** Where the FSx model volume is mounted in serving pods. */
 export const MODELS_MOUNT = '/models';
 /** Non-root user the servers run as (restricted Pod Security). */

@@ -28,11 +28,23 @@ function policy(cluster: Cluster, namespace: string, name: string, spec: Record<
 const ports = (list: readonly PortSpec[]) =>
   list.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' }));
 
+/** The EKS Pod Identity agent: a host-network daemon on every node, reached on this link-local address. */
+export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 } as const;
+
+export interface DefaultDenyOptions {
+  /**
+   * Also allow all traffic between pods of the namespace. Off where pods of one namespace must
+   * stay isolated from each other (JupyterHub: one user's server must not reach another's).
+   * @default true
+   */
+  readonly sameNamespace?: boolean;
+}
+
 /**
- * Denies all ingress and egress in `namespace` except DNS to the cluster resolver and traffic
- * between pods of the same namespace. Idempotent.
+ * Denies all ingress and egress in `namespace` except DNS to the cluster resolver and (unless
+ * `sameNamespace` is false) traffic between pods of the same namespace. Idempotent.
  */
-export function defaultDeny(cluster: Cluster, namespace: string): void {
+export function defaultDeny(cluster: Cluster, namespace: string, options: DefaultDenyOptions = {}): void {
   policy(cluster, namespace, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   policy(cluster, namespace, 'allow-dns', {
     podSelector: {},
@@ -49,6 +61,7 @@ export function defaultDeny(cluster: Cluster, namespace: string): void {
       },
     ],
   });
+  if (options.sameNamespace === false) return;
   policy(cluster, namespace, 'allow-same-namespace', {
     podSelector: {},
     policyTypes: ['Ingress', 'Egress'],
@@ -110,6 +123,54 @@ export function allowFromNamespace(
           },
         ],
         ports: ports(on),
+      },
+    ],
+  });
+}
+
+/** Lets pods `podLabels` in `namespace` reach pods `to.podLabels` (all if omitted) in namespace `to.namespace` on `on`. */
+export function allowToNamespace(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  podLabels: Labels,
+  to: { readonly namespace: string; readonly podLabels?: Labels },
+  on: readonly PortSpec[],
+): string {
+  return policy(cluster, namespace, `allow-to-${name}`, {
+    podSelector: { matchLabels: { ...podLabels } },
+    policyTypes: ['Egress'],
+    egress: [
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': to.namespace } },
+            ...(to.podLabels ? { podSelector: { matchLabels: { ...to.podLabels } } } : {}),
+          },
+        ],
+        ports: ports(on),
+      },
+    ],
+  });
+}
+
+/**
+ * Lets pods `podLabels` reach the EKS Pod Identity agent (credentials for their service
+ * account's IAM role). Without it the AWS SDKs in those pods get no credentials.
+ */
+export function allowPodIdentityAgent(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  podLabels: Labels,
+): string {
+  return policy(cluster, namespace, `allow-pod-identity-${name}`, {
+    podSelector: { matchLabels: { ...podLabels } },
+    policyTypes: ['Egress'],
+    egress: [
+      {
+        to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }],
+        ports: ports([{ port: POD_IDENTITY_AGENT.port }]),
       },
     ],
   });

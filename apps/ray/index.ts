@@ -45,6 +45,12 @@ const RAY_UID = 1000;
 const BASE_MODEL = 'stable-diffusion-2-1';
 const SERVE_PORT = 8000;
 const DASHBOARD_PORT = 8265;
+/** Labels of the dogbooth Ray pods (head and workers) and their ports, for the NetworkPolicies. */
+export const DOGBOOTH_POD = {
+  labels: { 'app.kubernetes.io/name': NAME },
+  servePort: SERVE_PORT,
+  dashboardPort: DASHBOARD_PORT,
+} as const;
 
 export function kuberayOperator(cluster: Cluster): void {
   if (!cluster.env.workloads?.dogbooth) return;

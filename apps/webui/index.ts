@@ -18,6 +18,8 @@ import { namespace } from '../namespaces/index.js';
 export const WEBUI_NAMESPACE = 'webui';
 const NAME = 'open-webui';
 const PORT = 8080;
+/** Pod labels and port of Open WebUI, for its NetworkPolicies. */
+export const WEBUI_POD = { labels: { 'app.kubernetes.io/name': NAME }, port: PORT } as const;
 const UID = 1000;
 const DATA = '/app/backend/data';
 /** Default size of the data volume, GiB. */

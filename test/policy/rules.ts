@@ -466,6 +466,70 @@ export const kustomizationGraph: Rule = ({ env, objects }) => {
   return problems;
 };
 
+// --- netpol ---
+
+/**
+ * Restricted namespaces that run pods but have no default-deny NetworkPolicy yet: platform
+ * controllers whose flows (admission webhooks called by the API server, AWS APIs, metrics) are
+ * not mapped yet. Anything else that runs pods in a `restricted` namespace must deny by default.
+ */
+export const PLATFORM_NAMESPACES_WITHOUT_DEFAULT_DENY: ReadonlySet<string> = new Set([
+  'karpenter',
+  'external-secrets',
+]);
+
+const emptySelector = (v: unknown): boolean =>
+  isObj(v) &&
+  Object.keys(v).every(
+    (k) =>
+      (k === 'matchLabels' || k === 'matchExpressions') &&
+      (isObj(v[k]) ? Object.keys(v[k]).length === 0 : arr(v[k]).length === 0),
+  );
+
+/** A NetworkPolicy selecting every pod, isolating both directions, allowing nothing. */
+export function isDefaultDeny(m: Manifest): boolean {
+  if (m.kind !== 'NetworkPolicy') return false;
+  const spec = isObj(m.spec) ? m.spec : {};
+  const types = Array.isArray(spec.policyTypes) ? spec.policyTypes : [];
+  return (
+    emptySelector(spec.podSelector) &&
+    types.includes('Ingress') &&
+    types.includes('Egress') &&
+    arr(spec.ingress).length === 0 &&
+    arr(spec.egress).length === 0
+  );
+}
+
+/**
+ * Every namespace that enforces `restricted` Pod Security (the workload level) and runs pods
+ * (a pod template in it, or a HelmRelease installing into it) has a default-deny NetworkPolicy,
+ * unless it is a listed platform namespace.
+ */
+export const workloadNamespacesDenyByDefault: Rule = ({ objects }) => {
+  const restricted = objects
+    .map((o) => o.manifest)
+    .filter(
+      (m) =>
+        m.kind === 'Namespace' && m.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted',
+    )
+    .map((m) => m.metadata.name);
+  const runsPods = new Set<string>();
+  for (const { manifest: m } of objects) {
+    if (m.kind === 'HelmRelease') {
+      const spec = isObj(m.spec) ? m.spec : {};
+      const target = typeof spec.targetNamespace === 'string' ? spec.targetNamespace : m.metadata.namespace;
+      if (target) runsPods.add(target);
+    } else if (m.metadata.namespace && podSpecs(m).length > 0) runsPods.add(m.metadata.namespace);
+  }
+  return restricted
+    .filter((ns) => runsPods.has(ns) && !PLATFORM_NAMESPACES_WITHOUT_DEFAULT_DENY.has(ns))
+    .filter((ns) => !objects.some((o) => o.manifest.metadata.namespace === ns && isDefaultDeny(o.manifest)))
+    .map(
+      (ns) =>
+        `namespace ${ns} enforces restricted Pod Security and runs pods but has no default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules)`,
+    );
+};
+
 export const RULES: Readonly<Record<string, Rule>> = {
   acceleratorPoolsTainted,
   acceleratorPodsTolerateAndSelect,
@@ -477,4 +541,5 @@ export const RULES: Readonly<Record<string, Rule>> = {
   onlyContractVariables,
   helmReleaseSourcesExist,
   kustomizationGraph,
+  workloadNamespacesDenyByDefault,
 };
