@@ -67,6 +67,8 @@ export default defineEnvironment({
       workerInstanceType: 'g5.2xlarge',
       minWorkers: 1,
       maxWorkers: 2,
+      // Development only: the Ray dashboard has no sign-in.
+      dashboardRoute: true,
     },
     pipeline: {
       gpuInstanceType: 'g5.2xlarge',

@@ -37,6 +37,8 @@ interface Peer {
 interface Env {
   readonly name: string;
   readonly vpcCidr: string;
+  /** Whether the environment routes the Ray dashboard through the Gateway. */
+  readonly dashboardRoute: boolean;
   readonly render: ClusterRender;
 }
 
@@ -47,6 +49,7 @@ beforeAll(async () => {
   envs = results.map((r) => ({
     name: r.env.name,
     vpcCidr: r.env.vpcCidr,
+    dashboardRoute: r.env.workloads?.dogbooth?.dashboardRoute === true,
     render: {
       env: r.env,
       objects: [...r.files].map(([file, text]) => ({
@@ -346,7 +349,7 @@ describe('the flows each workload needs, and no more', () => {
     }
   });
 
-  test('dogbooth: Ray pods talk freely inside the namespace; ALB to Serve and the dashboard; operator to the head', () => {
+  test('dogbooth: Ray pods talk freely inside the namespace; ALB to Serve (and the dashboard only where routed); operator to the head', () => {
     for (const env of envs) {
       const p = pods(env);
       const { head, worker } = p.ray!;
@@ -354,7 +357,7 @@ describe('the flows each workload needs, and no more', () => {
         expect(allowed(env, worker, head, port), `${env.name} ${port}`).toBe(true);
         expect(allowed(env, head, worker, port), `${env.name} ${port}`).toBe(true);
       }
-      expect(allowed(env, p.lb, head, 8265), env.name).toBe(true);
+      expect(allowed(env, p.lb, head, 8265), env.name).toBe(env.dashboardRoute);
       expect(allowed(env, p.lb, worker, 8265), env.name).toBe(false);
       expect(allowed(env, p.lb, worker, 8000), env.name).toBe(true);
       expect(allowed(env, p.lb, head, 6379), env.name).toBe(false);

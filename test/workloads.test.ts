@@ -318,6 +318,12 @@ describe('dogbooth RayService', () => {
     const route = parse(r!.files.get('k8s/prod/apps/httproute-dogbooth-dogbooth.yaml')!);
     expect(
       route.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value),
+    ).toEqual(['/dogbooth/serve']);
+    // The dashboard (no sign-in, accepts jobs) is routed only where an environment opts in: dev.
+    const [d] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
+    const devRoute = parse(d!.files.get('k8s/dev/apps/httproute-dogbooth-dogbooth.yaml')!);
+    expect(
+      devRoute.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value),
     ).toEqual(['/dogbooth/serve', '/dogbooth']);
     expect(route.spec.parentRefs).toEqual([{ name: 'genai', namespace: 'gateway', sectionName: 'http' }]);
   });

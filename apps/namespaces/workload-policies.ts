@@ -131,11 +131,13 @@ export function workloadNetworkPolicies(cluster: Cluster): void {
     // Head <-> workers (GCS 6379, dashboard 8265, client 10001, Serve 8000, Ray's worker ports)
     // stay inside the namespace.
     defaultDeny(cluster, ns);
-    // The Gateway's ALB: Serve runs a proxy on every Ray node, the dashboard on the head.
+    // The Gateway's ALB: Serve runs a proxy on every Ray node; the dashboard (head) only where routed.
     allowFromLoadBalancers(cluster, ns, 'ray-serve', DOGBOOTH_POD.labels, [{ port: DOGBOOTH_POD.servePort }]);
-    allowFromLoadBalancers(cluster, ns, 'ray-dashboard', { ...DOGBOOTH_POD.labels, ...RAY_HEAD_LABELS }, [
-      { port: DOGBOOTH_POD.dashboardPort },
-    ]);
+    if (cluster.env.workloads?.dogbooth?.dashboardRoute) {
+      allowFromLoadBalancers(cluster, ns, 'ray-dashboard', { ...DOGBOOTH_POD.labels, ...RAY_HEAD_LABELS }, [
+        { port: DOGBOOTH_POD.dashboardPort },
+      ]);
+    }
     // Hugging Face Hub, PyPI (runtime_env pip), the Kubernetes API (in-tree autoscaler).
     allowHttpsEgress(cluster, ns, 'ray', DOGBOOTH_POD.labels);
     if (declared(cluster, KUBERAY_NAMESPACE)) {

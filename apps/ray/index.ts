@@ -256,7 +256,7 @@ export function dogbooth(cluster: Cluster): void {
     parentRefs: [{ name: GATEWAY.name, namespace: GATEWAY.namespace, sectionName: GATEWAY.listener }],
     rules: [
       route('/dogbooth/serve', `${NAME}-serve-svc`, SERVE_PORT),
-      route('/dogbooth', `${NAME}-head-svc`, DASHBOARD_PORT),
+      ...(cfg.dashboardRoute ? [route('/dogbooth', `${NAME}-head-svc`, DASHBOARD_PORT)] : []),
     ],
   };
   resource(cluster.layers.apps, `httproute-${NAME}`, {

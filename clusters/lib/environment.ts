@@ -200,6 +200,12 @@ const workloads = obj({
       minWorkers: optional(int({ min: 0, max: 64 })),
       /** Most GPU workers (and Serve replicas) the autoscaler may add. @default 2 */
       maxWorkers: optional(int({ min: 1, max: 64 })),
+      /**
+       * Route the Ray dashboard at /dogbooth/ through the shared Gateway. The dashboard has no
+       * sign-in and accepts job submissions (code execution in the cluster), so it is off unless
+       * an environment opts in; otherwise reach it with `kubectl port-forward`. @default false
+       */
+      dashboardRoute: optional(bool()),
     }),
   ),
   /** The dogbooth fine-tuning pipeline (Argo Workflows). @default not deployed */
