@@ -4,13 +4,38 @@
  * Renders every environment (or the named ones) in one process: cdk8s to <out>/k8s/<env>/,
  * cdktf to <out>/terraform/<env>/. A failure leaves <out> exactly as it was.
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnvironmentError } from '../clusters/lib/load.js';
 import { PARTS, type Part, RenderError, render, writeRender } from './lib/render.js';
 
-async function main(): Promise<number> {
+/** Where the CLI writes: the console, or a buffer in tests. */
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+const CONSOLE: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** The CLI: returns the exit code. Failures are reported on `io.err`, never thrown. */
+export async function synthMain(args: readonly string[], io: Io = CONSOLE): Promise<number> {
+  try {
+    return await synth(args, io);
+  } catch (e: unknown) {
+    const parseError = (e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
+    if (e instanceof EnvironmentError || e instanceof RenderError || parseError) {
+      io.err(`synth failed, dist/ unchanged:\n${(e as Error).message}`);
+    } else {
+      io.err(`synth failed, dist/ unchanged: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    return 1;
+  }
+}
+
+async function synth(args: readonly string[], io: Io): Promise<number> {
   const started = performance.now();
   const { values } = parseArgs({
+    args: [...args],
     options: {
       env: { type: 'string', multiple: true },
       only: { type: 'string' },
@@ -35,25 +60,18 @@ async function main(): Promise<number> {
   writeRender(values.out, results, { parts, full: only.length === 0 });
   if (!values.quiet) {
     for (const r of results) {
-      console.log(
+      io.out(
         `${r.env.name.padEnd(12)} ${String(r.kubernetesObjects).padStart(4)} Kubernetes objects  ${String(r.terraformResources).padStart(4)} Terraform resources  ${r.millis.toFixed(0).padStart(5)} ms`,
       );
     }
-    console.log(
+    io.out(
       `rendered ${results.length} environment(s) into ${values.out}/ in ${((performance.now() - started) / 1000).toFixed(2)} s`,
     );
   }
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof EnvironmentError || e instanceof RenderError) {
-      console.error(`synth failed, dist/ unchanged:\n${e.message}`);
-    } else {
-      console.error('synth failed, dist/ unchanged:', e);
-    }
-    process.exit(1);
-  },
-);
+// Run as a program (not when imported by tests).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  synthMain(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { listFiles } from '../scripts/lib/render.js';
+import { synthMain } from '../scripts/synth.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLUSTERS = join(ROOT, 'clusters');
@@ -50,8 +51,27 @@ export function copyDir(from: string): string {
   return dir;
 }
 
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the synth CLI in this process (the same `synthMain` that `npm run synth` runs, with its
+ * output captured): a child process per case would cost a second of module loading each.
+ * `synthProcess` runs it as a real program, for what only a process shows (the exit code).
+ */
+export async function synthCli(args: string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = await synthMain(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const text = (lines: string[]) => (lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  return { status, stdout: text(out), stderr: text(err) };
+}
+
 /** Runs the synth CLI in a child process. */
-export function synthCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+export function synthProcess(args: string[]): CliResult {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/synth.ts'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',

@@ -74,7 +74,7 @@ describe('infra bad input', () => {
     async (_name, edit, message) => {
       const out = await renderedDist();
       const before = treeHash(out);
-      const r = synthCli(['--clusters', await clustersFixture(edit), '--out', out]);
+      const r = await synthCli(['--clusters', await clustersFixture(edit), '--out', out]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toMatch(/dist\/ unchanged/);

@@ -127,12 +127,12 @@ describe('bad pool input', () => {
 
   test('the synth CLI leaves dist/ untouched on a bad pool', async () => {
     const out = `${tempDir()}/dist`;
-    expect(synthCli(['--out', out]).status).toBe(0);
+    expect((await synthCli(['--out', out])).status).toBe(0);
     const before = treeHash(out);
     const clusters = await clustersFixture((e) => {
       pools(e, 'prod').neuron!.capacityTypes = ['spot'];
     });
-    const r = synthCli(['--clusters', clusters, '--out', out]);
+    const r = await synthCli(['--clusters', clusters, '--out', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/prod: pools\.neuron\.capacityTypes: production environments/);
     expect(treeHash(out)).toBe(before);

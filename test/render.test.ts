@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
 import { compareTrees, listFiles, PARTS, render, writeRender } from '../scripts/lib/render.js';
-import { CLUSTERS, clustersFixture, copyDir, synthCli, tempDir, treeHash } from './helpers.js';
+import { CLUSTERS, clustersFixture, copyDir, synthCli, synthProcess, tempDir, treeHash } from './helpers.js';
 
 /** A rendered dist/ of the repository environments in a temp folder. */
 async function renderedDist(): Promise<string> {
@@ -63,13 +63,30 @@ describe('render', () => {
 });
 
 describe('synth CLI', () => {
+  test('as a program: bad input exits 1 with the message on stderr and dist/ untouched', async () => {
+    const out = await renderedDist();
+    const before = treeHash(out);
+    const clusters = await clustersFixture((e) => (e.dev!.region = 'mars-north-1'));
+    const r = synthProcess(['--clusters', clusters, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/dev\.ts: region: unknown AWS region "mars-north-1"/);
+    expect(treeHash(out)).toBe(before);
+  });
+
+  test('an unknown option is reported, not thrown', async () => {
+    const r = await synthCli(['--bogus']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^synth failed, dist\/ unchanged:\n.*--bogus/);
+  });
+
   test('--env renders one environment and leaves the others as they were', async () => {
     const out = await renderedDist();
     const marker = join(out, 'k8s/prod/apps/marker.yaml');
     mkdirSync(join(out, 'k8s/prod/apps'), { recursive: true });
     writeFileSync(marker, 'kept\n');
     rmSync(join(out, 'k8s/dev'), { recursive: true });
-    const r = synthCli(['--env', 'dev', '--out', out]);
+    const r = await synthCli(['--env', 'dev', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^dev +\d+ Kubernetes objects +\d+ Terraform resources +\d+ ms$/m);
@@ -83,7 +100,7 @@ describe('synth CLI', () => {
     const clusters = await clustersFixture((e) => {
       delete e.dev;
     });
-    const r = synthCli(['--clusters', clusters, '--out', out]);
+    const r = await synthCli(['--clusters', clusters, '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(out, 'k8s/dev'))).toBe(false);
     expect(existsSync(join(out, 'terraform/dev'))).toBe(false);
@@ -127,7 +144,7 @@ describe('synth CLI', () => {
         out,
         ...(name === 'unknown --env' ? ['--env', 'staging'] : []),
       ];
-      const r = synthCli(args);
+      const r = await synthCli(args);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toMatch(/dist\/ unchanged/);

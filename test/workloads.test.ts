@@ -189,7 +189,7 @@ describe('bad workload input stops the render, names env, field and reason, leav
     const out = await renderedDist();
     const before = treeHash(out);
     const clusters = await clustersFixture(edit);
-    const r = synthCli(['--clusters', clusters, '--out', out]);
+    const r = await synthCli(['--clusters', clusters, '--out', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/dist\/ unchanged/);
