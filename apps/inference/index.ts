@@ -19,7 +19,7 @@ import {
 } from '../catalog/fit.js';
 import type { LanguageModel } from '../catalog/models.js';
 import type { Cluster } from '../lib/cluster.js';
-import { loadBalancer } from '../lib/exposure.js';
+import { loadBalancer, loadBalancerService } from '../lib/exposure.js';
 import { POOLS } from '../lib/platform.js';
 import {
   acceleratedPlacement,
@@ -234,20 +234,7 @@ function vllmDeployment(
     `vllm ${e.name}`,
     `workloads.vllm[${index}].exposure`,
   );
-  resource(cluster.layers.apps, `service-${name}`, {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: ns, labels, annotations: lb.annotations },
-    body: {
-      spec: {
-        type: lb.type,
-        loadBalancerClass: lb.loadBalancerClass,
-        ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: lb.loadBalancerSourceRanges } : {}),
-        selector: labels,
-        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
-      },
-    },
-  });
+  loadBalancerService(cluster.layers.apps, { name: name, namespace: ns, labels, lb });
   resource(cluster.layers.apps, `pdb-${name}`, {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

@@ -12,11 +12,12 @@ import { MODEL_CATALOGUE } from '../catalog/models.js';
 import { helmRelease } from '../flux/helm.js';
 import type { Cluster } from '../lib/cluster.js';
 import { loadBalancer } from '../lib/exposure.js';
-import { CLUSTER_SECRET_STORE, STORAGE_CLASS_GP3 } from '../lib/platform.js';
+import { STORAGE_CLASS_GP3 } from '../lib/platform.js';
 import { acceleratedPlacement, cpuPlacement } from '../lib/pod.js';
 import { resource } from '../lib/resource.js';
 import { namespace } from '../namespaces/index.js';
 import { huggingFaceToken } from '../secrets/huggingface.js';
+import { syncedSecret } from '../secrets/sync.js';
 import { dogboothNotebook } from './notebook.js';
 import type { JupyterHubValues, SpawnerProfile } from './values.js';
 
@@ -87,7 +88,7 @@ export function jupyterhub(cluster: Cluster): void {
     },
   ];
 
-  const secretKeys: [string, string][] =
+  const secretKeys: (readonly [string, string])[] =
     auth.kind === 'dummy'
       ? [['password', 'password']]
       : auth.kind === 'github'
@@ -97,23 +98,14 @@ export function jupyterhub(cluster: Cluster): void {
           ]
         : // Cognito: infra/ creates a public app client (PKCE, no secret), so nothing to sync.
           [];
-  if (secretKeys.length > 0)
-    resource(cluster.layers.configs, `externalsecret-${ns}-${SECRET}`, {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: { name: SECRET, namespace: ns },
-      body: {
-        spec: {
-          refreshInterval: '1h',
-          secretStoreRef: { kind: 'ClusterSecretStore', name: CLUSTER_SECRET_STORE },
-          target: { name: SECRET, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-          data: secretKeys.map(([secretKey, property]) => ({
-            secretKey,
-            remoteRef: { key: contractRef('JUPYTERHUB_SECRET_NAME'), property },
-          })),
-        },
-      },
+  if (secretKeys.length > 0) {
+    syncedSecret(cluster, {
+      namespace: ns,
+      name: SECRET,
+      remoteKey: 'JUPYTERHUB_SECRET_NAME',
+      keys: secretKeys,
     });
+  }
   const fromSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: SECRET, key } } });
 
   const callback = `https://${contractRef('JUPYTERHUB_HOST')}/hub/oauth_callback`;

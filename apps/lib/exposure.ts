@@ -2,7 +2,9 @@
  * Load-balanced Services through the AWS Load Balancer Controller: an internal NLB by default;
  * internet-facing only when the environment names source CIDRs (`exposure.openTo`).
  */
+import type { Construct } from 'constructs';
 import type { Environment } from '../../clusters/lib/environment.js';
+import { resource } from './resource.js';
 
 export type Exposure = 'internal' | 'open';
 
@@ -41,4 +43,31 @@ export function loadBalancer(
     loadBalancerSourceRanges: env.exposure.openTo,
     annotations,
   };
+}
+
+/** A LoadBalancer Service on port 80 to the pods' port named `http`, with `lb`'s settings. */
+export function loadBalancerService(
+  scope: Construct,
+  props: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly lb: LoadBalancerSettings;
+  },
+): void {
+  const { name, namespace, labels, lb } = props;
+  resource(scope, `service-${name}`, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels, annotations: lb.annotations },
+    body: {
+      spec: {
+        type: lb.type,
+        loadBalancerClass: lb.loadBalancerClass,
+        ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: lb.loadBalancerSourceRanges } : {}),
+        selector: labels,
+        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      },
+    },
+  });
 }

@@ -1,19 +1,13 @@
-/**
- * Open WebUI: a chat front-end whose OpenAI-compatible connections are the in-cluster vLLM
- * Services named in `workloads.openWebUI.backends`. Local accounts only: sign-up is disabled and
- * the first administrator comes from Secrets Manager (External Secrets), as does the session key.
- * Data (SQLite, uploads) lives on a gp3 volume; exposed through an internal NLB by default.
- */
-import { contractRef } from '../../clusters/contract.js';
 import { versions } from '../../clusters/versions.js';
 import { WorkloadError } from '../catalog/fit.js';
 import { vllmBaseUrl } from '../inference/index.js';
 import type { Cluster } from '../lib/cluster.js';
-import { loadBalancer } from '../lib/exposure.js';
-import { CLUSTER_SECRET_STORE, STORAGE_CLASS_GP3 } from '../lib/platform.js';
+import { loadBalancer, loadBalancerService } from '../lib/exposure.js';
+import { STORAGE_CLASS_GP3 } from '../lib/platform.js';
 import { cpuPlacement, type PodSpec, restrictedContainer, restrictedPod } from '../lib/pod.js';
 import { resource } from '../lib/resource.js';
 import { namespace } from '../namespaces/index.js';
+import { syncedSecret } from '../secrets/sync.js';
 
 export const WEBUI_NAMESPACE = 'webui';
 const NAME = 'open-webui';
@@ -38,25 +32,15 @@ export function openWebUI(cluster: Cluster): void {
   });
   const ns = namespace(cluster, WEBUI_NAMESPACE, 'restricted');
   const labels = { 'app.kubernetes.io/name': NAME };
-  resource(cluster.layers.configs, `externalsecret-${ns}-${NAME}`, {
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'ExternalSecret',
-    metadata: { name: NAME, namespace: ns },
-    body: {
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: CLUSTER_SECRET_STORE },
-        target: { name: NAME, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-        data: [
-          ['WEBUI_SECRET_KEY', 'secretKey'],
-          ['WEBUI_ADMIN_EMAIL', 'adminEmail'],
-          ['WEBUI_ADMIN_PASSWORD', 'adminPassword'],
-        ].map(([secretKey, property]) => ({
-          secretKey,
-          remoteRef: { key: contractRef('OPEN_WEBUI_SECRET_NAME'), property },
-        })),
-      },
-    },
+  syncedSecret(cluster, {
+    namespace: ns,
+    name: NAME,
+    remoteKey: 'OPEN_WEBUI_SECRET_NAME',
+    keys: [
+      ['WEBUI_SECRET_KEY', 'secretKey'],
+      ['WEBUI_ADMIN_EMAIL', 'adminEmail'],
+      ['WEBUI_ADMIN_PASSWORD', 'adminPassword'],
+    ],
   });
   const storage = `${cfg.storageGiB ?? DEFAULT_WEBUI_STORAGE_GIB}Gi`;
   resource(cluster.layers.apps, `pvc-${ns}-${NAME}`, {
@@ -147,18 +131,5 @@ export function openWebUI(cluster: Cluster): void {
     'open-webui',
     'workloads.openWebUI.exposure',
   );
-  resource(cluster.layers.apps, `service-${NAME}`, {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: NAME, namespace: ns, labels, annotations: lb.annotations },
-    body: {
-      spec: {
-        type: lb.type,
-        loadBalancerClass: lb.loadBalancerClass,
-        ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: lb.loadBalancerSourceRanges } : {}),
-        selector: labels,
-        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
-      },
-    },
-  });
+  loadBalancerService(cluster.layers.apps, { name: NAME, namespace: ns, labels, lb });
 }
