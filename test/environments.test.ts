@@ -1,17 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { EnvironmentError, loadEnvironments, validateEnvironments } from '../clusters/lib/load.js';
-import { CLUSTERS, clustersFixture } from './helpers.js';
+import { loadEnvironments, validateEnvironments } from '../clusters/lib/load.js';
+import { CLUSTERS, loadProblems } from './helpers.js';
 
-async function problems(edit: (envs: Record<string, Record<string, unknown>>) => void): Promise<string[]> {
-  const dir = await clustersFixture(edit);
-  try {
-    await loadEnvironments(dir, dir);
-  } catch (e) {
-    if (e instanceof EnvironmentError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
+const problems = loadProblems;
 
 describe('environment definitions', () => {
   test('the repository environments load', async () => {

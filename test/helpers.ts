@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { EnvironmentError, loadEnvironments } from '../clusters/lib/load.js';
 import { listFiles } from '../scripts/lib/render.js';
 import { synthMain } from '../scripts/synth.js';
 
@@ -78,4 +79,18 @@ export function synthProcess(args: string[]): CliResult {
     env: { ...process.env, CHECKPOINT_DISABLE: '1' },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The load-time problems of a clusters fixture edited by `edit` (empty when it loads). */
+export async function loadProblems(
+  edit: (envs: Record<string, Record<string, unknown>>) => void,
+): Promise<string[]> {
+  const dir = await clustersFixture(edit);
+  try {
+    await loadEnvironments(dir, dir);
+  } catch (e) {
+    if (e instanceof EnvironmentError) return [...e.problems];
+    throw e;
+  }
+  return [];
 }

@@ -7,7 +7,7 @@ import { acceleratedPlacement } from '../apps/lib/pod.js';
 import { contractRef } from '../clusters/contract.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
 import { PARTS, render, writeRender } from '../scripts/lib/render.js';
-import { CLUSTERS, clustersFixture, synthCli, tempDir, treeHash } from './helpers.js';
+import { CLUSTERS, clustersFixture, loadProblems, synthCli, tempDir, treeHash } from './helpers.js';
 
 type Envs = Record<string, Record<string, unknown>>;
 type VllmEntries = Record<string, unknown>[];
@@ -372,17 +372,7 @@ describe('fine-tuning pipeline', () => {
 });
 
 describe('workloads schema', () => {
-  async function problems(edit: (e: Envs) => void): Promise<string[]> {
-    const { EnvironmentError } = await import('../clusters/lib/load.js');
-    const dir = await clustersFixture(edit);
-    try {
-      await loadEnvironments(dir, dir);
-    } catch (e) {
-      if (e instanceof EnvironmentError) return [...e.problems];
-      throw e;
-    }
-    return [];
-  }
+  const problems = loadProblems;
 
   test('fields are checked when the environment loads', async () => {
     expect(
