@@ -4,7 +4,7 @@
  * For every environment in dist/k8s: a fresh etcd + kube-apiserver on loopback, the CRDs of
  * the CRD directory installed and Established, the namespaces created, then every object
  * server-side applied after contract-variable substitution. Prints every rejection with the
- * server's message and ends with `test:cluster: N passed, M failed` (objects); exit 1 on any
+ * server's message and ends with `apiserver: N passed, M failed` (objects); exit 1 on any
  * failure.
  *
  *   --crds DIR        CRD directory (or TEST_CLUSTER_CRDS); required
@@ -149,7 +149,7 @@ async function main(): Promise<number> {
     }
   }
   log(`test:cluster: ${selected.length} environment(s) in ${Math.round((Date.now() - started) / 1000)}s`);
-  log(`test:cluster: ${passed} passed, ${failed} failed`);
+  log(`apiserver: ${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
