@@ -48,6 +48,24 @@ export interface DiffusionModel {
 
 export type Model = LanguageModel | DiffusionModel;
 
+const MISTRAL_7B_REPO = 'mistralai/Mistral-7B-Instruct-v0.2';
+
+/**
+ * https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.2 (config.json: 32 layers, 32 attention
+ * heads, 8 KV heads, hidden 4096 -> head dim 128, max_position_embeddings 32768, bf16): the facts
+ * both Mistral entries share.
+ */
+const MISTRAL_7B_INSTRUCT = {
+  kind: 'llm',
+  paramsBillion: 7.24,
+  dtypeBytes: 2,
+  dtype: 'bfloat16',
+  contextLength: 32768,
+  layers: 32,
+  kvHeads: 8,
+  headDim: 128,
+} as const;
+
 const MODELS: readonly Model[] = [
   {
     // https://huggingface.co/meta-llama/Meta-Llama-3-8B-Instruct (config.json: 32 layers,
@@ -80,37 +98,17 @@ const MODELS: readonly Model[] = [
     runsOn: ['nvidia'],
   },
   {
-    // https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.2 (config.json: 32 layers,
-    // 32 attention heads, 8 KV heads, hidden 4096 -> head dim 128, max_position_embeddings 32768, bf16).
     // On Inferentia2 the weights are read from FSx (synced from the model bucket), never downloaded.
-    kind: 'llm',
+    ...MISTRAL_7B_INSTRUCT,
     id: 'mistral-7b-instruct-neuron',
-    source: {
-      kind: 'fsx',
-      path: 'mistralai/Mistral-7B-Instruct-v0.2',
-      repo: 'mistralai/Mistral-7B-Instruct-v0.2',
-    },
-    paramsBillion: 7.24,
-    dtypeBytes: 2,
-    dtype: 'bfloat16',
-    contextLength: 32768,
-    layers: 32,
-    kvHeads: 8,
-    headDim: 128,
+    source: { kind: 'fsx', path: MISTRAL_7B_REPO, repo: MISTRAL_7B_REPO },
     runsOn: ['neuron'],
   },
   {
-    // https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.2 served by vLLM on NVIDIA GPUs.
-    kind: 'llm',
+    // The same model served by vLLM on NVIDIA GPUs, downloaded from the Hugging Face Hub.
+    ...MISTRAL_7B_INSTRUCT,
     id: 'mistral-7b-instruct',
-    source: { kind: 'huggingface', repo: 'mistralai/Mistral-7B-Instruct-v0.2' },
-    paramsBillion: 7.24,
-    dtypeBytes: 2,
-    dtype: 'bfloat16',
-    contextLength: 32768,
-    layers: 32,
-    kvHeads: 8,
-    headDim: 128,
+    source: { kind: 'huggingface', repo: MISTRAL_7B_REPO },
     runsOn: ['nvidia'],
   },
   {
