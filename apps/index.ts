@@ -1,48 +1,20 @@
 /**
- * Renders the Kubernetes side of one environment. Each capability folder under apps/ exports
- * one function taking the Cluster; the list below is the order they are added in.
+ * The Kubernetes side of one environment: the platform first, then the workloads on top of it,
+ * then what the cluster's registries collected (NetworkPolicies, Flux layers).
+ *
+ * apps/lib/       the cluster and its registries, Flux, pod conventions (imports nothing else of apps/)
+ * apps/platform/  what every environment stands on (imports lib/, never a workload)
+ * apps/workloads/ the GenAI workloads, one folder each (import lib/ and platform/)
+ * apps/imports/   generated types of the Kubernetes API and the pinned CRDs (npm run imports)
  */
-import type { Environment } from '../clusters/lib/environment.js';
-import { accelerators } from './accelerators/index.js';
-import { fluxLayers } from './flux/index.js';
-import { vllm } from './inference/index.js';
-import { jupyterhub } from './jupyterhub/index.js';
-import { karpenter } from './karpenter/index.js';
-import { type Cluster, createCluster, LAYERS, type Layer } from './lib/cluster.js';
-import { workloadNetworkPolicies } from './namespaces/workload-policies.js';
-import { argoWorkflows, fineTunePipeline } from './pipelines/index.js';
-import { dogbooth, kuberayOperator } from './ray/index.js';
-import { secrets } from './secrets/index.js';
-import { storage } from './storage/index.js';
-import { traffic } from './traffic/index.js';
-import { openWebUI } from './webui/index.js';
-
-/** The capabilities, in the order they are added. fluxLayers comes last (it looks at the layers). */
-const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [
-  // --- platform ---
-  karpenter,
-  accelerators,
-  storage,
-  traffic,
-  secrets,
-  // --- workloads ---
-  vllm,
-  openWebUI,
-  jupyterhub,
-  kuberayOperator,
-  dogbooth,
-  argoWorkflows,
-  fineTunePipeline,
-  // --- end workloads ---
-  // --- netpol --- (after the workloads: covers the namespaces they declared)
-  workloadNetworkPolicies,
-  fluxLayers,
-];
-
-export interface RenderedObject {
-  readonly layer: Layer;
-  readonly manifest: KubeManifest;
-}
+import { LAYERS, type Layer } from '../clusters/contract.js';
+import type { Environment } from '../clusters/lib/resolve.js';
+import { Cluster } from './lib/cluster.js';
+import { platform } from './platform/index.js';
+import { dogbooth } from './workloads/dogbooth/index.js';
+import { jupyterhub } from './workloads/jupyterhub/index.js';
+import { openWebUI } from './workloads/open-webui/index.js';
+import { vllm } from './workloads/vllm/index.js';
 
 export interface KubeManifest {
   readonly apiVersion: string;
@@ -51,14 +23,31 @@ export interface KubeManifest {
   readonly [k: string]: unknown;
 }
 
+export interface RenderedObject {
+  readonly layer: Layer;
+  readonly manifest: KubeManifest;
+}
+
+/** Builds an environment's cluster: every capability added, registries rendered. */
+export function buildCluster(env: Environment, all: readonly Environment[]): Cluster {
+  const cluster = new Cluster(env, all);
+  const services = platform(cluster);
+  // Servers first: front-ends and notebooks find them in cluster.endpoints.
+  vllm(cluster, services);
+  openWebUI(cluster, services);
+  // Registers its notebook before JupyterHub renders the examples.
+  dogbooth(cluster, services);
+  jupyterhub(cluster, services);
+  cluster.finish();
+  return cluster;
+}
+
+/** The rendered objects of one environment, by Flux layer. */
 export function renderCluster(env: Environment, all: readonly Environment[]): RenderedObject[] {
-  const cluster = createCluster(env, all);
-  for (const add of CAPABILITIES) add(cluster);
+  const cluster = buildCluster(env, all);
   const out: RenderedObject[] = [];
   for (const layer of LAYERS) {
-    for (const manifest of cluster.layers[layer].toJson() as KubeManifest[]) {
-      out.push({ layer, manifest });
-    }
+    for (const manifest of cluster.layers[layer].toJson() as KubeManifest[]) out.push({ layer, manifest });
   }
   return out;
 }

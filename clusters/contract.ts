@@ -1,12 +1,19 @@
 /**
- * The cross-layer contract: values known only after `terraform apply` reach the manifests
- * through the ConfigMap `flux-system/cluster-vars`, which infra/ writes and every Flux
- * Kustomization substitutes (`postBuild.substituteFrom`).
+ * The cross-layer contract: every name that infra/ (cdktf) and apps/ (cdk8s) must agree on.
+ * Both programs import this module and nothing of each other (a lint rule enforces it), so a
+ * rename here changes both sides and a missing value is a compile error.
  *
- * This module is the only list of those names. infra/ must provide a value for every key
- * (the `ClusterVars` type makes a missing one a compile error); apps/ may only reference
- * names from here (`contractRef`), and a test checks that every `${…}` in dist/k8s is one.
+ * - Contract variables: values known only after `terraform apply` reach the manifests through
+ *   the ConfigMap `flux-system/cluster-vars`, which infra/ writes and every Flux Kustomization
+ *   substitutes (`postBuild.substituteFrom`). `ClusterVars` makes a missing one a compile error
+ *   in infra/; apps/ references them with `contractRef`; a test checks every `${…}` in dist/k8s.
+ * - Identities: in-cluster service accounts that call AWS (EKS Pod Identity).
+ * - Nodes: the system node group's label and taint, the Karpenter pools' names, taints and
+ *   device resources.
+ * - Flux: namespace, the bootstrap GitRepository, the layers and their paths in this repository.
  */
+
+// --- contract variables ---
 
 export const CONTRACT_VARIABLES = {
   CLUSTER_NAME: 'EKS cluster name',
@@ -19,10 +26,8 @@ export const CONTRACT_VARIABLES = {
   FSX_MOUNT_NAME: 'FSx for Lustre mount name',
   MODEL_BUCKET: 'S3 bucket holding model weights and pipeline artifacts',
   HF_TOKEN_SECRET_NAME: 'Secrets Manager secret name holding the Hugging Face token (value set out-of-band)',
-  // --- infra --- (Cognito sign-in; empty strings where `authentication.kind` is not 'cognito')
   COGNITO_CLIENT_ID: 'Cognito app client id: a public client (no secret), authorization code flow with PKCE',
   COGNITO_DOMAIN: 'Cognito hosted sign-in base URL (https://<prefix>.auth.<region>.amazoncognito.com)',
-  // --- workloads ---
   OPEN_WEBUI_SECRET_NAME:
     'Secrets Manager secret name holding Open WebUI credentials as JSON {secretKey, adminEmail, adminPassword} (value set out-of-band)',
   JUPYTERHUB_SECRET_NAME:
@@ -38,6 +43,8 @@ export type ContractVariable = keyof typeof CONTRACT_VARIABLES;
 /** What infra/ writes into cluster-vars: every contract variable, nothing else. */
 export type ClusterVars = { readonly [K in ContractVariable]: string };
 
+export const CONTRACT_VARIABLE_NAMES = Object.keys(CONTRACT_VARIABLES) as ContractVariable[];
+
 /** Name of the ConfigMap (in `flux-system`) that carries the contract variables. */
 export const CLUSTER_VARS_CONFIGMAP = 'cluster-vars';
 
@@ -46,4 +53,136 @@ export function contractRef(name: ContractVariable): string {
   return `\${${name}}`;
 }
 
-export const CONTRACT_VARIABLE_NAMES = Object.keys(CONTRACT_VARIABLES) as ContractVariable[];
+// --- identities (EKS Pod Identity) ---
+
+/**
+ * An in-cluster service account that calls AWS. apps/ creates the service account (unless an
+ * EKS add-on does); infra/ creates one IAM role per entry and a Pod Identity association for
+ * (namespace, serviceAccount).
+ */
+export interface WorkloadIdentity {
+  /** Namespace of the service account. */
+  readonly namespace: string;
+  /** Service account name. */
+  readonly serviceAccount: string;
+  /** What the role allows, in words (the policy lives in infra/identity). */
+  readonly purpose: string;
+  /**
+   * Who creates the service account: an EKS add-on that infra/ installs (apps/ must not create it).
+   * @default apps/ creates it
+   */
+  readonly createdBy?: 'eks-addon';
+}
+
+export const IDENTITIES = {
+  karpenter: {
+    namespace: 'karpenter',
+    serviceAccount: 'karpenter',
+    purpose: 'launch and terminate EC2 capacity for NodePools, read the interruption queue',
+  },
+  awsLoadBalancerController: {
+    namespace: 'kube-system',
+    serviceAccount: 'aws-load-balancer-controller',
+    purpose: 'manage NLBs and target groups for Services and Gateways',
+  },
+  externalSecrets: {
+    namespace: 'external-secrets',
+    serviceAccount: 'external-secrets',
+    purpose: 'read the environment secrets in AWS Secrets Manager',
+  },
+  mountpointS3: {
+    namespace: 'kube-system',
+    serviceAccount: 's3-csi-driver-sa',
+    purpose: 'read the model bucket for the Mountpoint for Amazon S3 CSI driver',
+    createdBy: 'eks-addon',
+  },
+  argoWorkflows: {
+    namespace: 'argo',
+    serviceAccount: 'argo-workflow',
+    purpose: 'read and write pipeline artifacts and publish models in the model bucket',
+  },
+  ebsCsi: {
+    namespace: 'kube-system',
+    serviceAccount: 'ebs-csi-controller-sa',
+    purpose: 'create, attach and delete EBS volumes and snapshots tagged for this cluster',
+    createdBy: 'eks-addon',
+  },
+  cloudwatchAgent: {
+    namespace: 'amazon-cloudwatch',
+    serviceAccount: 'cloudwatch-agent',
+    purpose: 'publish Container Insights metrics and logs of this cluster to CloudWatch',
+    createdBy: 'eks-addon',
+  },
+} as const satisfies Record<string, WorkloadIdentity>;
+
+export type IdentityName = keyof typeof IDENTITIES;
+
+// --- nodes ---
+
+export interface Taint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: 'NoSchedule' | 'NoExecute' | 'PreferNoSchedule';
+}
+
+/**
+ * The system managed node group (infra/ creates it) runs critical add-ons and every pod of the
+ * controllers layer: it is the only capacity before the configs layer creates Karpenter's
+ * NodePools (docs/platform.md, "Bootstrap order").
+ */
+export const SYSTEM_NODES = {
+  label: { key: 'genai-eks/node-role', value: 'system' },
+  taint: { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' },
+} as const satisfies { label: { key: string; value: string }; taint: Taint };
+
+/** Node label Karpenter sets to the NodePool's name. */
+export const NODEPOOL_LABEL = 'karpenter.sh/nodepool';
+
+/** Well-known node label holding the EC2 instance type. */
+export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+
+/**
+ * The Karpenter NodePools. Accelerator pools are tainted with their device resource, so only
+ * pods that request (and tolerate) it land there; `labels` are set on every node of the pool.
+ */
+export const POOLS = {
+  cpu: { name: 'cpu', labels: {} },
+  nvidia: {
+    name: 'nvidia',
+    taint: { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' },
+    resource: 'nvidia.com/gpu',
+    // The NVIDIA device plugin schedules on this label before node feature discovery has run.
+    labels: { 'nvidia.com/gpu.present': 'true' },
+  },
+  neuron: {
+    name: 'neuron',
+    taint: { key: 'aws.amazon.com/neuron', value: 'true', effect: 'NoSchedule' },
+    resource: 'aws.amazon.com/neuron',
+    labels: { 'aws.amazon.com/neuron.present': 'true' },
+  },
+} as const satisfies Record<
+  string,
+  { name: string; taint?: Taint; resource?: string; labels: Readonly<Record<string, string>> }
+>;
+
+export type PoolName = keyof typeof POOLS;
+export type AcceleratedPool = Exclude<PoolName, 'cpu'>;
+export const POOL_NAMES = Object.keys(POOLS) as PoolName[];
+
+// --- Flux ---
+
+export const FLUX = {
+  /** Namespace of Flux's controllers and of every Flux object this project renders. */
+  namespace: 'flux-system',
+  /** The GitRepository of this repository that the bootstrap creates. */
+  gitRepository: 'flux-system',
+} as const;
+
+/** Flux layers, in the order they are reconciled; each depends on the one before. */
+export const LAYERS = ['flux-system', 'controllers', 'configs', 'apps'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** Path inside this repository of an environment's layer (`./dist/k8s/<env>/<layer>`). */
+export function layerPath(env: string, layer: Layer): string {
+  return `./dist/k8s/${env}/${layer}`;
+}

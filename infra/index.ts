@@ -9,7 +9,8 @@ import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region/index.js'
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import type { Construct } from 'constructs';
 import type { ClusterVars } from '../clusters/contract.js';
-import { clusterName, type Environment } from '../clusters/lib/environment.js';
+import { clusterName } from '../clusters/lib/environment.js';
+import { type Environment, replicaOf } from '../clusters/lib/resolve.js';
 import { versions } from '../clusters/versions.js';
 import { Addons, addonsIn } from './addons/index.js';
 import { CognitoSignIn } from './auth/index.js';
@@ -78,13 +79,8 @@ export class EnvironmentStack extends TerraformStack {
     });
     const eks = cluster.cluster;
 
-    const dr = env.modelData.disasterRecovery;
-    const replica = dr?.role === 'source' ? all.find((e) => e.name === dr.replicaEnvironment) : undefined;
-    if (dr?.role === 'source' && !replica) {
-      throw new Error(
-        `modelData.disasterRecovery.replicaEnvironment: environment ${dr.replicaEnvironment} does not exist`,
-      );
-    }
+    // The loader checked that a DR source's replica exists and points back.
+    const replica = replicaOf(env, all);
     const models = new ModelData(this, 'model-data', {
       clusterName: name,
       partition,

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadEnvironments } from '../clusters/lib/load.js';
+import { loadEnvironments } from '../render/load.js';
 import { architectureMarkdown } from './lib/architecture.js';
 import { parseTree, readTreeFiles } from './lib/objects.js';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const envs = (await loadEnvironments(values.clusters)).map((l) => l.env);
+  const envs = await loadEnvironments(values.clusters);
   const { markdown } = architectureMarkdown(envs, parseTree(readTreeFiles(values.dist)));
   process.stdout.write(markdown);
   if (values.write) {

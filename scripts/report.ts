@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadEnvironments } from '../clusters/lib/load.js';
+import { loadEnvironments } from '../render/load.js';
 import { parseTree, readTreeFiles } from './lib/objects.js';
 import { reportMarkdown } from './lib/report.js';
 
@@ -22,7 +22,7 @@ async function main(): Promise<number> {
     },
     strict: true,
   });
-  const envs = (await loadEnvironments(values.clusters)).map((l) => l.env);
+  const envs = await loadEnvironments(values.clusters);
   const { markdown, reports } = reportMarkdown(envs, parseTree(readTreeFiles(values.dist)));
   process.stdout.write(markdown);
   if (values.write) {

@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EnvironmentError } from '../clusters/lib/load.js';
+import { EnvironmentError } from '../clusters/lib/resolve.js';
 import { PARTS, type Part, RenderError, render, writeRender } from './lib/render.js';
 
 /** Where the CLI writes: the console, or a buffer in tests. */

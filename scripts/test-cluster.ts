@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnvironments } from '../clusters/lib/load.js';
+import { loadEnvironments } from '../render/load.js';
 import { versions } from '../clusters/versions.js';
 import { bootstrapSnapshot, type EnvironmentReport, testEnvironment } from './lib/cluster/apply.js';
 import { ensureBinaries, killBuildsSync, updateGoMod } from './lib/cluster/binaries.js';
@@ -106,7 +106,7 @@ async function main(): Promise<number> {
 
   const dist = values.dist;
   const loaded = await loadEnvironments('clusters');
-  const byName = new Map(loaded.map((l) => [l.env.name, l.env]));
+  const byName = new Map(loaded.map((e) => [e.name, e]));
   const envNames = readdirSync(dist, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)

@@ -1,51 +1,37 @@
 /**
  * Load-balanced Services through the AWS Load Balancer Controller: an internal NLB by default;
- * internet-facing only when the environment names source CIDRs (`exposure.openTo`).
+ * internet-facing only when the environment names source CIDRs (`exposure.openTo`), which the
+ * loader checks for every `open` workload.
+ *
+ * Typed with the Kubernetes 1.35 API rather than cdk8s-plus-28: its Service has no
+ * `loadBalancerClass` and takes only numeric target ports.
  */
 import type { Construct } from 'constructs';
-import type { Environment } from '../../clusters/lib/environment.js';
-import { resource } from './resource.js';
-
-export type Exposure = 'internal' | 'open';
+import type { Exposure } from '../../clusters/lib/environment.js';
+import type { Environment } from '../../clusters/lib/resolve.js';
+import { KubeService } from '../imports/k8s.js';
+import { port } from './pod.js';
 
 export interface LoadBalancerSettings {
-  readonly type: 'LoadBalancer';
-  readonly loadBalancerClass: 'service.k8s.aws/nlb';
-  readonly loadBalancerSourceRanges?: readonly string[];
+  /** `service.beta.kubernetes.io/aws-load-balancer-*` annotations. */
   readonly annotations: Readonly<Record<string, string>>;
+  /** Source ranges of an internet-facing NLB. @default internal: none */
+  readonly loadBalancerSourceRanges?: readonly string[];
 }
 
-/**
- * Service fields and annotations for an NLB. `open` needs `exposure.openTo` to name CIDRs;
- * `what` and `field` name the workload in the error.
- */
-export function loadBalancer(
-  env: Environment,
-  exposure: Exposure,
-  what: string,
-  field: string,
-): LoadBalancerSettings {
-  const annotations: Record<string, string> = {
+/** Annotations and source ranges of an NLB for a workload exposed `exposure`. */
+export function loadBalancer(env: Pick<Environment, 'exposure'>, exposure: Exposure): LoadBalancerSettings {
+  const annotations = {
     'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
     'service.beta.kubernetes.io/aws-load-balancer-scheme':
       exposure === 'open' ? 'internet-facing' : 'internal',
   };
-  if (exposure === 'internal')
-    return { type: 'LoadBalancer', loadBalancerClass: 'service.k8s.aws/nlb', annotations };
-  if (env.exposure.openTo.length === 0) {
-    throw new Error(
-      `${what}: ${field}: "open" needs exposure.openTo to name the CIDRs allowed in (it is empty, so only internal exposure is possible)`,
-    );
-  }
-  return {
-    type: 'LoadBalancer',
-    loadBalancerClass: 'service.k8s.aws/nlb',
-    loadBalancerSourceRanges: env.exposure.openTo,
-    annotations,
-  };
+  return exposure === 'open'
+    ? { annotations, loadBalancerSourceRanges: env.exposure.openTo }
+    : { annotations };
 }
 
-/** A LoadBalancer Service on port 80 to the pods' port named `http`, with `lb`'s settings. */
+/** A LoadBalancer Service on port 80 to the pods' port named `http`, through an NLB. */
 export function loadBalancerService(
   scope: Construct,
   props: {
@@ -56,18 +42,14 @@ export function loadBalancerService(
   },
 ): void {
   const { name, namespace, labels, lb } = props;
-  resource(scope, `service-${name}`, {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace, labels, annotations: lb.annotations },
-    body: {
-      spec: {
-        type: lb.type,
-        loadBalancerClass: lb.loadBalancerClass,
-        ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: lb.loadBalancerSourceRanges } : {}),
-        selector: labels,
-        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
-      },
+  new KubeService(scope, `service-${name}`, {
+    metadata: { name, namespace, labels: { ...labels }, annotations: { ...lb.annotations } },
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerClass: 'service.k8s.aws/nlb',
+      ...(lb.loadBalancerSourceRanges ? { loadBalancerSourceRanges: [...lb.loadBalancerSourceRanges] } : {}),
+      selector: { ...labels },
+      ports: [{ name: 'http', port: 80, targetPort: port('http'), protocol: 'TCP' }],
     },
   });
 }

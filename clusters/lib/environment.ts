@@ -1,9 +1,28 @@
 /**
  * The environment definition: one readonly, typed object per cluster in `clusters/<env>.ts`.
- * The schema below is both the TypeScript type and the load-time validation.
+ *
+ * - `EnvironmentProps` (and the `…Props` interfaces below) is what an environment file writes;
+ *   each field's documentation and default show in the editor.
+ * - `environmentSchema` checks a file's value at load time and fills every default; it is typed
+ *   against the interfaces, so the two cannot disagree.
+ * - `Environment` (clusters/lib/resolve.ts) is what infra/ and apps/ receive: resolved, checked,
+ *   with placements computed. Constructs never apply a default themselves.
  */
+import type { AcceleratedPool } from '../contract.js';
 import { parseCidr } from './net.js';
-import { bool, type Infer, int, list, num, obj, oneOf, optional, str, variant } from './schema.js';
+import {
+  bool,
+  int,
+  list,
+  num,
+  obj,
+  oneOf,
+  optional,
+  type Schema,
+  str,
+  variant,
+  withDefault,
+} from './schema.js';
 
 /** AWS regions where Amazon EKS is offered (commercial partition). */
 export const AWS_REGIONS = [
@@ -41,6 +60,280 @@ export const AWS_REGIONS = [
   'us-west-2',
 ] as const;
 
+export type AwsRegion = (typeof AWS_REGIONS)[number];
+export type CapacityType = 'spot' | 'on-demand';
+export type Exposure = 'internal' | 'open';
+export type ConsolidationPolicy = 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
+
+// --- the interfaces an environment file writes ---
+
+/** A Karpenter NodePool's knobs that vary between environments. */
+export interface PoolProps {
+  /** Instance families offered by the pool, e.g. `g5`. */
+  readonly instanceFamilies: readonly string[];
+  /** Purchase options, in preference order. */
+  readonly capacityTypes: readonly CapacityType[];
+  /** Total vCPUs the pool may launch. */
+  readonly cpuLimit: number;
+  /** Total memory the pool may launch, in GiB. */
+  readonly memoryLimitGiB: number;
+  /** EC2 capacity reservation ids (e.g. Capacity Blocks for ML) the pool may use. @default none */
+  readonly capacityReservationIds?: readonly string[];
+  /**
+   * Total accelerators (GPUs for `nvidia`, Neuron devices for `neuron`) the pool may launch;
+   * ignored for `cpu`. @default no accelerator limit (cpuLimit and memoryLimitGiB still apply)
+   */
+  readonly acceleratorLimit?: number;
+  /**
+   * When Karpenter may remove or replace nodes: `WhenEmpty` never moves running pods to pack
+   * nodes tighter (serving pods finish their requests), `WhenEmptyOrUnderutilized` also
+   * consolidates busy nodes. @default 'WhenEmptyOrUnderutilized' for cpu, 'WhenEmpty' for nvidia and neuron
+   */
+  readonly consolidationPolicy?: ConsolidationPolicy;
+  /** How long a node must be empty or underutilized before Karpenter acts on it. @default '5m' (cpu), '30m' (nvidia, neuron) */
+  readonly consolidateAfter?: string;
+}
+
+export interface PoolsProps {
+  /** General-purpose x86 capacity (c, m, r families). */
+  readonly cpu: PoolProps;
+  /** NVIDIA GPU capacity, tainted `nvidia.com/gpu`. */
+  readonly nvidia: PoolProps;
+  /** AWS Inferentia/Trainium capacity, tainted `aws.amazon.com/neuron`. */
+  readonly neuron: PoolProps;
+}
+
+export interface EndpointProps {
+  /** Whether the public endpoint is enabled besides the private one. */
+  readonly publicAccess: boolean;
+  /** CIDRs allowed to reach the public endpoint (required when publicAccess is true). */
+  readonly publicAccessCidrs: readonly string[];
+}
+
+export interface SystemNodeGroupProps {
+  /** General-purpose EC2 instance type matching the AMI architecture in versions.ts (not accelerated). */
+  readonly instanceType: string;
+  /** Number of nodes. */
+  readonly size: number;
+}
+
+/** This environment's model bucket replicates to the named environment's bucket. */
+export interface DisasterRecoverySource {
+  readonly role: 'source';
+  /** The environment (`name`) that receives the replica. */
+  readonly replicaEnvironment: string;
+}
+
+/** This environment receives the named environment's model data. */
+export interface DisasterRecoveryReplica {
+  readonly role: 'replica';
+  /** The environment (`name`) whose bucket replicates here. */
+  readonly sourceEnvironment: string;
+}
+
+export type DisasterRecoveryProps = DisasterRecoverySource | DisasterRecoveryReplica;
+
+export interface ModelDataProps {
+  /** FSx for Lustre PERSISTENT_2 capacity in GiB (1200, 2400, then multiples of 2400). */
+  readonly fsxStorageGiB: number;
+  /** FSx for Lustre PERSISTENT_2 throughput per TiB (125, 250, 500 or 1000 MB/s). */
+  readonly fsxThroughputPerTiB: number;
+  /** Cross-region disaster recovery of the model bucket. @default none */
+  readonly disasterRecovery?: DisasterRecoveryProps;
+}
+
+export interface ExposureProps {
+  /** Source CIDRs allowed through internet-facing load balancers. Empty: internal only. */
+  readonly openTo: readonly string[];
+}
+
+/** A shared password, for development clusters only. */
+export interface DummyAuthentication {
+  readonly kind: 'dummy';
+}
+
+/** GitHub OAuth restricted to members of one organisation. */
+export interface GitHubAuthentication {
+  readonly kind: 'github';
+  /** The GitHub organisation whose members may sign in. */
+  readonly organization: string;
+}
+
+/** An Amazon Cognito user pool that infra/ creates for the environment. */
+export interface CognitoAuthentication {
+  readonly kind: 'cognito';
+}
+
+export type AuthenticationProps = DummyAuthentication | GitHubAuthentication | CognitoAuthentication;
+
+interface VllmCommonProps {
+  /** Name of the deployment: objects are called `vllm-<name>`. Unique in the environment. */
+  readonly name: string;
+  /** Model id from the model catalogue (clusters/catalog/models.ts). */
+  readonly model: string;
+  /** EC2 instance type each replica is placed on; its family must be one the pool offers. */
+  readonly instanceType: string;
+  /** Tensor-parallel size: GPUs (nvidia) or NeuronCores (neuron) per replica; divides one instance's. */
+  readonly tensorParallelSize: number;
+  /** Longest sequence (prompt + output) served, tokens; at most the model's context length. */
+  readonly maxModelLen: number;
+  /** Number of replicas. */
+  readonly replicas: number;
+  /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+  readonly exposure?: Exposure;
+}
+
+/** A vLLM server on NVIDIA GPUs. */
+export interface NvidiaVllmProps extends VllmCommonProps {
+  /** NodePool the replicas run on. */
+  readonly pool: 'nvidia';
+  /** Fraction of each GPU's memory vLLM may use (`--gpu-memory-utilization`). @default 0.9 (vLLM's default) */
+  readonly gpuMemoryUtilization?: number;
+}
+
+/** A vLLM server on AWS Inferentia2/Trainium (Neuron). */
+export interface NeuronVllmProps extends VllmCommonProps {
+  /** NodePool the replicas run on. */
+  readonly pool: 'neuron';
+}
+
+export type VllmProps = NvidiaVllmProps | NeuronVllmProps;
+
+export interface OpenWebUIProps {
+  /** Names of the vLLM deployments (workloads.vllm[].name) offered as models. */
+  readonly backends: readonly string[];
+  /** Size of its gp3 data volume, GiB. @default 20 */
+  readonly storageGiB?: number;
+  /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+  readonly exposure?: Exposure;
+}
+
+export interface JupyterHubProps {
+  /** The GPU notebook profile (A10G-class, nvidia pool). */
+  readonly gpuProfile: {
+    /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
+    readonly instanceType: string;
+  };
+  /** Minutes without activity before a notebook server is stopped. @default 60 */
+  readonly idleCullMinutes?: number;
+  /** Size of each user's gp3 home volume, GiB. @default 100 */
+  readonly homeGiB?: number;
+  /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
+  readonly exposure?: Exposure;
+}
+
+export interface DogboothProps {
+  /** Hugging Face repository of the fine-tuned model (`owner/name`) that is served and pushed to. */
+  readonly modelId: string;
+  /** EC2 instance type of the GPU workers of the RayService (nvidia pool). */
+  readonly workerInstanceType: string;
+  /** Fewest GPU workers (and Serve replicas) kept running. @default 1 */
+  readonly minWorkers?: number;
+  /** Most GPU workers (and Serve replicas) the autoscaler may add. @default 2 */
+  readonly maxWorkers?: number;
+  /**
+   * Route the Ray dashboard at /dogbooth/ through the shared Gateway. The dashboard has no
+   * sign-in and accepts job submissions (code execution in the cluster), so it is off unless
+   * an environment opts in; otherwise reach it with `kubectl port-forward`. @default false
+   */
+  readonly dashboardRoute?: boolean;
+}
+
+export interface PipelineProps {
+  /** EC2 instance type of the GPU steps (fine-tuning, validation, evaluation); nvidia pool. */
+  readonly gpuInstanceType: string;
+  /** Learning rates of the hyperparameter sweep: one parallel fine-tuning per value. */
+  readonly learningRates: readonly string[];
+  /** Training steps of each fine-tuning. @default 800 */
+  readonly maxTrainSteps?: number;
+  /** Most GPU steps running at once. @default 2 */
+  readonly parallelism?: number;
+}
+
+/** The GenAI workloads of the environment. */
+export interface WorkloadsProps {
+  /** vLLM servers. */
+  readonly vllm: readonly VllmProps[];
+  /** Open WebUI chat front-end over the vLLM servers. @default not deployed */
+  readonly openWebUI?: OpenWebUIProps;
+  /** JupyterHub (z2jh); sign-in follows `authentication`. @default not deployed */
+  readonly jupyterhub?: JupyterHubProps;
+  /** The dogbooth DreamBooth example served by Ray Serve (KubeRay RayService). @default not deployed */
+  readonly dogbooth?: DogboothProps;
+  /** The dogbooth fine-tuning pipeline (Argo Workflows). @default not deployed */
+  readonly pipeline?: PipelineProps;
+}
+
+/** One cluster: what `clusters/<env>.ts` exports (`export default defineEnvironment({...})`). */
+export interface EnvironmentProps {
+  /** Environment name: a DNS label of at most 20 characters, used in resource names (`genai-<name>`) and dist/ paths. */
+  readonly name: string;
+  /** Development clusters may use spot for everything and a shared password; production may not. */
+  readonly tier: 'development' | 'production';
+  /** AWS region. */
+  readonly region: AwsRegion;
+  /** Availability zones for subnets (at least 2, all in `region`). */
+  readonly availabilityZones: readonly string[];
+  /** VPC CIDR, /16 to /20; must not overlap another environment's. */
+  readonly vpcCidr: string;
+  /** One NAT gateway for the VPC (cost) or one per AZ (availability). */
+  readonly natGateways: 'single' | 'one-per-az';
+  /** EKS API endpoint access. */
+  readonly endpoint: EndpointProps;
+  /** The system managed node group for critical add-ons. */
+  readonly systemNodeGroup: SystemNodeGroupProps;
+  /** Karpenter NodePools. */
+  readonly pools: PoolsProps;
+  /** Model data: FSx for Lustre size and cross-region replication. */
+  readonly modelData: ModelDataProps;
+  /** Who may reach load balancers: internal by default; CIDRs open an internet-facing listener. */
+  readonly exposure: ExposureProps;
+  /** User authentication for JupyterHub and Open WebUI. */
+  readonly authentication: AuthenticationProps;
+  /** GenAI workloads (vLLM, Open WebUI, …). @default none */
+  readonly workloads?: WorkloadsProps;
+}
+
+/** Identity function that gives an environment file its type (and the editor its documentation). */
+export function defineEnvironment(env: EnvironmentProps): EnvironmentProps {
+  return env;
+}
+
+// --- what the schema resolves them to (defaults filled) ---
+
+export interface ParsedPool extends Required<Omit<PoolProps, 'acceleratorLimit'>> {
+  readonly acceleratorLimit: number | undefined;
+}
+export interface ParsedPools {
+  readonly cpu: ParsedPool;
+  readonly nvidia: ParsedPool;
+  readonly neuron: ParsedPool;
+}
+export interface ParsedModelData extends Omit<ModelDataProps, 'disasterRecovery'> {
+  readonly disasterRecovery: DisasterRecoveryProps | undefined;
+}
+export type ParsedNvidiaVllm = Required<NvidiaVllmProps>;
+export type ParsedNeuronVllm = Required<NeuronVllmProps>;
+export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
+export type ParsedOpenWebUI = Required<OpenWebUIProps>;
+export type ParsedJupyterHub = Required<JupyterHubProps>;
+export type ParsedDogbooth = Required<DogboothProps>;
+export type ParsedPipeline = Required<PipelineProps>;
+export interface ParsedWorkloads {
+  readonly vllm: readonly ParsedVllm[];
+  readonly openWebUI: ParsedOpenWebUI | undefined;
+  readonly jupyterhub: ParsedJupyterHub | undefined;
+  readonly dogbooth: ParsedDogbooth | undefined;
+  readonly pipeline: ParsedPipeline | undefined;
+}
+export interface ParsedEnvironment extends Omit<EnvironmentProps, 'pools' | 'modelData' | 'workloads'> {
+  readonly pools: ParsedPools;
+  readonly modelData: ParsedModelData;
+  readonly workloads: ParsedWorkloads;
+}
+
+// --- the schema ---
+
 /** RFC 1123 label: what Kubernetes accepts for namespace-like names. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -61,159 +354,114 @@ export const cidr = () =>
   });
 
 const region = () =>
-  str((v) =>
+  str<AwsRegion>((v) =>
     (AWS_REGIONS as readonly string[]).includes(v)
       ? undefined
       : `unknown AWS region ${JSON.stringify(v)} (known: ${AWS_REGIONS.join(', ')})`,
   );
 
-const capacityType = oneOf(['spot', 'on-demand'] as const);
+const exposure = () => withDefault(oneOf(['internal', 'open'] as const), 'internal');
 
-/** A Karpenter NodePool's knobs that vary between environments. */
-const pool = obj({
-  /** Instance families offered by the pool, e.g. `g5`. */
-  instanceFamilies: list(str(), { min: 1, unique: true }),
-  /** Purchase options, in preference order. */
-  capacityTypes: list(capacityType, { min: 1, unique: true }),
-  /** Total vCPUs the pool may launch. */
-  cpuLimit: int({ min: 0 }),
-  /** Total memory the pool may launch, in GiB. */
-  memoryLimitGiB: int({ min: 0 }),
-  /** Optional EC2 capacity reservation ids (e.g. Capacity Blocks for ML). @default none */
-  capacityReservationIds: optional(
-    list(
-      str((v) =>
-        /^cr-[0-9a-f]{8,17}$/.test(v)
-          ? undefined
-          : `${JSON.stringify(v)} is not a capacity reservation id (cr-…)`,
+const duration = () =>
+  str((v) =>
+    /^([0-9]+(s|m|h))+$/.test(v) ? undefined : `${JSON.stringify(v)} is not a duration like 30m or 1h`,
+  );
+
+/** A pool's schema; the defaults depend on whether the pool carries accelerators. */
+function pool(accelerated: boolean): Schema<PoolProps, ParsedPool> {
+  return obj<PoolProps, ParsedPool>({
+    instanceFamilies: list(str(), { min: 1, unique: true }),
+    capacityTypes: list(oneOf(['spot', 'on-demand'] as const), { min: 1, unique: true }),
+    cpuLimit: int({ min: 0 }),
+    memoryLimitGiB: int({ min: 0 }),
+    capacityReservationIds: withDefault(
+      list(
+        str((v) =>
+          /^cr-[0-9a-f]{8,17}$/.test(v)
+            ? undefined
+            : `${JSON.stringify(v)} is not a capacity reservation id (cr-…)`,
+        ),
+        { unique: true },
       ),
-      { unique: true },
+      [],
     ),
-  ),
-  // --- platform: Karpenter pool knobs (apps/karpenter) ---
-  /**
-   * Total accelerators (GPUs for `nvidia`, Neuron devices for `neuron`) the pool may launch;
-   * ignored for `cpu`. @default no accelerator limit (cpuLimit and memoryLimitGiB still apply)
-   */
-  acceleratorLimit: optional(int({ min: 0 })),
-  /**
-   * When Karpenter may remove or replace nodes: `WhenEmpty` never moves running pods to pack
-   * nodes tighter (serving pods finish their requests), `WhenEmptyOrUnderutilized` also
-   * consolidates busy nodes. @default WhenEmptyOrUnderutilized for cpu, WhenEmpty for nvidia and neuron
-   */
-  consolidationPolicy: optional(oneOf(['WhenEmpty', 'WhenEmptyOrUnderutilized'] as const)),
-  /** How long a node must be empty or underutilized before Karpenter acts on it. @default '5m' (cpu), '30m' (accelerators) */
-  consolidateAfter: optional(
-    str((v) =>
-      /^([0-9]+(s|m|h))+$/.test(v) ? undefined : `${JSON.stringify(v)} is not a duration like 30m or 1h`,
+    acceleratorLimit: optional(int({ min: 0 })),
+    consolidationPolicy: withDefault(
+      oneOf(['WhenEmpty', 'WhenEmptyOrUnderutilized'] as const),
+      accelerated ? 'WhenEmpty' : 'WhenEmptyOrUnderutilized',
     ),
-  ),
+    consolidateAfter: withDefault(duration(), accelerated ? '30m' : '5m'),
+  });
+}
+
+const disasterRecovery = variant<DisasterRecoveryProps, DisasterRecoveryProps>('role', {
+  source: obj<DisasterRecoverySource>({ role: oneOf(['source'] as const), replicaEnvironment: dnsLabel() }),
+  replica: obj<DisasterRecoveryReplica>({ role: oneOf(['replica'] as const), sourceEnvironment: dnsLabel() }),
 });
 
-const disasterRecovery = variant('role', {
-  /** This environment's model bucket replicates to the named environment's bucket. */
-  source: obj({ role: oneOf(['source'] as const), replicaEnvironment: dnsLabel() }),
-  /** This environment receives the named environment's model data. */
-  replica: obj({ role: oneOf(['replica'] as const), sourceEnvironment: dnsLabel() }),
-});
-
-const authentication = variant('kind', {
-  /** A shared password, for development clusters only. */
-  dummy: obj({ kind: oneOf(['dummy'] as const) }),
-  /** GitHub OAuth restricted to members of one organisation. */
-  github: obj({
+const authentication = variant<AuthenticationProps, AuthenticationProps>('kind', {
+  dummy: obj<DummyAuthentication>({ kind: oneOf(['dummy'] as const) }),
+  github: obj<GitHubAuthentication>({
     kind: oneOf(['github'] as const),
     organization: str((v) =>
       /^[A-Za-z0-9-]{1,39}$/.test(v) ? undefined : `${JSON.stringify(v)} is not a GitHub organisation name`,
     ),
   }),
-  /** An Amazon Cognito user pool that infra/ creates for the environment. */
-  cognito: obj({ kind: oneOf(['cognito'] as const) }),
+  cognito: obj<CognitoAuthentication>({ kind: oneOf(['cognito'] as const) }),
 });
 
-// --- workloads ---
-/** One vLLM OpenAI-compatible server (Deployment + Service), checked against the catalogues at render. */
-const vllmDeployment = obj({
-  /** Name of the deployment: objects are called `vllm-<name>`. */
+const vllmCommon = {
   name: dnsLabel(40),
-  /** Model id from the model catalogue (apps/catalog/models.ts). */
   model: str(),
-  /** NodePool the replicas run on. */
-  pool: oneOf(['nvidia', 'neuron'] as const),
-  /** EC2 instance type each replica is placed on; its family must be one the pool offers. */
   instanceType: str(),
-  /** Tensor-parallel size: GPUs (nvidia) or NeuronCores (neuron) per replica; divides one instance's. */
   tensorParallelSize: int({ min: 1, max: 64 }),
-  /** Longest sequence (prompt + output) served, tokens; at most the model's context length. */
   maxModelLen: int({ min: 128 }),
-  /** Fraction of each GPU's memory vLLM may use (NVIDIA only). @default 0.9 */
-  gpuMemoryUtilization: optional(num({ min: 0.1, max: 0.99 })),
-  /** Number of replicas. */
   replicas: int({ min: 0, max: 32 }),
-  /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
-  exposure: optional(oneOf(['internal', 'open'] as const)),
+  exposure: exposure(),
+} as const;
+
+const vllm = variant<VllmProps, ParsedVllm>('pool', {
+  nvidia: obj<NvidiaVllmProps, ParsedNvidiaVllm>({
+    ...vllmCommon,
+    pool: oneOf(['nvidia'] as const),
+    gpuMemoryUtilization: withDefault(num({ min: 0.1, max: 0.99 }), 0.9),
+  }),
+  neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({ ...vllmCommon, pool: oneOf(['neuron'] as const) }),
 });
 
-/** The GenAI workloads of the environment. */
-const workloads = obj({
-  /** vLLM servers. @default none */
-  vllm: list(vllmDeployment, { max: 16 }),
-  /** Open WebUI chat front-end over the vLLM servers. @default not deployed */
+const workloads = obj<WorkloadsProps, ParsedWorkloads>({
+  vllm: list(vllm, { max: 16, uniqueBy: { field: 'name', key: (v) => v.name } }),
   openWebUI: optional(
-    obj({
-      /** Names of the vLLM deployments (workloads.vllm[].name) offered as models. */
+    obj<OpenWebUIProps, ParsedOpenWebUI>({
       backends: list(dnsLabel(40), { min: 1, unique: true }),
-      /** Size of its gp3 data volume, GiB. @default 20 */
-      storageGiB: optional(int({ min: 1, max: 1000 })),
-      /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
-      exposure: optional(oneOf(['internal', 'open'] as const)),
+      storageGiB: withDefault(int({ min: 1, max: 1000 }), 20),
+      exposure: exposure(),
     }),
   ),
-  /** JupyterHub (z2jh); sign-in follows `authentication`. @default not deployed */
   jupyterhub: optional(
-    obj({
-      /** The GPU notebook profile (A10G-class, nvidia pool). */
-      gpuProfile: obj({
-        /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
-        instanceType: str(),
-      }),
-      /** Minutes without activity before a notebook server is stopped. @default 60 */
-      idleCullMinutes: optional(int({ min: 10, max: 10080 })),
-      /** Size of each user's gp3 home volume, GiB. @default 100 */
-      homeGiB: optional(int({ min: 10, max: 16384 })),
-      /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
-      exposure: optional(oneOf(['internal', 'open'] as const)),
+    obj<JupyterHubProps, ParsedJupyterHub>({
+      gpuProfile: obj<JupyterHubProps['gpuProfile']>({ instanceType: str() }),
+      idleCullMinutes: withDefault(int({ min: 10, max: 10080 }), 60),
+      homeGiB: withDefault(int({ min: 10, max: 16384 }), 100),
+      exposure: exposure(),
     }),
   ),
-  /** The dogbooth DreamBooth example (notebook, Ray Serve). @default not deployed */
   dogbooth: optional(
-    obj({
-      /** Hugging Face repository of the fine-tuned model (`owner/name`) that is served and pushed to. */
+    obj<DogboothProps, ParsedDogbooth>({
       modelId: str((v) =>
         /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v)
           ? undefined
           : `${JSON.stringify(v)} is not a Hugging Face repository id (owner/name)`,
       ),
-      /** EC2 instance type of the GPU workers of the RayService (nvidia pool). */
       workerInstanceType: str(),
-      /** Fewest GPU workers (and Serve replicas) kept running. @default 1 */
-      minWorkers: optional(int({ min: 0, max: 64 })),
-      /** Most GPU workers (and Serve replicas) the autoscaler may add. @default 2 */
-      maxWorkers: optional(int({ min: 1, max: 64 })),
-      /**
-       * Route the Ray dashboard at /dogbooth/ through the shared Gateway. The dashboard has no
-       * sign-in and accepts job submissions (code execution in the cluster), so it is off unless
-       * an environment opts in; otherwise reach it with `kubectl port-forward`. @default false
-       */
-      dashboardRoute: optional(bool()),
+      minWorkers: withDefault(int({ min: 0, max: 64 }), 1),
+      maxWorkers: withDefault(int({ min: 1, max: 64 }), 2),
+      dashboardRoute: withDefault(bool(), false),
     }),
   ),
-  /** The dogbooth fine-tuning pipeline (Argo Workflows). @default not deployed */
   pipeline: optional(
-    obj({
-      /** EC2 instance type of the GPU steps (fine-tuning, validation, evaluation); nvidia pool. */
+    obj<PipelineProps, ParsedPipeline>({
       gpuInstanceType: str(),
-      /** Learning rates of the hyperparameter sweep: one parallel fine-tuning per value. */
       learningRates: list(
         str((v) =>
           /^\d+(\.\d+)?(e-?\d+)?$/.test(v)
@@ -222,71 +470,52 @@ const workloads = obj({
         ),
         { min: 1, max: 16, unique: true },
       ),
-      /** Training steps of each fine-tuning. @default 800 */
-      maxTrainSteps: optional(int({ min: 50, max: 20000 })),
-      /** Most GPU steps running at once. @default 2 */
-      parallelism: optional(int({ min: 1, max: 16 })),
+      maxTrainSteps: withDefault(int({ min: 50, max: 20000 }), 800),
+      parallelism: withDefault(int({ min: 1, max: 16 }), 2),
     }),
   ),
 });
 
-export const environmentSchema = obj({
-  /** Environment name: a DNS label, used in resource names. */
+const NO_WORKLOADS: ParsedWorkloads = {
+  vllm: [],
+  openWebUI: undefined,
+  jupyterhub: undefined,
+  dogbooth: undefined,
+  pipeline: undefined,
+};
+
+export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   name: dnsLabel(20),
-  /** Development clusters may use spot for everything and a shared password; production may not. */
   tier: oneOf(['development', 'production'] as const),
-  /** AWS region. */
   region: region(),
-  /** Availability zones for subnets (at least 2, all in `region`). */
   availabilityZones: list(str(), { min: 2, max: 6, unique: true }),
-  /** VPC CIDR, /16 to /20. */
   vpcCidr: cidr(),
-  /** One NAT gateway for the VPC (cost) or one per AZ (availability). */
   natGateways: oneOf(['single', 'one-per-az'] as const),
-  /** EKS API endpoint access. */
-  endpoint: obj({
-    /** Whether the public endpoint is enabled besides the private one. */
+  endpoint: obj<EndpointProps>({
     publicAccess: bool(),
-    /** CIDRs allowed to reach the public endpoint (required when publicAccess is true). */
     publicAccessCidrs: list(cidr(), { unique: true }),
   }),
-  /** The system managed node group for critical add-ons. */
-  systemNodeGroup: obj({
-    /** General-purpose EC2 instance type matching the AMI architecture in versions.ts (not accelerated). */
-    instanceType: str(),
-    /** Number of nodes. */
-    size: int({ min: 1, max: 10 }),
-  }),
-  /** Karpenter NodePools. */
-  pools: obj({ cpu: pool, nvidia: pool, neuron: pool }),
-  /** Model data: FSx for Lustre size and cross-region replication. */
-  modelData: obj({
-    /** FSx for Lustre PERSISTENT_2 capacity in GiB (1200, 2400, then multiples of 2400). */
+  systemNodeGroup: obj<SystemNodeGroupProps>({ instanceType: str(), size: int({ min: 1, max: 10 }) }),
+  pools: obj<PoolsProps, ParsedPools>({ cpu: pool(false), nvidia: pool(true), neuron: pool(true) }),
+  modelData: obj<ModelDataProps, ParsedModelData>({
     fsxStorageGiB: int({ min: 1200 }),
-    /** FSx for Lustre PERSISTENT_2 throughput per TiB. */
     fsxThroughputPerTiB: int(),
-    /** Cross-region disaster recovery of the model bucket. @default none */
     disasterRecovery: optional(disasterRecovery),
   }),
-  /** Who may reach load balancers: internal by default; CIDRs open an internet-facing listener. */
-  exposure: obj({
-    /** Source CIDRs allowed through internet-facing load balancers. Empty: internal only. */
-    openTo: list(cidr(), { unique: true }),
-  }),
-  /** User authentication for JupyterHub and Open WebUI. */
+  exposure: obj<ExposureProps>({ openTo: list(cidr(), { unique: true }) }),
   authentication,
-  /** GenAI workloads (vLLM, Open WebUI, …). @default none */
-  workloads: optional(workloads),
+  workloads: withDefault(workloads, NO_WORKLOADS),
 });
 
-export type Environment = Infer<typeof environmentSchema>;
-
-/** Identity function that gives an environment file its type. */
-export function defineEnvironment(env: Environment): Environment {
-  return env;
+/** The EKS cluster name of an environment. */
+export function clusterName(env: Pick<EnvironmentProps, 'name'>): string {
+  return `genai-${env.name}`;
 }
 
-/** The EKS cluster name of an environment. */
-export function clusterName(env: Pick<Environment, 'name'>): string {
-  return `genai-${env.name}`;
+/** Which accelerated pool a resolved vLLM entry runs on (narrowing helper). */
+export function isPool<P extends AcceleratedPool>(
+  v: ParsedVllm,
+  pool: P,
+): v is Extract<ParsedVllm, { pool: P }> {
+  return v.pool === pool;
 }

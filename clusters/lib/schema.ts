@@ -1,9 +1,11 @@
 /**
- * A very small runtime schema: one description gives both the TypeScript type of an
- * environment definition (through `Infer`) and the checks applied when it is loaded, so a
- * field cannot be typed one way and validated another.
+ * A small runtime schema for environment files. Each schema checks an input value and returns
+ * the resolved value: the same data with every default filled in. The TypeScript shapes are
+ * written as documented interfaces (clusters/lib/environment.ts) and each object schema is
+ * typed against its interfaces, so a field that is declared but not checked, checked but not
+ * declared, optional in one and required in the other, or of another type, is a compile error.
  *
- * Every check reports `<field path>: <reason>`; the loader prefixes the file name.
+ * Every problem is reported as `{ path, reason }`; the loader adds the file and the environment.
  */
 
 export interface Issue {
@@ -11,37 +13,50 @@ export interface Issue {
   readonly reason: string;
 }
 
-export interface Schema<T> {
+/** Returned by `parse` when the value is invalid (its issues are pushed). */
+export const INVALID: unique symbol = Symbol('invalid');
+export type Parsed<T> = T | typeof INVALID;
+
+/** How an object field may be absent: not at all, as `undefined`, or replaced by a default. */
+export type Presence = 'required' | 'optional' | 'default';
+
+/**
+ * Checks values of type `In` (what an environment file writes) and resolves them to `Out`
+ * (what the constructs receive). `P` says whether the field may be absent.
+ */
+export interface Schema<In, Out = In, P extends Presence = 'required'> {
   /** Human-readable description of what is expected, used in messages. */
   readonly expected: string;
-  /** True when the field may be absent. */
-  readonly optional: boolean;
-  check(value: unknown, path: string, issues: Issue[]): value is T;
+  readonly presence: P;
+  /** The value an absent field resolves to (presence `default`). */
+  readonly fallback?: Out;
+  parse(value: unknown, path: string, issues: Issue[]): Parsed<Out>;
+  /** Type-level only: the input type (never set). */
+  readonly __in?: In;
 }
 
-export type Infer<S> = S extends Schema<infer T> ? T : never;
+type Refine<T> = (value: T) => string | undefined;
 
-type Check<T> = (value: T) => string | undefined;
-
-function make<T>(expected: string, test: (value: unknown) => value is T, refine: Check<T>[] = []): Schema<T> {
-  return {
+function leaf<T>(expected: string, test: (value: unknown) => value is T, refine: readonly Refine<T>[] = []) {
+  const schema: Schema<T> = {
     expected,
-    optional: false,
-    check(value, path, issues): value is T {
+    presence: 'required',
+    parse(value, path, issues) {
       if (!test(value)) {
         issues.push({ path, reason: `expected ${expected}, got ${describe(value)}` });
-        return false;
+        return INVALID;
       }
       for (const r of refine) {
         const problem = r(value);
         if (problem) {
           issues.push({ path, reason: problem });
-          return false;
+          return INVALID;
         }
       }
-      return true;
+      return value;
     },
   };
+  return schema;
 }
 
 export function describe(value: unknown): string {
@@ -53,152 +68,202 @@ export function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-export function str(...refine: Check<string>[]): Schema<string> {
-  return make('a string', (v): v is string => typeof v === 'string', refine);
+export function str<T extends string = string>(...refine: Refine<string>[]): Schema<T> {
+  return leaf('a string', (v): v is T => typeof v === 'string', refine);
 }
 
-export function int(opts: { min?: number; max?: number } = {}): Schema<number> {
-  const { min, max } = opts;
-  return make('an integer', (v): v is number => typeof v === 'number' && Number.isInteger(v), [
+function bounds(min: number | undefined, max: number | undefined): Refine<number>[] {
+  return [
     (v) => (min !== undefined && v < min ? `must be at least ${min}, got ${v}` : undefined),
     (v) => (max !== undefined && v > max ? `must be at most ${max}, got ${v}` : undefined),
+  ];
+}
+
+export function int(opts: { min?: number; max?: number } = {}, ...refine: Refine<number>[]): Schema<number> {
+  return leaf('an integer', (v): v is number => typeof v === 'number' && Number.isSafeInteger(v), [
+    ...bounds(opts.min, opts.max),
+    ...refine,
   ]);
 }
 
 export function num(opts: { min?: number; max?: number } = {}): Schema<number> {
-  const { min, max } = opts;
-  return make('a number', (v): v is number => typeof v === 'number' && Number.isFinite(v), [
-    (v) => (min !== undefined && v < min ? `must be at least ${min}, got ${v}` : undefined),
-    (v) => (max !== undefined && v > max ? `must be at most ${max}, got ${v}` : undefined),
-  ]);
+  return leaf(
+    'a number',
+    (v): v is number => typeof v === 'number' && Number.isFinite(v),
+    bounds(opts.min, opts.max),
+  );
 }
 
 export function bool(): Schema<boolean> {
-  return make('true or false', (v): v is boolean => typeof v === 'boolean');
+  return leaf('true or false', (v): v is boolean => typeof v === 'boolean');
 }
 
 export function oneOf<const T extends readonly string[]>(values: T): Schema<T[number]> {
-  return make(
+  return leaf(
     `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
     (v): v is T[number] => typeof v === 'string' && (values as readonly string[]).includes(v),
   );
 }
 
-export function list<T>(
-  item: Schema<T>,
-  opts: { min?: number; max?: number; unique?: boolean } = {},
-): Schema<readonly T[]> {
+export interface ListOptions<T> {
+  readonly min?: number;
+  readonly max?: number;
+  /** Entries must differ (whole values compared). */
+  readonly unique?: boolean;
+  /** Entries must differ in this field (e.g. `name`). */
+  readonly uniqueBy?: { readonly field: string; readonly key: (item: T) => string };
+}
+
+export function list<In, Out>(
+  item: Schema<In, Out>,
+  opts: ListOptions<Out> = {},
+): Schema<readonly In[], readonly Out[]> {
   return {
     expected: `a list of ${item.expected}`,
-    optional: false,
-    check(value, path, issues): value is readonly T[] {
+    presence: 'required',
+    parse(value, path, issues) {
       if (!Array.isArray(value)) {
         issues.push({ path, reason: `expected a list, got ${describe(value)}` });
-        return false;
+        return INVALID;
       }
-      const before = issues.length;
+      const out: Out[] = [];
+      let ok = true;
       value.forEach((v, i) => {
-        item.check(v, `${path}[${i}]`, issues);
+        const parsed = item.parse(v, `${path}[${i}]`, issues);
+        if (parsed === INVALID) ok = false;
+        else out.push(parsed);
       });
-      if (issues.length > before) return false;
-      if (opts.min !== undefined && value.length < opts.min) {
-        issues.push({ path, reason: `needs at least ${opts.min} entries, got ${value.length}` });
-        return false;
+      if (!ok) return INVALID;
+      if (opts.min !== undefined && out.length < opts.min) {
+        issues.push({ path, reason: `needs at least ${opts.min} entries, got ${out.length}` });
+        return INVALID;
       }
-      if (opts.max !== undefined && value.length > opts.max) {
-        issues.push({ path, reason: `allows at most ${opts.max} entries, got ${value.length}` });
-        return false;
+      if (opts.max !== undefined && out.length > opts.max) {
+        issues.push({ path, reason: `allows at most ${opts.max} entries, got ${out.length}` });
+        return INVALID;
       }
-      if (opts.unique) {
-        const seen = new Set<string>();
-        for (const v of value) {
-          const key = JSON.stringify(v);
-          if (seen.has(key)) {
-            issues.push({ path, reason: `entries must be unique, ${key} appears twice` });
-            return false;
+      const by = opts.uniqueBy;
+      const key = by?.key ?? (opts.unique ? (v: Out) => JSON.stringify(v) : undefined);
+      if (key) {
+        const seen = new Map<string, number>();
+        for (const [i, v] of out.entries()) {
+          const k = key(v);
+          const first = seen.get(k);
+          if (first !== undefined) {
+            issues.push(
+              by
+                ? {
+                    path: join(`${path}[${i}]`, by.field),
+                    reason: `${JSON.stringify(k)} is already used by ${path}[${first}]`,
+                  }
+                : { path, reason: `entries must be unique, ${k} appears twice` },
+            );
+            return INVALID;
           }
-          seen.add(key);
+          seen.set(k, i);
         }
       }
-      return true;
+      return out;
     },
   };
 }
 
-type Shape = Record<string, Schema<unknown>>;
-type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K]['optional'] extends true ? K : never }[keyof S];
-type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>;
-export type ObjectOf<S extends Shape> = {
-  readonly [K in RequiredKeys<S>]: Infer<S[K]>;
-} & {
-  readonly [K in OptionalKeys<S>]?: Infer<S[K]>;
-};
+/** A field that may be absent; it resolves to `undefined` (the feature is off). */
+export function optional<In, Out>(schema: Schema<In, Out>): Schema<In, Out | undefined, 'optional'> {
+  return { ...schema, parse: schema.parse.bind(schema), presence: 'optional' };
+}
 
-export function obj<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
+/** A field that may be absent; it resolves to `fallback`. */
+export function withDefault<In, Out>(schema: Schema<In, Out>, fallback: Out): Schema<In, Out, 'default'> {
+  return { ...schema, parse: schema.parse.bind(schema), presence: 'default', fallback };
+}
+
+/** The field schema an object field of input type `I` and resolved type `O` needs. */
+export type FieldSchema<I, O> = undefined extends I
+  ? undefined extends O
+    ? Schema<Exclude<I, undefined>, O, 'optional'>
+    : Schema<Exclude<I, undefined>, O, 'default'>
+  : Schema<I, O, 'required'>;
+
+/** One field schema per key of the input interface `I`, resolving to the same key of `O`. */
+export type Shape<I, O> = { readonly [K in keyof I & keyof O]-?: FieldSchema<I[K], O[K]> };
+
+/**
+ * An object of input interface `I` resolving to `O`. Unknown fields are errors (a misspelt
+ * optional field would otherwise be ignored silently).
+ */
+export function obj<I extends object, O extends object = I>(
+  shape: Shape<I, O> & Record<Exclude<keyof I, keyof O>, never> & Record<Exclude<keyof O, keyof I>, never>,
+): Schema<I, O> {
+  const fields = Object.entries(shape) as [string, Schema<unknown, unknown, Presence>][];
   return {
     expected: 'an object',
-    optional: false,
-    check(value, path, issues): value is ObjectOf<S> {
+    presence: 'required',
+    parse(value, path, issues) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         issues.push({ path, reason: `expected an object, got ${describe(value)}` });
-        return false;
+        return INVALID;
       }
       const record = value as Record<string, unknown>;
       const before = issues.length;
       for (const key of Object.keys(record)) {
-        if (!(key in shape)) {
+        if (!Object.hasOwn(shape, key)) {
           issues.push({
             path: join(path, key),
-            reason: `unknown field (known: ${Object.keys(shape).join(', ')})`,
+            reason: `unknown field (known: ${fields.map(([k]) => k).join(', ')})`,
           });
         }
       }
-      for (const [key, schema] of Object.entries(shape)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, schema] of fields) {
         const v = record[key];
         if (v === undefined) {
-          if (!schema.optional) issues.push({ path: join(path, key), reason: `required field is missing` });
+          if (schema.presence === 'required') {
+            issues.push({ path: join(path, key), reason: 'required field is missing' });
+          } else if (schema.presence === 'default') {
+            out[key] = schema.fallback;
+          }
           continue;
         }
-        schema.check(v, join(path, key), issues);
+        const parsed = schema.parse(v, join(path, key), issues);
+        if (parsed !== INVALID) out[key] = parsed;
       }
-      return issues.length === before;
+      return issues.length === before ? (out as O) : INVALID;
     },
   };
 }
 
-/** A field that may be absent. */
-export function optional<T>(schema: Schema<T>): Schema<T> & { readonly optional: true } {
-  return { ...schema, check: schema.check.bind(schema), optional: true };
-}
-
-/** A tagged union: the `kind` field chooses which object schema applies. */
-export function variant<V extends Record<string, Schema<object>>>(
+/**
+ * A tagged union: the string field `tag` chooses which object schema applies. Each variant's
+ * schema checks the tag field too (as `oneOf([name])`).
+ */
+export function variant<U extends object, O extends object>(
   tag: string,
-  variants: V,
-): Schema<{ [K in keyof V]: Infer<V[K]> }[keyof V]> {
+  variants: Readonly<Record<string, Schema<U, O>>>,
+): Schema<U, O> {
   const names = Object.keys(variants);
   return {
     expected: `an object with ${tag} one of ${names.join(', ')}`,
-    optional: false,
-    check(value, path, issues): value is { [K in keyof V]: Infer<V[K]> }[keyof V] {
+    presence: 'required',
+    parse(value, path, issues) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         issues.push({ path, reason: `expected an object, got ${describe(value)}` });
-        return false;
+        return INVALID;
       }
       const t = (value as Record<string, unknown>)[tag];
-      const schema = typeof t === 'string' ? variants[t] : undefined;
+      const schema = typeof t === 'string' && Object.hasOwn(variants, t) ? variants[t] : undefined;
       if (!schema) {
         issues.push({
           path: join(path, tag),
-          reason: `expected one of ${names.join(', ')}, got ${describe(t)}`,
+          reason: `expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, got ${describe(t)}`,
         });
-        return false;
+        return INVALID;
       }
-      return schema.check(value, path, issues);
+      return schema.parse(value, path, issues);
     },
   };
 }
 
-function join(path: string, key: string): string {
+export function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }

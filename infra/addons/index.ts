@@ -11,10 +11,9 @@
  */
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon/index.js';
 import { Construct } from 'constructs';
-import { POOLS } from '../../apps/lib/platform.js';
+import { POOLS, SYSTEM_NODES } from '../../clusters/contract.js';
 import { versions } from '../../clusters/versions.js';
 import type { ITerraformDependable } from '../cdktf.js';
-import { SYSTEM_NODE_TAINT } from '../eks/index.js';
 
 export type AddonName = keyof typeof versions.eksAddons;
 
@@ -45,14 +44,14 @@ export const ADDON_CONFIGURATION: { readonly [A in AddonName]?: object } = {
   // Explicit, so that running on the tainted system nodes does not rest on defaults.
   coredns: {
     tolerations: [
-      { key: SYSTEM_NODE_TAINT.key, operator: 'Exists' },
+      { key: SYSTEM_NODES.taint.key, operator: 'Exists' },
       { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
     ],
   },
   'aws-ebs-csi-driver': {
     controller: {
       tolerations: [
-        { key: SYSTEM_NODE_TAINT.key, operator: 'Exists' },
+        { key: SYSTEM_NODES.taint.key, operator: 'Exists' },
         { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
       ],
     },

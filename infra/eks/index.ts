@@ -14,20 +14,24 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { Construct } from 'constructs';
-import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT_KEY } from '../../clusters/lib/system-nodes.js';
+import { SYSTEM_NODES } from '../../clusters/contract.js';
 import type { ITerraformDependable } from '../cdktf.js';
 import { policyDocument, serviceTrust } from '../lib/iam.js';
 
 /**
- * Label and taint of the system node group: only pods that tolerate it (critical add-ons) land
- * there. The names live in clusters/lib/system-nodes.ts (apps/ places controllers with them);
- * the taint here is in the EKS API's shape.
+ * The system node group's taint in the EKS API's shape (`NO_SCHEDULE`): only pods that tolerate
+ * it (critical add-ons, the controllers layer) land there. Label and taint are the contract's
+ * (clusters/contract.ts SYSTEM_NODES), which apps/ places controllers with.
  */
-export { SYSTEM_NODE_LABEL };
+const EKS_TAINT_EFFECT = {
+  NoSchedule: 'NO_SCHEDULE',
+  NoExecute: 'NO_EXECUTE',
+  PreferNoSchedule: 'PREFER_NO_SCHEDULE',
+} as const;
 export const SYSTEM_NODE_TAINT = {
-  key: SYSTEM_NODE_TAINT_KEY,
-  value: 'true',
-  effect: 'NO_SCHEDULE',
+  key: SYSTEM_NODES.taint.key,
+  value: SYSTEM_NODES.taint.value,
+  effect: EKS_TAINT_EFFECT[SYSTEM_NODES.taint.effect],
 } as const;
 
 /** Managed policies every EKS worker node role needs (kubelet, VPC CNI on the node, image pulls, SSM). */
@@ -193,7 +197,7 @@ export class SystemNodeGroup extends Construct {
       version: props.cluster.version,
       scalingConfig: { desiredSize: props.size, minSize: props.size, maxSize: props.size + 1 },
       updateConfig: { maxUnavailable: 1 },
-      labels: { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value },
+      labels: { [SYSTEM_NODES.label.key]: SYSTEM_NODES.label.value },
       taint: [{ ...SYSTEM_NODE_TAINT }],
       // Node auto repair acts on the conditions that eks-node-monitoring-agent reports.
       nodeRepairConfig: { enabled: true },

@@ -9,9 +9,13 @@ import { Release } from '@cdktf/provider-helm/lib/release/index.js';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1/index.js';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
 import { Construct } from 'constructs';
-import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE } from '../../apps/flux/index.js';
-import { systemPlacement } from '../../apps/lib/pod.js';
-import { CLUSTER_VARS_CONFIGMAP, type ClusterVars } from '../../clusters/contract.js';
+import {
+  CLUSTER_VARS_CONFIGMAP,
+  type ClusterVars,
+  FLUX,
+  layerPath,
+  SYSTEM_NODES,
+} from '../../clusters/contract.js';
 import { versions } from '../../clusters/versions.js';
 import { Fn, type ITerraformDependable, TerraformVariable } from '../cdktf.js';
 
@@ -68,11 +72,14 @@ export class FluxBootstrap extends Construct {
     const helm = new HelmProvider(scope, 'helm', { kubernetes: { host, clusterCaCertificate, exec } });
 
     // The same placement as the controllers-layer charts (docs/platform.md, "Bootstrap order").
-    const onSystemNodes = systemPlacement();
+    const onSystemNodes = {
+      nodeSelector: { [SYSTEM_NODES.label.key]: SYSTEM_NODES.label.value },
+      tolerations: [{ key: SYSTEM_NODES.taint.key, operator: 'Exists', effect: SYSTEM_NODES.taint.effect }],
+    };
     this.flux = new Release(this, 'flux', {
       provider: helm,
       name: 'flux2',
-      namespace: FLUX_NAMESPACE,
+      namespace: FLUX.namespace,
       createNamespace: true,
       repository: versions.flux.repository,
       chart: versions.flux.chart,
@@ -92,7 +99,7 @@ export class FluxBootstrap extends Construct {
       provider: kubernetes,
       metadata: {
         name: CLUSTER_VARS_CONFIGMAP,
-        namespace: FLUX_NAMESPACE,
+        namespace: FLUX.namespace,
         labels: { 'app.kubernetes.io/managed-by': 'terraform', 'app.kubernetes.io/part-of': 'genai-eks' },
       },
       data: { ...props.clusterVars },
@@ -100,8 +107,8 @@ export class FluxBootstrap extends Construct {
     });
     this.sync = new Release(this, 'sync', {
       provider: helm,
-      name: FLUX_GIT_REPOSITORY,
-      namespace: FLUX_NAMESPACE,
+      name: FLUX.gitRepository,
+      namespace: FLUX.namespace,
       repository: versions.fluxSync.repository,
       chart: versions.fluxSync.chart,
       version: versions.fluxSync.version,
@@ -111,7 +118,7 @@ export class FluxBootstrap extends Construct {
             spec: { url: gitUrl.stringValue, ref: { branch: gitBranch.stringValue }, interval: '1m' },
           },
           kustomization: {
-            spec: { path: `./dist/k8s/${props.environment}/flux-system`, prune: true, interval: '10m' },
+            spec: { path: layerPath(props.environment, 'flux-system'), prune: true, interval: '10m' },
           },
         }),
       ],

@@ -1,11 +1,11 @@
 /**
- * One IAM role per in-cluster service account that calls AWS (clusters/identities.ts), each
+ * One IAM role per in-cluster service account that calls AWS (IDENTITIES in clusters/contract.ts), each
  * with its own least-privilege policy and an EKS Pod Identity association. The statements are
  * a record keyed by identity, so an identity added to the table without a policy is a compile
  * error, and a policy cannot be written for an identity that does not exist.
  */
 import { Construct } from 'constructs';
-import { IDENTITIES, type IdentityName } from '../../clusters/identities.js';
+import { IDENTITIES, type IdentityName } from '../../clusters/contract.js';
 import { PodIdentity, type Statement } from '../lib/iam.js';
 
 export type IdentityStatements = { readonly [K in IdentityName]: readonly Statement[] };

@@ -8,7 +8,7 @@ import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-ident
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { Construct } from 'constructs';
-import type { WorkloadIdentity } from '../../clusters/identities.js';
+import type { WorkloadIdentity } from '../../clusters/contract.js';
 
 export interface Condition {
   /** Condition operator, e.g. `StringEquals`. */

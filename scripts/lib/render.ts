@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { type RenderedObject, renderCluster } from '../../apps/index.js';
-import type { Environment } from '../../clusters/lib/environment.js';
-import { type LoadedEnvironment, loadEnvironments } from '../../clusters/lib/load.js';
+import type { Environment } from '../../clusters/lib/resolve.js';
+import { loadEnvironments } from '../../render/load.js';
 import { App } from '../../infra/cdktf.js';
 import { EnvironmentStack } from '../../infra/index.js';
 
@@ -55,15 +55,14 @@ export async function render(opts: RenderOptions): Promise<EnvironmentRender[]> 
 }
 
 async function renderAll(opts: RenderOptions): Promise<EnvironmentRender[]> {
-  const loaded = await loadEnvironments(opts.clustersDir);
-  const all = loaded.map((l) => l.env);
-  const selected = select(loaded, opts.only);
+  const all = await loadEnvironments(opts.clustersDir);
+  const selected = select(all, opts.only);
   const parts = opts.parts ?? PARTS;
   const app = parts.includes('terraform')
     ? new App({ outdir: opts.cdktfOutdir ?? '/nonexistent-cdktf-outdir', stackTraces: false })
     : undefined;
   const results: EnvironmentRender[] = [];
-  for (const { env } of selected) {
+  for (const env of selected) {
     const started = performance.now();
     const files = new Map<string, string>();
     let kubernetesObjects = 0;
@@ -90,19 +89,16 @@ async function renderAll(opts: RenderOptions): Promise<EnvironmentRender[]> {
   return results;
 }
 
-function select(
-  loaded: readonly LoadedEnvironment[],
-  only?: readonly string[],
-): readonly LoadedEnvironment[] {
+function select(loaded: readonly Environment[], only?: readonly string[]): readonly Environment[] {
   if (!only || only.length === 0) return loaded;
-  const names = new Set(loaded.map((l) => l.env.name));
+  const names = new Set(loaded.map((e) => e.name));
   const unknown = only.filter((n) => !names.has(n));
   if (unknown.length > 0) {
     throw new RenderError(
       `--env: unknown environment ${unknown.join(', ')} (known: ${[...names].join(', ')})`,
     );
   }
-  return loaded.filter((l) => only.includes(l.env.name));
+  return loaded.filter((e) => only.includes(e.name));
 }
 
 /** One file per object: dist/k8s/<env>/<layer>/<kind>[-<namespace>]-<name>.yaml */

@@ -3,7 +3,7 @@
  * environment definitions: NodePools and the maximum hourly cost their limits allow, model
  * placements, accelerator workloads, and exposures (what is reachable from where).
  */
-import type { Environment } from '../../clusters/lib/environment.js';
+import type { Environment } from '../../clusters/lib/resolve.js';
 import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from '../report/prices.js';
 import type { EnvironmentObjects, JsonObject, KubeObject } from './objects.js';
 

@@ -1,7 +1,7 @@
 /**
  * `npm run test:cluster -- --self-test`: proves that the API-server tier rejects what a real
  * cluster rejects, including what the offline schema validator cannot see. Each fixture is
- * rendered with cdk8s through `resource()`, like the objects under apps/.
+ * rendered with cdk8s from the typed imports, like the objects under apps/.
  *
  * - A Karpenter NodePool whose `spec.template.spec.nodeClassRef.group` changes on a second
  *   apply: the pinned CRD's transition rule `self.group == oldSelf.group` rejects it. Transition
@@ -25,45 +25,22 @@ import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import type { KubeManifest } from '../../../apps/index.js';
-import { resource } from '../../../apps/lib/resource.js';
+import {
+  HttpRoute,
+  HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesFiltersUrlRewritePathType,
+  HttpRouteSpecRulesMatchesPathType,
+} from '../../../apps/imports/gateway.networking.k8s.io.js';
+import { KubeConfigMap } from '../../../apps/imports/k8s.js';
+import {
+  NodePool,
+  NodePoolSpecTemplateSpecRequirementsOperator,
+} from '../../../apps/imports/karpenter.sh.js';
 import { versions } from '../../../clusters/versions.js';
 import { installCrds } from './apply.js';
 import type { Binaries } from './binaries.js';
 import { startControlPlane } from './control-plane.js';
 import type { ApplyResult } from './kube.js';
-
-/** The NodePool fields the fixture sets (karpenter.sh/v1). */
-interface NodePoolSpec {
-  readonly spec: {
-    readonly template: {
-      readonly spec: {
-        readonly nodeClassRef: { readonly group: string; readonly kind: string; readonly name: string };
-        readonly requirements: readonly {
-          readonly key: string;
-          readonly operator: 'In';
-          readonly values: readonly string[];
-        }[];
-      };
-    };
-  };
-}
-
-/** The HTTPRoute fields the fixtures set (gateway.networking.k8s.io/v1). */
-interface HttpRouteSpec {
-  readonly spec: {
-    readonly parentRefs: readonly { readonly name: string }[];
-    readonly rules: readonly {
-      readonly matches: readonly { readonly path: { readonly type: 'PathPrefix'; readonly value: string } }[];
-      readonly filters?: readonly {
-        readonly type: 'URLRewrite';
-        readonly urlRewrite: {
-          readonly path: { readonly type: 'ReplacePrefixMatch'; readonly replacePrefixMatch: string };
-        };
-      }[];
-      readonly backendRefs: readonly { readonly name: string; readonly port: number }[];
-    }[];
-  };
-}
 
 function render(add: (chart: Chart) => void): KubeManifest {
   const app = new App({ outdir: '/nonexistent-cdk8s-outdir' });
@@ -75,45 +52,53 @@ function render(add: (chart: Chart) => void): KubeManifest {
 }
 
 export function nodePool(nodeClassGroup: string): KubeManifest {
-  return render((chart) =>
-    resource<NodePoolSpec>(chart, 'pool', {
-      apiVersion: 'karpenter.sh/v1',
-      kind: 'NodePool',
-      metadata: { name: 'self-test' },
-      body: {
+  return render(
+    (chart) =>
+      new NodePool(chart, 'pool', {
+        metadata: { name: 'self-test' },
         spec: {
           template: {
             spec: {
               nodeClassRef: { group: nodeClassGroup, kind: 'EC2NodeClass', name: 'self-test' },
-              requirements: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] }],
+              requirements: [
+                {
+                  key: 'karpenter.sh/capacity-type',
+                  operator: NodePoolSpecTemplateSpecRequirementsOperator.IN,
+                  values: ['on-demand'],
+                },
+              ],
             },
           },
         },
-      },
-    }),
+      }),
   );
 }
 
 /** An HTTPRoute to one backend; with `rewriteTo`, a URLRewrite replacing the matched prefix. */
 export function httpRoute(name: string, pathPrefixes: readonly string[], rewriteTo?: string): KubeManifest {
-  return render((chart) =>
-    resource<HttpRouteSpec>(chart, 'route', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      metadata: { name, namespace: 'default' },
-      body: {
+  return render(
+    (chart) =>
+      new HttpRoute(chart, 'route', {
+        metadata: { name, namespace: 'default' },
         spec: {
           parentRefs: [{ name: 'self-test' }],
           rules: [
             {
-              matches: pathPrefixes.map((value) => ({ path: { type: 'PathPrefix', value } })),
+              matches: pathPrefixes.map((value) => ({
+                path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value },
+              })),
               ...(rewriteTo === undefined
                 ? {}
                 : {
                     filters: [
                       {
-                        type: 'URLRewrite',
-                        urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: rewriteTo } },
+                        type: HttpRouteSpecRulesFiltersType.URL_REWRITE,
+                        urlRewrite: {
+                          path: {
+                            type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH,
+                            replacePrefixMatch: rewriteTo,
+                          },
+                        },
                       },
                     ],
                   }),
@@ -121,19 +106,14 @@ export function httpRoute(name: string, pathPrefixes: readonly string[], rewrite
             },
           ],
         },
-      },
-    }),
+      }),
   );
 }
 
 export function configMap(namespace: string): KubeManifest {
-  return render((chart) =>
-    resource(chart, 'cm', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'self-test', namespace },
-      body: { data: { key: 'value' } },
-    }),
+  return render(
+    (chart) =>
+      new KubeConfigMap(chart, 'cm', { metadata: { name: 'self-test', namespace }, data: { key: 'value' } }),
   );
 }
 

@@ -1,0 +1,47 @@
+/**
+ * The platform: what every environment's workloads stand on. `platform()` adds it to a cluster
+ * and returns the services workloads use; the platform never imports a workload.
+ */
+import type { Cluster } from '../lib/cluster.js';
+import { accelerators } from './accelerators/index.js';
+import { karpenter } from './karpenter/index.js';
+import { KUBERAY_NAMESPACE, kuberayOperator } from './kuberay/index.js';
+import { SecretSync } from './secrets/index.js';
+import { ModelStorage, STORAGE_CLASS_GP3 } from './storage/index.js';
+import { GATEWAY, traffic } from './traffic/index.js';
+import { ARGO, argoWorkflows } from './workflows/index.js';
+
+/** What the platform offers workloads. */
+export interface Platform {
+  /** Model volumes (FSx for Lustre, the model bucket), claimed per namespace. */
+  readonly storage: ModelStorage;
+  /** Secrets synced from AWS Secrets Manager. */
+  readonly secrets: SecretSync;
+  /** The default StorageClass (encrypted gp3). */
+  readonly storageClass: string;
+  /** The shared Gateway HTTPRoutes attach to. */
+  readonly gateway: typeof GATEWAY;
+  /** The KubeRay operator, where a RayService runs. */
+  readonly kuberay: { readonly namespace: string } | undefined;
+  /** Argo Workflows, where a pipeline runs: its namespace and step service account. */
+  readonly workflows: typeof ARGO | undefined;
+}
+
+export function platform(cluster: Cluster): Platform {
+  const { workloads } = cluster.env;
+  karpenter(cluster);
+  accelerators(cluster);
+  const storage = new ModelStorage(cluster);
+  traffic(cluster);
+  const secrets = new SecretSync(cluster);
+  if (workloads.dogbooth) kuberayOperator(cluster);
+  if (workloads.pipeline) argoWorkflows(cluster);
+  return {
+    storage,
+    secrets,
+    storageClass: STORAGE_CLASS_GP3,
+    gateway: GATEWAY,
+    kuberay: workloads.dogbooth ? { namespace: KUBERAY_NAMESPACE } : undefined,
+    workflows: workloads.pipeline ? ARGO : undefined,
+  };
+}

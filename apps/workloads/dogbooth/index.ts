@@ -1,0 +1,31 @@
+/**
+ * The dogbooth example, end to end: a notebook that fine-tunes Stable Diffusion on pictures of
+ * one dog (DreamBooth) in JupyterHub, a pipeline that does the same as an Argo Workflows sweep
+ * and publishes the best model, and a Ray Serve application that serves it. Each part follows its
+ * own environment field (`workloads.jupyterhub`, `workloads.pipeline`, `workloads.dogbooth`).
+ */
+import { DOGBOOTH_BASE_MODEL, MODEL_CATALOGUE } from '../../../clusters/catalog/models.js';
+import type { Cluster } from '../../lib/cluster.js';
+import type { Platform } from '../../platform/index.js';
+import { dogboothNotebook } from './notebook.js';
+import { fineTunePipeline } from './pipeline.js';
+import { rayService } from './rayservice.js';
+
+/** ConfigMap (in JupyterHub's namespace) that carries the notebook. */
+const NOTEBOOK_CONFIGMAP = 'dogbooth-notebook';
+
+export function dogbooth(cluster: Cluster, platform: Platform): void {
+  const { dogbooth: serve, pipeline } = cluster.env.workloads;
+  const base = MODEL_CATALOGUE.get(DOGBOOTH_BASE_MODEL);
+  if (!base) throw new Error(`the dogbooth base model ${DOGBOOTH_BASE_MODEL} is not catalogued`);
+  cluster.notebooks.push({
+    configMap: NOTEBOOK_CONFIGMAP,
+    file: 'dogbooth.ipynb',
+    content: dogboothNotebook({
+      baseModel: base.source.repo,
+      ...(serve ? { targetModel: serve.modelId } : {}),
+    }),
+  });
+  if (serve) rayService(cluster, platform, serve);
+  if (pipeline) fineTunePipeline(cluster, platform, pipeline, base);
+}
