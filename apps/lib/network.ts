@@ -22,12 +22,12 @@
 import type { Chart } from 'cdk8s';
 import {
   type INetworkPolicyPeer,
+  Namespaces,
   NetworkPolicy,
   NetworkPolicyIpBlock,
   NetworkPolicyPort,
   type NetworkPolicyRule,
   NetworkPolicyTrafficDefault,
-  Namespaces,
   Pods,
 } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';

@@ -7,9 +7,10 @@
  * the devices one replica gets (devices x memory per device x utilization). That is the least
  * vLLM needs to start; more KV cache means more concurrent sequences.
  */
-import { type AcceleratedPool, POOLS } from '../contract.js';
+
 import { coresOf, INSTANCE_TYPES, type InstanceType } from '../catalog/instances.js';
 import { kvCacheGB, type LanguageModel, MODEL_CATALOGUE, type Model, weightsGB } from '../catalog/models.js';
+import { type AcceleratedPool, POOLS } from '../contract.js';
 import type { ParsedEnvironment, ParsedVllm } from './environment.js';
 
 /** A problem with one field of an environment. */

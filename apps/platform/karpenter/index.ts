@@ -7,6 +7,7 @@
 import { contractRef, IDENTITIES, POOL_NAMES, POOLS, type PoolName } from '../../../clusters/contract.js';
 import type { ParsedPool } from '../../../clusters/lib/environment.js';
 import { versions } from '../../../clusters/versions.js';
+import type { Toleration } from '../../imports/k8s.js';
 import {
   Ec2NodeClass,
   Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType,
@@ -22,7 +23,6 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator,
   NodePoolSpecTemplateSpecTaintsEffect,
 } from '../../imports/karpenter.sh.js';
-import type { Toleration } from '../../imports/k8s.js';
 import type { Cluster } from '../../lib/cluster.js';
 import { helmRelease } from '../../lib/flux.js';
 import { systemPlacement } from '../../lib/pod.js';

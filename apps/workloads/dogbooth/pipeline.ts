@@ -14,19 +14,19 @@ import { versions } from '../../../clusters/versions.js';
 import {
   WorkflowTemplate,
   type WorkflowTemplateSpec,
-  type WorkflowTemplateSpecTemplates,
-  type WorkflowTemplateSpecTemplatesScript,
   WorkflowTemplateSpecPodGcStrategy,
+  type WorkflowTemplateSpecTemplates,
   WorkflowTemplateSpecTemplatesRetryStrategyLimit,
   WorkflowTemplateSpecTemplatesRetryStrategyRetryPolicy,
+  type WorkflowTemplateSpecTemplatesScript,
 } from '../../imports/argoproj.io.js';
 import type { EnvVar, ResourceRequirements, VolumeMount } from '../../imports/k8s.js';
 import type { Cluster } from '../../lib/cluster.js';
 import {
   acceleratedPlacement,
   cpuPlacement,
-  quantities,
   qty,
+  quantities,
   restrictedContainer,
   restrictedPod,
 } from '../../lib/pod.js';

@@ -11,8 +11,8 @@ import { PersistentVolumeAccessMode, PersistentVolumeClaim, PersistentVolumeMode
 import { versions } from '../../../clusters/versions.js';
 import { KubeDeployment } from '../../imports/k8s.js';
 import type { Cluster } from '../../lib/cluster.js';
-import { distinctServers } from '../../lib/network.js';
 import { loadBalancer, loadBalancerService } from '../../lib/exposure.js';
+import { distinctServers } from '../../lib/network.js';
 import { cpuPlacement, port, qty, quantities, restrictedContainer, restrictedPod } from '../../lib/pod.js';
 import type { Platform } from '../../platform/index.js';
 

@@ -11,8 +11,9 @@
  * request extended resources (`nvidia.com/gpu`, `aws.amazon.com/neuron`), name probe ports, or
  * use the `sleep` preStop action (Kubernetes 1.29+).
  */
-import { POOLS } from '../../../clusters/contract.js';
+
 import type { LanguageModel } from '../../../clusters/catalog/models.js';
+import { POOLS } from '../../../clusters/contract.js';
 import type { VllmDeployment } from '../../../clusters/lib/resolve.js';
 import { versions } from '../../../clusters/versions.js';
 import {
