@@ -1,115 +1,105 @@
+/**
+ * Environment files: the schema, its defaults, and every check the loader runs, on fixture
+ * environments (test/support/fixtures.ts). Each bad input names the file, the environment, the
+ * field and the reason in one format: `clusters/<file>.ts (<env>): <field>: <reason>`.
+ * test/cli.test.ts runs the same inputs through the synth command and checks dist/ is untouched.
+ */
 import { describe, expect, test } from 'vitest';
-import { loadEnvironments, validateEnvironments } from '../clusters/lib/load.js';
-import { CLUSTERS, loadProblems } from './helpers.js';
+import { EnvironmentError, resolveEnvironments } from '../clusters/lib/resolve.js';
+import { BAD_INPUTS, problems } from './support/bad-inputs.js';
+import { fixture, type Props, resolve } from './support/fixtures.js';
 
-const problems = loadProblems;
-
-describe('environment definitions', () => {
-  test('the repository environments load', async () => {
-    const loaded = await loadEnvironments(CLUSTERS);
-    expect(loaded.map((l) => l.env.name)).toEqual(['dev', 'prod', 'prod-dr']);
-    expect(loaded.map((l) => l.file)).toEqual(['clusters/dev.ts', 'clusters/prod.ts', 'clusters/prod-dr.ts']);
-  });
-
-  test('unknown region', async () => {
-    expect(await problems((e) => (e.dev!.region = 'us-west-9'))).toEqual([
-      expect.stringMatching(/^dev\.ts: region: unknown AWS region "us-west-9"/),
-    ]);
-  });
-
-  test('invalid CIDR', async () => {
-    expect(await problems((e) => (e.dev!.vpcCidr = '10.10.0.1/16'))).toEqual([
-      'dev.ts: vpcCidr: "10.10.0.1/16" has host bits set (the network is 10.10.0.0/16)',
-    ]);
-    expect(await problems((e) => (e.dev!.vpcCidr = '10.300.0.0/16'))).toEqual([
-      'dev.ts: vpcCidr: "10.300.0.0/16" has an octet above 255',
-    ]);
-  });
-
-  test('a name Kubernetes would reject', async () => {
-    expect(await problems((e) => (e.dev!.name = 'Dev_1'))).toEqual([
-      expect.stringMatching(/^dev\.ts: name: "Dev_1" is not a valid Kubernetes name/),
-    ]);
-  });
-
-  test('duplicate environment name', async () => {
-    const found = await problems((e) => {
-      e['dev-copy'] = { ...structuredClone(e.dev!), vpcCidr: '10.99.0.0/16' };
+describe('a valid environment', () => {
+  test('resolves with every default filled in', () => {
+    const props = fixture('alpha');
+    const [env] = resolve(props);
+    expect(env!.file).toBe('clusters/alpha.ts');
+    expect(env!.pools.cpu).toMatchObject({
+      capacityReservationIds: [],
+      consolidationPolicy: 'WhenEmptyOrUnderutilized',
+      consolidateAfter: '5m',
     });
-    expect(found).toEqual(['dev.ts: name: "dev" is already used by dev-copy.ts']);
+    expect(env!.pools.nvidia).toMatchObject({ consolidationPolicy: 'WhenEmpty', consolidateAfter: '30m' });
+    expect(env!.pools.cpu.acceleratorLimit).toBeUndefined();
+    const [gpu, inf] = env!.workloads.vllm;
+    expect(gpu).toMatchObject({ exposure: 'internal', gpuMemoryUtilization: 0.9 });
+    expect(inf).not.toHaveProperty('gpuMemoryUtilization');
+    expect(env!.workloads.openWebUI).toMatchObject({ storageGiB: 20, exposure: 'internal' });
+    expect(env!.workloads.jupyterhub).toMatchObject({ idleCullMinutes: 60, homeGiB: 100, exposure: 'internal' });
+    expect(env!.workloads.dogbooth).toMatchObject({ minWorkers: 1, maxWorkers: 2, dashboardRoute: false });
+    expect(env!.workloads.pipeline).toMatchObject({ maxTrainSteps: 800, parallelism: 2 });
   });
 
-  test('missing required field', async () => {
-    expect(await problems((e) => delete e.prod!.natGateways)).toEqual([
-      'prod.ts: natGateways: required field is missing',
-    ]);
-    expect(
-      await problems(
-        (e) => delete (e.prod!.pools as Record<string, Record<string, unknown>>).nvidia!.capacityTypes,
-      ),
-    ).toEqual(['prod.ts: pools.nvidia.capacityTypes: required field is missing']);
+  test('an explicit value wins over the default', () => {
+    const props = fixture('alpha');
+    props.pools.cpu.consolidateAfter = '1h';
+    props.workloads!.jupyterhub!.idleCullMinutes = 30;
+    const [env] = resolve(props);
+    expect(env!.pools.cpu.consolidateAfter).toBe('1h');
+    expect(env!.workloads.jupyterhub!.idleCullMinutes).toBe(30);
   });
 
-  test('unknown field is reported rather than ignored', async () => {
-    expect(await problems((e) => (e.dev!.regoin = 'us-west-2'))).toEqual([
-      expect.stringMatching(/^dev\.ts: regoin: unknown field/),
-    ]);
+  test('an environment without workloads resolves to none', () => {
+    const props: Props = fixture('bare');
+    delete props.workloads;
+    const [env] = resolve(props);
+    expect(env!.workloads).toEqual({
+      vllm: [],
+      openWebUI: undefined,
+      jupyterhub: undefined,
+      dogbooth: undefined,
+      pipeline: undefined,
+    });
   });
 
-  test('availability zones: outside the region, fewer than two', async () => {
-    expect(await problems((e) => (e.dev!.availabilityZones = ['us-east-1a', 'us-west-2b']))).toEqual([
-      'dev.ts: availabilityZones[0]: "us-east-1a" is not an availability zone of us-west-2',
-    ]);
-    expect(await problems((e) => (e.dev!.availabilityZones = ['us-west-2a']))).toEqual([
-      'dev.ts: availabilityZones: needs at least 2 entries, got 1',
-    ]);
+  test('every workload is placed: instance, devices and the share of the instance one replica requests', () => {
+    const [env] = resolve(fixture('alpha'));
+    for (const v of env!.workloads.vllm) {
+      expect(v.placement.instance.name).toBe(v.instanceType);
+      expect(v.placement.requiredGB).toBeLessThanOrEqual(v.placement.availableGB);
+      expect(v.placement.cpu).toBeLessThan(v.placement.instance.vcpus);
+      expect(v.placement.memoryGiB).toBeLessThan(v.placement.instance.memoryGiB);
+    }
+    expect(env!.workloads.dogbooth!.placement.devices).toBe(1);
+    expect(env!.workloads.pipeline!.gpu.instance.name).toBe('g5.2xlarge');
   });
 
-  test('overlapping VPC CIDRs between environments', async () => {
-    expect(await problems((e) => (e.prod!.vpcCidr = '10.10.128.0/17'))).toEqual([
-      expect.stringMatching(/^prod\.ts: vpcCidr: 10\.10\.128\.0\/17 overlaps dev\.ts's 10\.10\.0\.0\/16/),
-    ]);
+  test('environments come back sorted by name', () => {
+    expect(resolve(fixture('zeta', 1), fixture('alpha', 2)).map((e) => e.name)).toEqual(['alpha', 'zeta']);
+  });
+});
+
+describe('bad input names file, environment, field and reason', () => {
+  test.each(BAD_INPUTS.map((b) => [b.what, b] as const))('%s', (_what, bad) => {
+    const found = problems(bad.edit);
+    expect(found.length, found.join('\n')).toBeGreaterThan(0);
+    for (const p of found) expect(p).toMatch(/^clusters\/[^ ]+\.ts \([^)]+\): \S+: \S/);
+    expect(found).toContainEqual(expect.stringMatching(bad.message));
   });
 
-  test('DR pairing must exist, point back, and cross regions', async () => {
-    expect(
-      await problems((e) => {
-        delete e['prod-dr'];
-      }),
-    ).toEqual([
-      'prod.ts: modelData.disasterRecovery.replicaEnvironment: environment "prod-dr" does not exist',
-    ]);
-    expect(await problems((e) => (e['prod-dr']!.region = 'us-west-2'))).toContainEqual(
-      expect.stringMatching(/prod-dr\.ts: availabilityZones\[0\]/),
-    );
-  });
-
-  test('FSx capacity and throughput must be valid for PERSISTENT_2', async () => {
-    expect(
-      await problems((e) => ((e.dev!.modelData as Record<string, unknown>).fsxStorageGiB = 1300)),
-    ).toEqual([
-      'dev.ts: modelData.fsxStorageGiB: FSx for Lustre PERSISTENT_2 takes 1200, 2400 or a multiple of 2400 GiB, got 1300',
-    ]);
-  });
-
-  test('production environments cannot use the shared-password authenticator', async () => {
-    expect(await problems((e) => (e.prod!.authentication = { kind: 'dummy' }))).toEqual([
-      'prod.ts: authentication.kind: the shared-password (dummy) authenticator is for development environments only',
-    ]);
-  });
-
-  test('public endpoint needs named CIDRs, never 0.0.0.0/0', async () => {
-    expect(await problems((e) => (e.dev!.endpoint = { publicAccess: true, publicAccessCidrs: [] }))).toEqual([
-      'dev.ts: endpoint.publicAccessCidrs: must name at least one CIDR when publicAccess is true',
-    ]);
-    expect(await problems((e) => (e.dev!.exposure = { openTo: ['0.0.0.0/0'] }))).toEqual([
-      'dev.ts: exposure.openTo[0]: 0.0.0.0/0 opens to the whole internet; name the networks that need access',
+  test('every problem of every environment is reported at once', () => {
+    const a = fixture('alpha', 1);
+    const b = fixture('beta', 2);
+    a.region = 'us-west-9' as Props['region'];
+    b.pools.nvidia.instanceFamilies = ['c6i'];
+    b.natGateways = 'none' as Props['natGateways'];
+    const error = (() => {
+      try {
+        resolve(a, b);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).problems).toEqual([
+      expect.stringMatching(/^clusters\/alpha\.ts \(alpha\): region: unknown AWS region "us-west-9"/),
+      expect.stringMatching(/^clusters\/beta\.ts \(beta\): natGateways: expected one of "single", "one-per-az"/),
     ]);
   });
 
   test('a file without a default export', () => {
-    expect(() => validateEnvironments([{ file: 'clusters/x.ts', value: undefined }])).toThrow(
-      'clusters/x.ts: default export: required',
+    expect(() => resolveEnvironments([{ file: 'clusters/x.ts', value: undefined }])).toThrow(
+      'clusters/x.ts (?): default export: required',
     );
   });
 });

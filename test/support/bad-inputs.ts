@@ -1,0 +1,275 @@
+/**
+ * Bad inputs a user can write in clusters/, each with the message the loader must give. One table
+ * for two suites: test/environments.test.ts checks the messages, test/cli.test.ts runs the synth
+ * command on them and checks dist/ stays byte-identical.
+ *
+ * The world they edit: `dev` (development, us-west-2), `live` (production, us-west-2, its model
+ * bucket replicated to `standby`) and `standby` (production, us-east-2), all fixtures.
+ */
+import { EnvironmentError, resolveEnvironments } from '../../clusters/lib/resolve.js';
+import { fixture, type Props } from './fixtures.js';
+
+export interface World {
+  dev: Props;
+  live: Props;
+  standby: Props;
+}
+
+export function world(): World {
+  const dev = fixture('dev', 0);
+  const live = fixture('live', 1);
+  live.tier = 'production';
+  live.authentication = { kind: 'cognito' };
+  live.modelData.disasterRecovery = { role: 'source', replicaEnvironment: 'standby' };
+  const standby = fixture('standby', 2);
+  standby.tier = 'production';
+  standby.authentication = { kind: 'cognito' };
+  standby.region = 'us-east-2';
+  standby.availabilityZones = ['us-east-2a', 'us-east-2b'];
+  standby.modelData.disasterRecovery = { role: 'replica', sourceEnvironment: 'live' };
+  return { dev, live, standby };
+}
+
+export interface BadInput {
+  readonly what: string;
+  readonly edit: (w: World) => void;
+  /** A line of the error output. */
+  readonly message: RegExp;
+}
+
+/** The problems the loader reports for the world after `edit`; empty when it loads. */
+export function problems(edit: (w: World) => void): string[] {
+  const w = world();
+  edit(w);
+  try {
+    // Files keep the world's names, as a user's files keep theirs when a field changes.
+    resolveEnvironments(Object.entries(w).map(([file, value]) => ({ file: `clusters/${file}.ts`, value })));
+  } catch (e) {
+    if (e instanceof EnvironmentError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+// Bad values are written through `unknown`: they are what a user's file may hold, not what the
+// types allow.
+const set = (target: object, key: string, value: unknown) => {
+  (target as Record<string, unknown>)[key] = value;
+};
+const vllm = (p: Props, i: number) => p.workloads!.vllm[i]!;
+
+export const BAD_INPUTS: readonly BadInput[] = [
+  // --- the schema ---
+  {
+    what: 'an unknown region',
+    edit: (w) => set(w.dev, 'region', 'us-west-9'),
+    message: /^clusters\/dev\.ts \(dev\): region: unknown AWS region "us-west-9"/,
+  },
+  {
+    what: 'a CIDR with host bits set',
+    edit: (w) => set(w.dev, 'vpcCidr', '10.200.0.1/16'),
+    message: /^clusters\/dev\.ts \(dev\): vpcCidr: "10\.200\.0\.1\/16" has host bits set \(the network is 10\.200\.0\.0\/16\)$/,
+  },
+  {
+    what: 'an octet above 255',
+    edit: (w) => set(w.dev, 'vpcCidr', '10.300.0.0/16'),
+    message: /^clusters\/dev\.ts \(dev\): vpcCidr: "10\.300\.0\.0\/16" has an octet above 255$/,
+  },
+  {
+    what: 'a name Kubernetes would reject',
+    edit: (w) => set(w.dev, 'name', 'Dev_1'),
+    message: /^clusters\/dev\.ts \(Dev_1\): name: "Dev_1" is not a valid Kubernetes name/,
+  },
+  {
+    what: 'a missing required field',
+    edit: (w) => set(w.live, 'natGateways', undefined),
+    message: /^clusters\/live\.ts \(live\): natGateways: required field is missing$/,
+  },
+  {
+    what: 'a missing nested field',
+    edit: (w) => set(w.live.pools.nvidia, 'capacityTypes', undefined),
+    message: /^clusters\/live\.ts \(live\): pools\.nvidia\.capacityTypes: required field is missing$/,
+  },
+  {
+    what: 'a misspelt field',
+    edit: (w) => set(w.dev, 'regoin', 'us-west-2'),
+    message: /^clusters\/dev\.ts \(dev\): regoin: unknown field \(known: name, tier, region,/,
+  },
+  {
+    what: 'gpuMemoryUtilization on a Neuron deployment',
+    edit: (w) => set(vllm(w.dev, 1), 'gpuMemoryUtilization', 0.8),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.gpuMemoryUtilization: unknown field/,
+  },
+  {
+    what: 'a bad duration',
+    edit: (w) => set(w.dev.pools.cpu, 'consolidateAfter', 'soon'),
+    message: /^clusters\/dev\.ts \(dev\): pools\.cpu\.consolidateAfter: "soon" is not a duration like 30m or 1h$/,
+  },
+  {
+    what: 'two vLLM deployments with one name',
+    edit: (w) => set(vllm(w.dev, 1), 'name', 'gpu'),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.name: "gpu" is already used by workloads\.vllm\[0\]$/,
+  },
+  // --- one environment ---
+  {
+    what: 'an availability zone outside the region',
+    edit: (w) => set(w.dev, 'availabilityZones', ['us-east-1a', 'us-west-2b']),
+    message: /^clusters\/dev\.ts \(dev\): availabilityZones\[0\]: "us-east-1a" is not an availability zone of us-west-2$/,
+  },
+  {
+    what: 'fewer than two availability zones',
+    edit: (w) => set(w.dev, 'availabilityZones', ['us-west-2a']),
+    message: /^clusters\/dev\.ts \(dev\): availabilityZones: needs at least 2 entries, got 1$/,
+  },
+  {
+    what: 'an FSx capacity PERSISTENT_2 does not offer',
+    edit: (w) => set(w.dev.modelData, 'fsxStorageGiB', 3000),
+    message:
+      /^clusters\/dev\.ts \(dev\): modelData\.fsxStorageGiB: FSx for Lustre PERSISTENT_2 takes 1200, 2400 or a multiple of 2400 GiB, got 3000$/,
+  },
+  {
+    what: 'a public endpoint without CIDRs',
+    edit: (w) => set(w.dev, 'endpoint', { publicAccess: true, publicAccessCidrs: [] }),
+    message:
+      /^clusters\/dev\.ts \(dev\): endpoint\.publicAccessCidrs: must name at least one CIDR when publicAccess is true$/,
+  },
+  {
+    what: 'exposure to the whole internet',
+    edit: (w) => set(w.dev, 'exposure', { openTo: ['0.0.0.0/0'] }),
+    message:
+      /^clusters\/dev\.ts \(dev\): exposure\.openTo\[0\]: 0\.0\.0\.0\/0 opens to the whole internet; name the networks that need access$/,
+  },
+  {
+    what: 'the shared-password authenticator in production',
+    edit: (w) => set(w.live, 'authentication', { kind: 'dummy' }),
+    message:
+      /^clusters\/live\.ts \(live\): authentication\.kind: the shared-password \(dummy\) authenticator is for development environments only$/,
+  },
+  {
+    what: 'a system node group type that is not an instance type',
+    edit: (w) => set(w.dev.systemNodeGroup, 'instanceType', 'xlarge'),
+    message: /^clusters\/dev\.ts \(dev\): systemNodeGroup\.instanceType: "xlarge" is not an EC2 instance type like m5\.xlarge$/,
+  },
+  {
+    what: 'an accelerated system node group',
+    edit: (w) => set(w.live.systemNodeGroup, 'instanceType', 'g5.xlarge'),
+    message: /^clusters\/live\.ts \(live\): systemNodeGroup\.instanceType: g5\.xlarge is an accelerated instance type/,
+  },
+  {
+    what: 'a Graviton system node group with the x86_64 AMI',
+    edit: (w) => set(w.standby.systemNodeGroup, 'instanceType', 'm7g.xlarge'),
+    message:
+      /^clusters\/standby\.ts \(standby\): systemNodeGroup\.instanceType: m7g\.xlarge is an Arm \(Graviton\) instance type but the system node group AMI is /,
+  },
+  {
+    what: 'a name Cognito refuses in its sign-in domain',
+    edit: (w) => {
+      w.live.name = 'amazon-live';
+      w.standby.modelData.disasterRecovery = { role: 'replica', sourceEnvironment: 'amazon-live' };
+    },
+    message: /^clusters\/live\.ts \(amazon-live\): name: "amazon-live" contains "amazon", which Cognito refuses/,
+  },
+  {
+    what: 'a CPU family in the GPU pool',
+    edit: (w) => set(w.dev.pools.nvidia, 'instanceFamilies', ['g5', 'c6i']),
+    message: /^clusters\/dev\.ts \(dev\): pools\.nvidia\.instanceFamilies\[1\]: "c6i" is not an x86 NVIDIA GPU instance family/,
+  },
+  {
+    what: 'an Arm family in the CPU pool',
+    edit: (w) => set(w.live.pools.cpu, 'instanceFamilies', ['m7g']),
+    message:
+      /^clusters\/live\.ts \(live\): pools\.cpu\.instanceFamilies\[0\]: "m7g" is not an x86 general purpose \(c, m or r\) instance family$/,
+  },
+  {
+    what: 'spot capacity for production serving',
+    edit: (w) => set(w.live.pools.nvidia, 'capacityTypes', ['spot', 'on-demand']),
+    message: /^clusters\/live\.ts \(live\): pools\.nvidia\.capacityTypes: production environments serve models on on-demand or reserved capacity/,
+  },
+  // --- across environments ---
+  {
+    what: 'two environments with one name',
+    edit: (w) => set(w.standby, 'name', 'dev'),
+    message: /^clusters\/(dev|standby)\.ts \(dev\): name: "dev" is already used by clusters\/(dev|standby)\.ts$/,
+  },
+  {
+    what: 'overlapping VPC CIDRs (both files named)',
+    edit: (w) => set(w.live, 'vpcCidr', '10.200.128.0/17'),
+    message: /^clusters\/live\.ts \(live\): vpcCidr: 10\.200\.128\.0\/17 overlaps vpcCidr 10\.200\.0\.0\/16 of clusters\/dev\.ts \(dev\)/,
+  },
+  {
+    what: 'a DR replica that does not exist',
+    edit: (w) => set(w.live.modelData, 'disasterRecovery', { role: 'source', replicaEnvironment: 'nowhere' }),
+    message:
+      /^clusters\/live\.ts \(live\): modelData\.disasterRecovery\.replicaEnvironment: environment "nowhere" does not exist$/,
+  },
+  {
+    what: 'a DR replica in the same region',
+    edit: (w) => {
+      w.standby.region = 'us-west-2';
+      w.standby.availabilityZones = ['us-west-2a', 'us-west-2b'];
+    },
+    message: /^clusters\/live\.ts \(live\): modelData\.disasterRecovery\.replicaEnvironment: standby is in the same region/,
+  },
+  // --- workloads ---
+  {
+    what: 'Llama-3-70B on one g5.xlarge',
+    edit: (w) => set(vllm(w.dev, 0), 'model', 'llama-3-70b-instruct'),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.instanceType: model needs [\d.]+ GB \(weights [\d.]+ GB \+ KV cache [\d.]+ GB for one 4096-token sequence\), g5\.xlarge offers 1 x 24 GB x 0\.90 = 21\.6 GB/,
+  },
+  {
+    what: 'tensor parallel 3 on a 4-GPU instance',
+    edit: (w) => Object.assign(vllm(w.live, 0), { instanceType: 'g5.12xlarge', tensorParallelSize: 3 }),
+    message:
+      /^clusters\/live\.ts \(live\): workloads\.vllm\[0\]\.tensorParallelSize: tensor parallel size 3 does not divide the 4 GPUs of one g5\.12xlarge$/,
+  },
+  {
+    what: 'a Neuron model on the nvidia pool',
+    edit: (w) => Object.assign(vllm(w.dev, 1), { pool: 'nvidia', instanceType: 'g5.2xlarge', tensorParallelSize: 1 }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.pool: model mistral-7b-instruct-neuron runs on neuron accelerators only, not on the nvidia pool$/,
+  },
+  {
+    what: 'an instance family the pool does not offer',
+    edit: (w) => set(vllm(w.standby, 1), 'instanceType', 'trn1.2xlarge'),
+    message:
+      /^clusters\/standby\.ts \(standby\): workloads\.vllm\[1\]\.instanceType: the neuron NodePool offers instance families inf2, not trn1 \(trn1\.2xlarge\)$/,
+  },
+  {
+    what: 'a sequence longer than the model takes',
+    edit: (w) => set(vllm(w.dev, 0), 'maxModelLen', 16384),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.maxModelLen: 16384 tokens exceeds llama-3-8b-instruct's context length of 8192$/,
+  },
+  {
+    what: 'an unknown model',
+    edit: (w) => set(vllm(w.dev, 0), 'model', 'gpt-5'),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.model: unknown model "gpt-5" \(catalogued: /,
+  },
+  {
+    what: 'an open endpoint without named CIDRs',
+    edit: (w) => set(vllm(w.dev, 0), 'exposure', 'open'),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.exposure: "open" needs exposure\.openTo to name the CIDRs/,
+  },
+  {
+    what: 'an Open WebUI backend that names no vLLM',
+    edit: (w) => set(w.live.workloads!.openWebUI!, 'backends', ['gpu', 'llama4']),
+    message:
+      /^clusters\/live\.ts \(live\): workloads\.openWebUI\.backends\[1\]: "llama4" names no vLLM deployment \(workloads\.vllm names: gpu, inf\)$/,
+  },
+  {
+    what: 'a JupyterHub GPU profile on an uncatalogued instance',
+    edit: (w) => set(w.dev.workloads!.jupyterhub!.gpuProfile, 'instanceType', 'g4dn.xlarge'),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.jupyterhub\.gpuProfile\.instanceType: unknown instance type "g4dn\.xlarge"/,
+  },
+  {
+    what: 'dogbooth autoscaling bounds reversed',
+    edit: (w) => set(w.dev.workloads!.dogbooth!, 'minWorkers', 3),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.dogbooth\.minWorkers: 3 is more than maxWorkers \(2\)$/,
+  },
+  {
+    what: 'pipeline GPU steps on a Neuron instance',
+    edit: (w) => set(w.live.workloads!.pipeline!, 'gpuInstanceType', 'inf2.xlarge'),
+    message:
+      /^clusters\/live\.ts \(live\): workloads\.pipeline\.gpuInstanceType: inf2\.xlarge carries AWS Inferentia2 devices, which the nvidia pool does not manage$/,
+  },
+];
