@@ -28,7 +28,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { formatHeader, HEADER_MARKER, IMPORTS, type ImportSpec, parseSpec } from './sources.js';
+import {
+  formatHeader,
+  HEADER_MARKER,
+  IMPORTS,
+  type ImportSource,
+  type ImportSpec,
+  parseSpec,
+} from './sources.js';
 
 export interface Cdk8sConfig {
   /** Where `cdk8s import` writes (cdk8s.yaml `importDirectory`). */
@@ -52,8 +59,8 @@ export function readCdk8sConfig(root: string): Cdk8sConfig {
 export type Source =
   /** A folder laid out like ../shared/reference: crds/<file name of the URL>, kubernetes/v<version>-definitions.json. */
   | { readonly kind: 'reference'; readonly dir: string }
-  /** The URLs themselves (a fork, CI with network access). */
-  | { readonly kind: 'fetch' };
+  /** The URLs themselves (a fork, CI with network access); `fetch` defaults to the global one. */
+  | { readonly kind: 'fetch'; readonly fetch?: typeof fetch };
 
 export interface GeneratedModule {
   /** File name inside the import directory. */
@@ -78,7 +85,12 @@ async function readUpstream(spec: ImportSpec, source: Source): Promise<{ bytes: 
       throw new Error(`${spec.spec}: ${from} does not exist (reference folder ${source.dir})`);
     return { bytes: readFileSync(from), from };
   }
-  const res = await fetch(spec.url);
+  const res = await (source.fetch ?? fetch)(spec.url).catch((e: unknown) => {
+    const cause = (e as { cause?: unknown }).cause;
+    throw new Error(
+      `${spec.spec}: GET ${spec.url}: ${(e as Error).message}${cause ? ` (${String(cause)})` : ''}`,
+    );
+  });
   if (!res.ok) throw new Error(`${spec.spec}: GET ${spec.url}: ${res.status} ${res.statusText}`);
   return { bytes: Buffer.from(await res.arrayBuffer()), from: spec.url };
 }
@@ -156,10 +168,11 @@ export async function generateImports(
   root: string,
   source: Source,
   progress: (line: string) => void = () => {},
+  imports: readonly ImportSource[] = IMPORTS,
 ): Promise<GeneratedModule[]> {
   const config = readCdk8sConfig(root);
   const specs = config.imports.map((s, i) => parseSpec(s, `cdk8s.yaml imports[${i}]`));
-  const table = new Map(IMPORTS.map((t) => [t.name, t]));
+  const table = new Map(imports.map((t) => [t.name, t]));
   const seen = new Set<string>();
   for (const s of specs) {
     if (!table.has(s.name)) {
