@@ -1,6 +1,8 @@
 /**
  * Every version the project deploys, pinned exactly, in one table. Renovate keeps it current
- * (see renovate.json); nothing else in the repository names a version.
+ * (see renovate.json); nothing else in the repository names a version, except the import URLs in
+ * cdk8s.yaml and the headers of the modules generated from them (test/imports.test.ts keeps
+ * those equal to this table).
  *
  * Shape that Renovate's custom managers match (keep every entry in it): the line directly above
  * the entry is a comment `// renovate: datasource=<ds> depName=<name>` (optionally followed by
