@@ -1,6 +1,8 @@
 /**
  * Every version the project deploys, pinned exactly, in one table. Renovate keeps it current
- * (see renovate.json); nothing else in the repository names a version.
+ * (see renovate.json); nothing else in the repository names a version, except the import URLs in
+ * cdk8s.yaml and the headers of the modules generated from them (test/imports.test.ts keeps
+ * those equal to this table).
  *
  * Shape that Renovate's custom managers match (keep every entry in it): the line directly above
  * the entry is a comment `// renovate: datasource=<ds> depName=<name>` (optionally followed by
@@ -121,6 +123,22 @@ export const versions = {
     repository: 'https://fluxcd-community.github.io/helm-charts',
     chart: 'flux2-sync',
     version: '1.13.1',
+  },
+  /**
+   * Flux controllers whose CRDs the typed imports come from (apps/imports, cdk8s.yaml): each
+   * controller's config/crd/bases at its release tag (github.com/fluxcd/<controller>/releases).
+   * They should be the controllers that `flux` installs. No flux2 release ships exactly these
+   * three: v2.9.3 and v2.9.4 ship helm-controller v1.6.3 and kustomize-controller v1.9.4 with
+   * source-controller v1.9.3 / v1.9.4, and v2.9.0 ships source-controller v1.9.1
+   * (fluxcd/flux2@<tag>:manifests/bases/<controller>/kustomization.yaml).
+   */
+  fluxControllers: {
+    // renovate: datasource=github-releases depName=fluxcd/helm-controller
+    helmController: 'v1.6.3',
+    // renovate: datasource=github-releases depName=fluxcd/kustomize-controller
+    kustomizeController: 'v1.9.4',
+    // renovate: datasource=github-releases depName=fluxcd/source-controller
+    sourceController: 'v1.9.1',
   },
 
   // --- workloads ---
