@@ -18,17 +18,17 @@ import {
   HelmReleaseSpecInstallCrds,
   HelmReleaseSpecUpgradeCrds,
   HelmReleaseSpecUpgradeRemediationStrategy,
-} from '../imports/helm.toolkit.fluxcd.io.js';
+} from '../imports/helmrelease-helm.toolkit.fluxcd.io.js';
+import { HelmRepository } from '../imports/helmrepository-source.toolkit.fluxcd.io.js';
 import {
   Kustomization,
   KustomizationSpecPostBuildSubstituteFromKind,
   KustomizationSpecSourceRefKind,
-} from '../imports/kustomize.toolkit.fluxcd.io.js';
+} from '../imports/kustomization-kustomize.toolkit.fluxcd.io.js';
 import {
-  HelmRepository,
   OciRepository,
   OciRepositorySpecLayerSelectorOperation,
-} from '../imports/source.toolkit.fluxcd.io.js';
+} from '../imports/ocirepository-source.toolkit.fluxcd.io.js';
 
 type WorkloadLayer = Exclude<Layer, 'flux-system'>;
 

@@ -8,9 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { type RenderedObject, renderCluster } from '../../apps/index.js';
 import type { Environment } from '../../clusters/lib/resolve.js';
-import { loadEnvironments } from '../../render/load.js';
 import { App } from '../../infra/cdktf.js';
 import { EnvironmentStack } from '../../infra/index.js';
+import { loadEnvironments } from '../../render/load.js';
 
 export type Part = 'k8s' | 'terraform';
 export const PARTS: readonly Part[] = ['k8s', 'terraform'];

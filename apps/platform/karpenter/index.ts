@@ -7,7 +7,6 @@
 import { contractRef, IDENTITIES, POOL_NAMES, POOLS, type PoolName } from '../../../clusters/contract.js';
 import type { ParsedPool } from '../../../clusters/lib/environment.js';
 import { versions } from '../../../clusters/versions.js';
-import type { Toleration } from '../../imports/k8s.js';
 import {
   Ec2NodeClass,
   Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType,
@@ -15,14 +14,15 @@ import {
   Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
   Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6,
   Ec2NodeClassSpecMetadataOptionsHttpTokens,
-} from '../../imports/karpenter.k8s.aws.js';
+} from '../../imports/ec2nodeclass-karpenter.k8s.aws.js';
+import type { Toleration } from '../../imports/k8s.js';
 import {
   NodePool,
   NodePoolSpecDisruptionConsolidationPolicy,
   NodePoolSpecLimits,
   NodePoolSpecTemplateSpecRequirementsOperator,
   NodePoolSpecTemplateSpecTaintsEffect,
-} from '../../imports/karpenter.sh.js';
+} from '../../imports/nodepool-karpenter.sh.js';
 import type { Cluster } from '../../lib/cluster.js';
 import { helmRelease } from '../../lib/flux.js';
 import { systemPlacement } from '../../lib/pod.js';

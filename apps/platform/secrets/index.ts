@@ -9,11 +9,13 @@ import { versions } from '../../../clusters/versions.js';
 import {
   ClusterSecretStore,
   ClusterSecretStoreSpecProviderAwsService,
+} from '../../imports/clustersecretstore-external-secrets.io.js';
+import {
   ExternalSecret,
   ExternalSecretSpecSecretStoreRefKind,
   ExternalSecretSpecTargetCreationPolicy,
   ExternalSecretSpecTargetDeletionPolicy,
-} from '../../imports/external-secrets.io.js';
+} from '../../imports/externalsecret-external-secrets.io.js';
 import type { Cluster } from '../../lib/cluster.js';
 import { helmRelease } from '../../lib/flux.js';
 import { type Placement, systemPlacement } from '../../lib/pod.js';

@@ -7,19 +7,24 @@
 import { contractRef, FLUX, IDENTITIES } from '../../../clusters/contract.js';
 import { versions } from '../../../clusters/versions.js';
 import {
+  Gateway,
+  GatewaySpecListenersAllowedRoutesNamespacesFrom,
+} from '../../imports/gateway-gateway.networking.k8s.io.js';
+import { GatewayClass } from '../../imports/gatewayclass-gateway.networking.k8s.io.js';
+import { GitRepository } from '../../imports/gitrepository-source.toolkit.fluxcd.io.js';
+import type { Toleration } from '../../imports/k8s.js';
+import {
+  Kustomization,
+  KustomizationSpecSourceRefKind,
+} from '../../imports/kustomization-kustomize.toolkit.fluxcd.io.js';
+import {
   LoadBalancerConfiguration,
   LoadBalancerConfigurationSpecScheme,
+} from '../../imports/loadbalancerconfiguration-gateway.k8s.aws.js';
+import {
   TargetGroupConfiguration,
   TargetGroupConfigurationSpecDefaultConfigurationTargetType,
-} from '../../imports/gateway.k8s.aws.js';
-import {
-  Gateway,
-  GatewayClass,
-  GatewaySpecListenersAllowedRoutesNamespacesFrom,
-} from '../../imports/gateway.networking.k8s.io.js';
-import type { Toleration } from '../../imports/k8s.js';
-import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io.js';
-import { GitRepository } from '../../imports/source.toolkit.fluxcd.io.js';
+} from '../../imports/targetgroupconfiguration-gateway.k8s.aws.js';
 import type { Cluster } from '../../lib/cluster.js';
 import { helmRelease } from '../../lib/flux.js';
 import { systemPlacement } from '../../lib/pod.js';

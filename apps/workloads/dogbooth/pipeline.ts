@@ -11,6 +11,7 @@
 import type { Model } from '../../../clusters/catalog/models.js';
 import type { Pipeline } from '../../../clusters/lib/resolve.js';
 import { versions } from '../../../clusters/versions.js';
+import type { EnvVar, ResourceRequirements, VolumeMount } from '../../imports/k8s.js';
 import {
   WorkflowTemplate,
   type WorkflowTemplateSpec,
@@ -19,8 +20,7 @@ import {
   WorkflowTemplateSpecTemplatesRetryStrategyLimit,
   WorkflowTemplateSpecTemplatesRetryStrategyRetryPolicy,
   type WorkflowTemplateSpecTemplatesScript,
-} from '../../imports/argoproj.io.js';
-import type { EnvVar, ResourceRequirements, VolumeMount } from '../../imports/k8s.js';
+} from '../../imports/workflowtemplate-argoproj.io.js';
 import type { Cluster } from '../../lib/cluster.js';
 import {
   acceleratedPlacement,

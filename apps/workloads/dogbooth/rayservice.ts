@@ -19,12 +19,12 @@ import {
   HttpRouteSpecRulesFiltersType,
   HttpRouteSpecRulesFiltersUrlRewritePathType,
   HttpRouteSpecRulesMatchesPathType,
-} from '../../imports/gateway.networking.k8s.io.js';
+} from '../../imports/httproute-gateway.networking.k8s.io.js';
 import type { Container, PodSpec, Volume } from '../../imports/k8s.js';
 import {
   RayService,
   RayServiceSpecRayClusterConfigAutoscalerOptionsUpscalingMode,
-} from '../../imports/ray.io.js';
+} from '../../imports/rayservice-ray.io.js';
 import type { Cluster } from '../../lib/cluster.js';
 import {
   acceleratedPlacement,

@@ -24,18 +24,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
-import type { KubeManifest } from '../../../apps/index.js';
 import {
   HttpRoute,
   HttpRouteSpecRulesFiltersType,
   HttpRouteSpecRulesFiltersUrlRewritePathType,
   HttpRouteSpecRulesMatchesPathType,
-} from '../../../apps/imports/gateway.networking.k8s.io.js';
+} from '../../../apps/imports/httproute-gateway.networking.k8s.io.js';
 import { KubeConfigMap } from '../../../apps/imports/k8s.js';
 import {
   NodePool,
   NodePoolSpecTemplateSpecRequirementsOperator,
-} from '../../../apps/imports/karpenter.sh.js';
+} from '../../../apps/imports/nodepool-karpenter.sh.js';
+import type { KubeManifest } from '../../../apps/index.js';
 import { versions } from '../../../clusters/versions.js';
 import { installCrds } from './apply.js';
 import type { Binaries } from './binaries.js';
