@@ -25,7 +25,11 @@ describe('a valid environment', () => {
     expect(gpu).toMatchObject({ exposure: 'internal', gpuMemoryUtilization: 0.9 });
     expect(inf).not.toHaveProperty('gpuMemoryUtilization');
     expect(env!.workloads.openWebUI).toMatchObject({ storageGiB: 20, exposure: 'internal' });
-    expect(env!.workloads.jupyterhub).toMatchObject({ idleCullMinutes: 60, homeGiB: 100, exposure: 'internal' });
+    expect(env!.workloads.jupyterhub).toMatchObject({
+      idleCullMinutes: 60,
+      homeGiB: 100,
+      exposure: 'internal',
+    });
     expect(env!.workloads.dogbooth).toMatchObject({ minWorkers: 1, maxWorkers: 2, dashboardRoute: false });
     expect(env!.workloads.pipeline).toMatchObject({ maxTrainSteps: 800, parallelism: 2 });
   });
@@ -93,7 +97,9 @@ describe('bad input names file, environment, field and reason', () => {
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).problems).toEqual([
       expect.stringMatching(/^clusters\/alpha\.ts \(alpha\): region: unknown AWS region "us-west-9"/),
-      expect.stringMatching(/^clusters\/beta\.ts \(beta\): natGateways: expected one of "single", "one-per-az"/),
+      expect.stringMatching(
+        /^clusters\/beta\.ts \(beta\): natGateways: expected one of "single", "one-per-az"/,
+      ),
     ]);
   });
 

@@ -68,7 +68,8 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     what: 'a CIDR with host bits set',
     edit: (w) => set(w.dev, 'vpcCidr', '10.200.0.1/16'),
-    message: /^clusters\/dev\.ts \(dev\): vpcCidr: "10\.200\.0\.1\/16" has host bits set \(the network is 10\.200\.0\.0\/16\)$/,
+    message:
+      /^clusters\/dev\.ts \(dev\): vpcCidr: "10\.200\.0\.1\/16" has host bits set \(the network is 10\.200\.0\.0\/16\)$/,
   },
   {
     what: 'an octet above 255',
@@ -103,18 +104,21 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     what: 'a bad duration',
     edit: (w) => set(w.dev.pools.cpu, 'consolidateAfter', 'soon'),
-    message: /^clusters\/dev\.ts \(dev\): pools\.cpu\.consolidateAfter: "soon" is not a duration like 30m or 1h$/,
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.cpu\.consolidateAfter: "soon" is not a duration like 30m or 1h$/,
   },
   {
     what: 'two vLLM deployments with one name',
     edit: (w) => set(vllm(w.dev, 1), 'name', 'gpu'),
-    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.name: "gpu" is already used by workloads\.vllm\[0\]$/,
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.name: "gpu" is already used by workloads\.vllm\[0\]$/,
   },
   // --- one environment ---
   {
     what: 'an availability zone outside the region',
     edit: (w) => set(w.dev, 'availabilityZones', ['us-east-1a', 'us-west-2b']),
-    message: /^clusters\/dev\.ts \(dev\): availabilityZones\[0\]: "us-east-1a" is not an availability zone of us-west-2$/,
+    message:
+      /^clusters\/dev\.ts \(dev\): availabilityZones\[0\]: "us-east-1a" is not an availability zone of us-west-2$/,
   },
   {
     what: 'fewer than two availability zones',
@@ -148,12 +152,14 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     what: 'a system node group type that is not an instance type',
     edit: (w) => set(w.dev.systemNodeGroup, 'instanceType', 'xlarge'),
-    message: /^clusters\/dev\.ts \(dev\): systemNodeGroup\.instanceType: "xlarge" is not an EC2 instance type like m5\.xlarge$/,
+    message:
+      /^clusters\/dev\.ts \(dev\): systemNodeGroup\.instanceType: "xlarge" is not an EC2 instance type like m5\.xlarge$/,
   },
   {
     what: 'an accelerated system node group',
     edit: (w) => set(w.live.systemNodeGroup, 'instanceType', 'g5.xlarge'),
-    message: /^clusters\/live\.ts \(live\): systemNodeGroup\.instanceType: g5\.xlarge is an accelerated instance type/,
+    message:
+      /^clusters\/live\.ts \(live\): systemNodeGroup\.instanceType: g5\.xlarge is an accelerated instance type/,
   },
   {
     what: 'a Graviton system node group with the x86_64 AMI',
@@ -167,12 +173,14 @@ export const BAD_INPUTS: readonly BadInput[] = [
       w.live.name = 'amazon-live';
       w.standby.modelData.disasterRecovery = { role: 'replica', sourceEnvironment: 'amazon-live' };
     },
-    message: /^clusters\/live\.ts \(amazon-live\): name: "amazon-live" contains "amazon", which Cognito refuses/,
+    message:
+      /^clusters\/live\.ts \(amazon-live\): name: "amazon-live" contains "amazon", which Cognito refuses/,
   },
   {
     what: 'a CPU family in the GPU pool',
     edit: (w) => set(w.dev.pools.nvidia, 'instanceFamilies', ['g5', 'c6i']),
-    message: /^clusters\/dev\.ts \(dev\): pools\.nvidia\.instanceFamilies\[1\]: "c6i" is not an x86 NVIDIA GPU instance family/,
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.nvidia\.instanceFamilies\[1\]: "c6i" is not an x86 NVIDIA GPU instance family/,
   },
   {
     what: 'an Arm family in the CPU pool',
@@ -183,18 +191,21 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     what: 'spot capacity for production serving',
     edit: (w) => set(w.live.pools.nvidia, 'capacityTypes', ['spot', 'on-demand']),
-    message: /^clusters\/live\.ts \(live\): pools\.nvidia\.capacityTypes: production environments serve models on on-demand or reserved capacity/,
+    message:
+      /^clusters\/live\.ts \(live\): pools\.nvidia\.capacityTypes: production environments serve models on on-demand or reserved capacity/,
   },
   // --- across environments ---
   {
     what: 'two environments with one name',
     edit: (w) => set(w.standby, 'name', 'dev'),
-    message: /^clusters\/(dev|standby)\.ts \(dev\): name: "dev" is already used by clusters\/(dev|standby)\.ts$/,
+    message:
+      /^clusters\/(dev|standby)\.ts \(dev\): name: "dev" is already used by clusters\/(dev|standby)\.ts$/,
   },
   {
     what: 'overlapping VPC CIDRs (both files named)',
     edit: (w) => set(w.live, 'vpcCidr', '10.200.128.0/17'),
-    message: /^clusters\/live\.ts \(live\): vpcCidr: 10\.200\.128\.0\/17 overlaps vpcCidr 10\.200\.0\.0\/16 of clusters\/dev\.ts \(dev\)/,
+    message:
+      /^clusters\/live\.ts \(live\): vpcCidr: 10\.200\.128\.0\/17 overlaps vpcCidr 10\.200\.0\.0\/16 of clusters\/dev\.ts \(dev\)/,
   },
   {
     what: 'a DR replica that does not exist',
@@ -208,7 +219,8 @@ export const BAD_INPUTS: readonly BadInput[] = [
       w.standby.region = 'us-west-2';
       w.standby.availabilityZones = ['us-west-2a', 'us-west-2b'];
     },
-    message: /^clusters\/live\.ts \(live\): modelData\.disasterRecovery\.replicaEnvironment: standby is in the same region/,
+    message:
+      /^clusters\/live\.ts \(live\): modelData\.disasterRecovery\.replicaEnvironment: standby is in the same region/,
   },
   // --- workloads ---
   {
@@ -225,7 +237,8 @@ export const BAD_INPUTS: readonly BadInput[] = [
   },
   {
     what: 'a Neuron model on the nvidia pool',
-    edit: (w) => Object.assign(vllm(w.dev, 1), { pool: 'nvidia', instanceType: 'g5.2xlarge', tensorParallelSize: 1 }),
+    edit: (w) =>
+      Object.assign(vllm(w.dev, 1), { pool: 'nvidia', instanceType: 'g5.2xlarge', tensorParallelSize: 1 }),
     message:
       /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.pool: model mistral-7b-instruct-neuron runs on neuron accelerators only, not on the nvidia pool$/,
   },
@@ -238,7 +251,8 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     what: 'a sequence longer than the model takes',
     edit: (w) => set(vllm(w.dev, 0), 'maxModelLen', 16384),
-    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.maxModelLen: 16384 tokens exceeds llama-3-8b-instruct's context length of 8192$/,
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.maxModelLen: 16384 tokens exceeds llama-3-8b-instruct's context length of 8192$/,
   },
   {
     what: 'an unknown model',
@@ -248,7 +262,8 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     what: 'an open endpoint without named CIDRs',
     edit: (w) => set(vllm(w.dev, 0), 'exposure', 'open'),
-    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.exposure: "open" needs exposure\.openTo to name the CIDRs/,
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.exposure: "open" needs exposure\.openTo to name the CIDRs/,
   },
   {
     what: 'an Open WebUI backend that names no vLLM',
@@ -259,7 +274,8 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {
     what: 'a JupyterHub GPU profile on an uncatalogued instance',
     edit: (w) => set(w.dev.workloads!.jupyterhub!.gpuProfile, 'instanceType', 'g4dn.xlarge'),
-    message: /^clusters\/dev\.ts \(dev\): workloads\.jupyterhub\.gpuProfile\.instanceType: unknown instance type "g4dn\.xlarge"/,
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.jupyterhub\.gpuProfile\.instanceType: unknown instance type "g4dn\.xlarge"/,
   },
   {
     what: 'dogbooth autoscaling bounds reversed',

@@ -6,11 +6,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type KubeManifest, renderCluster } from '../../apps/index.js';
 import type { EnvironmentProps } from '../../clusters/lib/environment.js';
 import { type Environment, resolveEnvironments } from '../../clusters/lib/resolve.js';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+type Mutable<T> = T extends readonly (infer U)[]
+  ? Mutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
 /** An environment's props, writable (tests edit fixtures in place). */
 export type Props = Mutable<EnvironmentProps>;
 
@@ -82,38 +85,15 @@ export function resolve(...props: EnvironmentProps[]): Environment[] {
   return resolveEnvironments(props.map((value) => ({ file: `clusters/${value.name}.ts`, value })));
 }
 
-/** A rendered object with its Flux layer. */
-export interface Rendered {
-  readonly layer: string;
-  readonly manifest: KubeManifest;
-}
-
-/** The Kubernetes objects of one fixture environment (others, if given, are rendered with it). */
-export function renderFixture(props: EnvironmentProps, ...others: EnvironmentProps[]): Rendered[] {
-  const all = resolve(props, ...others);
-  const env = all.find((e) => e.name === props.name)!;
-  // Through JSON, as the writer does: cdk8s objects become plain data.
-  return renderCluster(env, all).map((o) => ({ layer: o.layer, manifest: JSON.parse(JSON.stringify(o.manifest)) }));
-}
-
-/** Finds one object by kind and name (and namespace). */
-export function find(objects: readonly Rendered[], kind: string, name: string, namespace?: string): KubeManifest {
-  const found = objects.filter(
-    (o) =>
-      o.manifest.kind === kind &&
-      o.manifest.metadata.name === name &&
-      (namespace === undefined || o.manifest.metadata.namespace === namespace),
-  );
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace ?? '*'}/${name}, found ${found.length}`);
-  return found[0]!.manifest;
-}
-
 /** A clusters folder in a temporary directory holding `props` as environment files (plain data). */
 export function clustersDir(...props: unknown[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'genai-eks-clusters-'));
   for (const p of props) {
     const name = (p as { name?: unknown }).name;
-    writeFileSync(join(dir, `${typeof name === 'string' ? name : 'unnamed'}.ts`), `export default ${JSON.stringify(p, null, 2)};\n`);
+    writeFileSync(
+      join(dir, `${typeof name === 'string' ? name : 'unnamed'}.ts`),
+      `export default ${JSON.stringify(p, null, 2)};\n`,
+    );
   }
   return dir;
 }
