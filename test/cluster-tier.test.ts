@@ -7,21 +7,15 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
 import { versions } from '../clusters/versions.js';
-import {
-  goModHead,
-  goModProblems,
-  parseGoMod,
-  stagingVersion,
-  TOOLS_DIR,
-} from '../scripts/lib/cluster/binaries.js';
-import { KubeClient, statusMessage } from '../scripts/lib/cluster/kube.js';
+import { goModHead, goModProblems, parseGoMod, stagingVersion, TOOLS_DIR } from './cluster/binaries.js';
+import { KubeClient, statusMessage } from './cluster/kube.js';
 import {
   applyOrder,
   dryRunFor,
   loadEnvironmentObjects,
   substitute,
   testClusterVars,
-} from '../scripts/lib/cluster/manifests.js';
+} from './cluster/manifests.js';
 import { tempDir } from './helpers.js';
 
 const goMod = readFileSync(join(TOOLS_DIR, 'go.mod'), 'utf8');

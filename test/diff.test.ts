@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { diffTrees, diffValues, fieldLine, formatMarkdown, formatText } from '../scripts/lib/diff.js';
+import { diffTrees, diffValues, fieldLine, formatMarkdown, formatText } from '../review/diff.js';
 import { toYaml } from '../scripts/lib/render.js';
 import { ROOT, tempDir } from './helpers.js';
 

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Environment } from '../clusters/lib/environment.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
-import { parseTree, readTreeFiles } from '../scripts/lib/objects.js';
+import { parseTree, readTreeFiles } from '../review/objects.js';
+import { PRICES } from '../review/prices.js';
+import { costBound, environmentReport, quantity, reportMarkdown } from '../review/report.js';
 import { toYaml } from '../scripts/lib/render.js';
-import { costBound, environmentReport, quantity, reportMarkdown } from '../scripts/lib/report.js';
-import { PRICES } from '../scripts/report/prices.js';
 import { CLUSTERS, ROOT } from './helpers.js';
 
 async function envs(): Promise<Environment[]> {
