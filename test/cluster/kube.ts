@@ -1,15 +1,36 @@
 /**
- * A minimal Kubernetes API client over Node's https: bearer token, the test CA, discovery of
- * kinds to resources, server-side apply, and waiting for CRDs to be Established.
+ * The API-server tier's Kubernetes client: `@kubernetes/client-node` 1.4.0 (its request
+ * pipeline, discovery of kinds to resources and URL building in KubernetesObjectApi,
+ * ApiextensionsV1Api for the CRDs' conditions, Health for /readyz), with two choices of ours:
+ *
+ * - Authentication is a SecurityAuthentication that sets the bearer token and one keep-alive
+ *   https.Agent with the test CA. KubeConfig's own makes a new agent, so a new TLS connection,
+ *   per request: 2.2 times slower per applied object (docs/decisions.md).
+ * - Server-side apply sends each object exactly as rendered and keeps the response's `Warning`
+ *   headers. `KubernetesObjectApi.patch` passes built-in kinds through the library's models
+ *   (`ObjectSerializer.serialize(spec, 'V1Deployment')`), which drops every field the model
+ *   does not know: a misspelt field never reaches the server, which would reject it, so the
+ *   tier would pass what Flux's apply fails. It also returns the body without the headers. The
+ *   subclass below uses the class's protected building blocks (specUriPath, requestPromise,
+ *   processResponse) instead.
  */
 import https from 'node:https';
-
-export interface Response {
-  readonly status: number;
-  readonly body: string;
-  /** `Warning` headers (deprecations, PodSecurity, …). */
-  readonly warnings: readonly string[];
-}
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  createConfiguration,
+  Health,
+  HttpMethod,
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type RequestContext,
+  type ResponseContext,
+  ServerConfiguration,
+  type V1APIResource,
+} from '@kubernetes/client-node';
+import { statusMessage, warningTexts } from './responses.js';
 
 export interface ResourceInfo {
   readonly plural: string;
@@ -29,126 +50,120 @@ export type ApplyResult =
 
 export const FIELD_MANAGER = 'genai-eks-test-cluster';
 
-interface ApiResourceList {
-  resources?: { name: string; kind: string; namespaced: boolean }[];
-}
-
-interface StatusBody {
-  kind?: string;
-  message?: string;
-}
+/** Longest wait for one request. */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** The server's message from a Status body, or the raw body. */
-export function statusMessage(body: string): string {
-  try {
-    const s = JSON.parse(body) as StatusBody;
-    if (s.message) return s.message;
-  } catch {
-    // not JSON
+/** KubernetesObjectApi with an apply that keeps the body as rendered and the Warning headers. */
+class ObjectApi extends KubernetesObjectApi {
+  private readonly warnings = new WeakMap<object, string[]>();
+
+  /** The resource serving a kind, or undefined (also when its group version is not served). */
+  async served(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    try {
+      return await this.resource(apiVersion, kind);
+    } catch (e) {
+      if (e instanceof ApiException && e.code === 404) return undefined;
+      throw e;
+    }
   }
-  return body.trim().slice(0, 2000);
+
+  forgetDiscovery(): void {
+    this.apiVersionResourceCache = {};
+  }
+
+  /** Server-side apply (force, our field manager) of `obj` unchanged; returns the Warning texts. */
+  async serverSideApply(obj: ManifestLike, dryRun: boolean): Promise<string[]> {
+    // specUriPath fills in a missing namespace (`default`, as kubectl and Flux do) on its argument.
+    const target = { ...obj, metadata: { ...obj.metadata } } as KubernetesObject;
+    const ctx = this.configuration.baseServer.makeRequestContext(
+      await this.specUriPath(target, 'patch'),
+      HttpMethod.PATCH,
+    );
+    ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    ctx.setQueryParam('fieldManager', FIELD_MANAGER);
+    ctx.setQueryParam('force', 'true');
+    if (dryRun) ctx.setQueryParam('dryRun', 'All');
+    ctx.setBody(JSON.stringify(obj));
+    const result: object = await this.requestPromise(ctx);
+    return this.warnings.get(result) ?? [];
+  }
+
+  protected override async processResponse<T extends KubernetesObject>(
+    response: ResponseContext,
+    type?: string,
+  ): Promise<T> {
+    const result = await super.processResponse<T>(response, type);
+    const header = response.headers.warning;
+    if (header && typeof result === 'object' && result !== null)
+      this.warnings.set(result, warningTexts(header));
+    return result;
+  }
 }
 
 export class KubeClient {
   private readonly agent: https.Agent;
-  private readonly discovery = new Map<string, Map<string, ResourceInfo> | undefined>();
+  private readonly objects: ObjectApi;
+  private readonly crds: ApiextensionsV1Api;
+  private readonly health: Health;
   private readonly missing = new Set<string>();
 
   constructor(
     readonly server: string,
-    private readonly token: string,
+    token: string,
     ca: string,
   ) {
     this.agent = new https.Agent({ ca, keepAlive: true, maxSockets: 4 });
-  }
-
-  request(method: string, path: string, body?: string, contentType = 'application/json'): Promise<Response> {
-    const url = new URL(path, this.server);
-    return new Promise((resolveResponse, reject) => {
-      const req = https.request(
-        url,
-        {
-          method,
-          agent: this.agent,
-          timeout: 60_000,
-          headers: {
-            Authorization: `Bearer ${this.token}`,
-            Accept: 'application/json',
-            ...(body === undefined
-              ? {}
-              : { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }),
+    const config = createConfiguration({
+      baseServer: new ServerConfiguration(server, {}),
+      authMethods: {
+        default: {
+          getName: () => 'genai-eks-test-admin-token',
+          applySecurityAuthentication: (ctx: RequestContext) => {
+            ctx.setHeaderParam('Authorization', `Bearer ${token}`);
+            ctx.setAgent(this.agent);
+            // No request may hang the tier: the server answers an apply in milliseconds.
+            ctx.setSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
           },
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const w = res.headers.warning;
-            const warnings = (Array.isArray(w) ? w : w ? [w] : []).map((x) => x.replace(/^299 - /, ''));
-            resolveResponse({
-              status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString('utf8'),
-              warnings,
-            });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-      req.on('error', reject);
-      if (body !== undefined) req.write(body);
-      req.end();
+      },
     });
+    this.objects = new ObjectApi(config);
+    this.crds = new ApiextensionsV1Api(config);
+    // Health takes a KubeConfig: the same server, CA and token.
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'test', server, caData: Buffer.from(ca).toString('base64'), skipTLSVerify: false }],
+      users: [{ name: 'admin', token }],
+      contexts: [{ name: 'test', cluster: 'test', user: 'admin' }],
+      currentContext: 'test',
+    });
+    this.health = new Health(kc);
   }
 
   /** GET /readyz == 200 (false on connection errors: the server may still be starting). */
   async ready(): Promise<boolean> {
     try {
-      return (await this.request('GET', '/readyz')).status === 200;
+      return await this.health.readyz({ timeout: 5_000 });
     } catch {
       return false;
     }
   }
 
-  private static groupVersionPath(apiVersion: string): string {
-    return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  }
-
   /** Forgets discovery (after CRDs were installed). */
   forgetDiscovery(): void {
-    this.discovery.clear();
+    this.objects.forgetDiscovery();
     this.missing.clear();
   }
 
   /** Resource of a kind, or undefined when the server does not serve it. */
   async resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    if (!this.discovery.has(apiVersion)) {
-      const r = await this.request('GET', KubeClient.groupVersionPath(apiVersion));
-      if (r.status === 404) this.discovery.set(apiVersion, undefined);
-      else if (r.status !== 200)
-        throw new Error(`discovery of ${apiVersion}: HTTP ${r.status}: ${statusMessage(r.body)}`);
-      else {
-        const list = JSON.parse(r.body) as ApiResourceList;
-        const kinds = new Map<string, ResourceInfo>();
-        for (const res of list.resources ?? []) {
-          if (!res.name.includes('/')) kinds.set(res.kind, { plural: res.name, namespaced: res.namespaced });
-        }
-        this.discovery.set(apiVersion, kinds);
-      }
-    }
-    return this.discovery.get(apiVersion)?.get(kind);
-  }
-
-  /** Path of one object; `namespace` falls back to `default` for namespaced kinds (as kubectl and Flux do). */
-  objectPath(obj: ManifestLike, info: ResourceInfo): string {
-    const ns = info.namespaced
-      ? `/namespaces/${encodeURIComponent(obj.metadata.namespace ?? 'default')}`
-      : '';
-    return `${KubeClient.groupVersionPath(obj.apiVersion)}${ns}/${info.plural}/${encodeURIComponent(obj.metadata.name)}`;
+    const r = await this.objects.served(apiVersion, kind);
+    return r && { plural: r.name, namespaced: r.namespaced };
   }
 
   /** Server-side apply (force, our field manager); `dryRun` asks for dryRun=All. */
@@ -158,26 +173,23 @@ export class KubeClient {
     const key = `${obj.apiVersion} ${obj.kind}`;
     for (let i = 0; !info && !this.missing.has(key) && i < 10; i++) {
       await sleep(500);
-      this.discovery.delete(obj.apiVersion);
       info = await this.resourceFor(obj.apiVersion, obj.kind);
     }
-    if (!info) this.missing.add(key);
     if (!info) {
+      this.missing.add(key);
       return {
         outcome: 'unknown-kind',
         message: `the server does not serve ${obj.kind} in ${obj.apiVersion} (no CRD for it was installed)`,
       };
     }
-    const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true' });
-    if (opts.dryRun) query.set('dryRun', 'All');
-    const r = await this.request(
-      'PATCH',
-      `${this.objectPath(obj, info)}?${query}`,
-      JSON.stringify(obj),
-      'application/apply-patch+yaml',
-    );
-    if (r.status === 200 || r.status === 201) return { outcome: 'applied', warnings: r.warnings };
-    return { outcome: 'rejected', status: r.status, message: statusMessage(r.body) };
+    try {
+      return { outcome: 'applied', warnings: await this.objects.serverSideApply(obj, opts.dryRun ?? false) };
+    } catch (e) {
+      if (e instanceof ApiException) {
+        return { outcome: 'rejected', status: e.code, message: statusMessage(e.body) };
+      }
+      throw e;
+    }
   }
 
   /** Waits until every named CRD has Established=True; throws naming those that did not. */
@@ -187,18 +199,14 @@ export class KubeClient {
     const problems = new Map<string, string>();
     while (pending.size && Date.now() < deadline) {
       for (const name of [...pending]) {
-        const r = await this.request(
-          'GET',
-          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
-        );
-        if (r.status !== 200) {
-          problems.set(name, `HTTP ${r.status}`);
+        let conds: { type: string; status: string; message?: string }[];
+        try {
+          conds = (await this.crds.readCustomResourceDefinition({ name })).status?.conditions ?? [];
+        } catch (e) {
+          if (!(e instanceof ApiException)) throw e;
+          problems.set(name, `HTTP ${e.code}`);
           continue;
         }
-        const crd = JSON.parse(r.body) as {
-          status?: { conditions?: { type: string; status: string; message?: string }[] };
-        };
-        const conds = crd.status?.conditions ?? [];
         if (conds.some((c) => c.type === 'Established' && c.status === 'True')) pending.delete(name);
         else {
           const bad = conds.find((c) => c.status !== 'True');

@@ -13,6 +13,11 @@
  *   evaluate that rule (it reports it as unsupported), and the self-test requires it to pass.
  * - An HTTPRoute whose PathPrefix value does not start with `/` (a create-time CEL rule that the
  *   offline validator evaluates too): the server enforces the pinned CRD's rules.
+ * - A Deployment selecting nodes by the deprecated `beta.kubernetes.io/arch` label: accepted with
+ *   exactly one Warning header from the server, which the client must hand on as its text (and
+ *   none for the `kubernetes.io/arch` twin).
+ * - A Deployment with a field its schema does not declare (`spec.replicaz`): the server rejects
+ *   it, so the client must send objects as rendered, not through typed models that drop it.
  * - A ConfigMap in a namespace nobody creates: rejected by the server (NotFound); a schema check
  *   has no notion of it.
  * Each rejection is paired with a valid twin that must be accepted, so a server that rejected
@@ -120,6 +125,47 @@ export function httpRoute(name: string, pathPrefixes: readonly string[], rewrite
               backendRefs: [{ name: 'self-test', port: 8000 }],
             },
           ],
+        },
+      },
+    }),
+  );
+}
+
+/** The Deployment fields the warning fixture sets (apps/v1). */
+interface DeploymentSpec {
+  readonly spec: {
+    /** Misspelt on purpose (`replicas`): a field the Deployment schema does not declare. */
+    readonly replicaz?: number;
+    readonly selector: { readonly matchLabels: Readonly<Record<string, string>> };
+    readonly template: {
+      readonly metadata: { readonly labels: Readonly<Record<string, string>> };
+      readonly spec: {
+        readonly nodeSelector: Readonly<Record<string, string>>;
+        readonly containers: readonly { readonly name: string; readonly image: string }[];
+      };
+    };
+  };
+}
+
+/** A Deployment selecting nodes by `label` (the beta OS and arch labels draw deprecation warnings). */
+export function deployment(name: string, label: string, value: string, misspelt = false): KubeManifest {
+  const labels = { 'app.kubernetes.io/name': name };
+  return render((chart) =>
+    resource<DeploymentSpec>(chart, 'deployment', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'default' },
+      body: {
+        spec: {
+          ...(misspelt ? { replicaz: 2 } : {}),
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              nodeSelector: { [label]: value },
+              containers: [{ name: 'app', image: 'registry.invalid/self-test:1.0.0' }],
+            },
+          },
         },
       },
     }),
@@ -254,7 +300,33 @@ export async function selfTest(
       );
     }
 
-    // 4. A namespace that nobody creates.
+    // 4. The server's Warning headers reach the report, one text per warning: the beta OS and
+    //    arch node labels draw one deprecation warning each from the pinned kube-apiserver.
+    const warned = await client.apply(deployment('self-test-warnings', 'beta.kubernetes.io/arch', 'amd64'));
+    const warnings = warned.outcome === 'applied' ? warned.warnings : [];
+    check(
+      'Deployment selecting the deprecated beta.kubernetes.io/arch label',
+      warnings.length === 1 &&
+        warnings[0]!.startsWith('spec.template.spec.nodeSelector[beta.kubernetes.io/arch]: '),
+      `${describe(warned)}; warnings ${JSON.stringify(warnings)}`,
+    );
+    const quiet = await client.apply(deployment('self-test-no-warnings', 'kubernetes.io/arch', 'amd64'));
+    check(
+      'Deployment selecting kubernetes.io/arch',
+      quiet.outcome === 'applied' && quiet.warnings.length === 0,
+      `${describe(quiet)}; warnings ${JSON.stringify(quiet.outcome === 'applied' ? quiet.warnings : [])}`,
+    );
+
+    // 5. A field a built-in kind does not declare reaches the server, which rejects it (as it
+    //    rejects Flux's apply). A client that re-serialises objects through typed models (the
+    //    library's KubernetesObjectApi.patch) drops it and would let the object pass.
+    expectRejected(
+      'Deployment with a misspelt field (spec.replicaz)',
+      await client.apply(deployment('self-test-misspelt', 'kubernetes.io/arch', 'amd64', true)),
+      '.spec.replicaz: field not declared in schema',
+    );
+
+    // 6. A namespace that nobody creates.
     expectApplied('ConfigMap in an existing namespace', await client.apply(configMap('default')));
     expectRejected(
       'ConfigMap in a namespace never created',
