@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,10 +15,7 @@ import {
 } from '../review/diff.js';
 import { readTreeFiles } from '../review/objects.js';
 import { toYaml } from '../scripts/lib/render.js';
-import { ROOT, tempDir } from './helpers.js';
-
-/** A name no repository or user environment has: the tests make their own environments. */
-const generatedName = (suffix = '') => `t${randomBytes(4).toString('hex')}${suffix}`;
+import { generatedEnvName, ROOT, tempDir } from './helpers.js';
 
 const deployment = (image: string, replicas = 1) => ({
   apiVersion: 'apps/v1',
@@ -160,7 +156,7 @@ describe('diffTrees', () => {
   };
 
   test('reports added, removed and changed objects per environment; identical ones not at all', () => {
-    const [changed, same, added] = [generatedName('-a'), generatedName('-b'), generatedName('-c')];
+    const [changed, same, added] = [generatedEnvName('-a'), generatedEnvName('-b'), generatedEnvName('-c')];
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'inference' } };
     const base = onDisk([
       k8s(changed, deployment('img:1')),
@@ -201,7 +197,7 @@ describe('diffTrees', () => {
   });
 
   test('a changed script reads as a line diff in the terminal and in the pull request comment', () => {
-    const env = generatedName();
+    const env = generatedEnvName();
     const cm = (script: string) => ({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -236,7 +232,7 @@ describe('diffTrees', () => {
   });
 
   test('a comment longer than allowed leaves out whole entries, never part of a change, and says how many', () => {
-    const env = generatedName();
+    const env = generatedEnvName();
     const script = (n: number, tag: string) =>
       `${Array.from({ length: 8 }, (_, i) => `echo ${n} ${i}${i === 4 ? ` ${tag}` : ''}`).join('\n')}\n`;
     const cm = (n: number, tag: string) => ({
@@ -270,7 +266,7 @@ describe('diffTrees', () => {
   });
 
   test('a new environment too long for a comment closes its folded list', () => {
-    const env = generatedName();
+    const env = generatedEnvName();
     const head = new Map<string, string>();
     for (let i = 0; i < 400; i++)
       head.set(...k8s(env, { ...deployment('img:1'), metadata: { name: `d${i}` } }));
@@ -280,7 +276,7 @@ describe('diffTrees', () => {
   });
 
   test('no differences says so', () => {
-    const files = new Map([k8s(generatedName(), deployment('img:1'))]);
+    const files = new Map([k8s(generatedEnvName(), deployment('img:1'))]);
     expect(formatText(diffTrees(files, files), 'HEAD')).toBe(
       'No differences against HEAD (1 environment(s) compared).\n',
     );
@@ -327,7 +323,7 @@ describe('npm run diff on a git repository', () => {
       rmSync(file);
     }
     expect(template, 'no environment file of clusters/ loads on its own').toBeDefined();
-    const prefix = generatedName();
+    const prefix = generatedEnvName();
     const [first, second] = [`${prefix}-a`, `${prefix}-b`];
     const writeEnv = (name: string, cidr: string) =>
       writeFileSync(
