@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadEnvironments } from '../render/load.js';
-import { architectureMarkdown } from './lib/architecture.js';
-import { parseTree, readTreeFiles } from './lib/objects.js';
+import { architectureMarkdown } from '../review/architecture.js';
+import { parseTree, readTreeFiles } from '../review/objects.js';
 
 const ARCHITECTURE_DOC = 'docs/architecture.md';
 

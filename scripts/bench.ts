@@ -31,7 +31,7 @@ import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toolVersions } from '../clusters/versions.js';
-import { type EnvironmentObjects, parseTree, readTreeFiles } from './lib/objects.js';
+import { type EnvironmentObjects, parseTree, readTreeFiles } from '../review/objects.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);

@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { diffTrees, formatMarkdown, formatText } from './lib/diff.js';
-import { readTreeFiles } from './lib/objects.js';
+import { diffTrees, formatMarkdown, formatText } from '../review/diff.js';
+import { readTreeFiles } from '../review/objects.js';
 import { render } from './lib/render.js';
 
 const log = (s: string) => process.stderr.write(`diff: ${s}\n`);

@@ -8,8 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadEnvironments } from '../render/load.js';
-import { parseTree, readTreeFiles } from './lib/objects.js';
-import { reportMarkdown } from './lib/report.js';
+import { parseTree, readTreeFiles } from '../review/objects.js';
+import { reportMarkdown } from '../review/report.js';
 
 export const ENVIRONMENTS_DOC = 'docs/environments.md';
 

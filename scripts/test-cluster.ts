@@ -18,7 +18,7 @@
  *   --update-go-mod   rewrite test/cluster/tools/go.mod and go.sum from clusters/versions.ts
  *   --print-kubernetes-version  print the pinned kube-apiserver version (for setup-envtest)
  *
- * Binaries: KUBEBUILDER_ASSETS when set, else built with Go and cached (scripts/lib/cluster/binaries.ts).
+ * Binaries: KUBEBUILDER_ASSETS when set, else built with Go and cached (test/cluster/binaries.ts).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,16 +26,16 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { versions } from '../clusters/versions.js';
 import { loadEnvironments } from '../render/load.js';
-import { bootstrapSnapshot, type EnvironmentReport, testEnvironment } from './lib/cluster/apply.js';
-import { ensureBinaries, killBuildsSync, updateGoMod } from './lib/cluster/binaries.js';
-import { killAllSync, stopAll } from './lib/cluster/control-plane.js';
+import { bootstrapSnapshot, type EnvironmentReport, testEnvironment } from '../test/cluster/apply.js';
+import { ensureBinaries, killBuildsSync, updateGoMod } from '../test/cluster/binaries.js';
+import { killAllSync, stopAll } from '../test/cluster/control-plane.js';
 import {
   type EnvObject,
   loadEnvironmentObjects,
   readCrds,
   testClusterVars,
-} from './lib/cluster/manifests.js';
-import { selfTest } from './lib/cluster/self-test.js';
+} from '../test/cluster/manifests.js';
+import { selfTest } from '../test/cluster/self-test.js';
 
 const log = (s: string) => console.log(s);
 /** Temporary directories of this run, removed on exit (also on SIGINT/SIGTERM). */

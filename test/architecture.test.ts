@@ -4,10 +4,10 @@ import { JSDOM } from 'jsdom';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Environment } from '../clusters/lib/environment.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
-import { architectureDiagram, architectureMarkdown } from '../scripts/lib/architecture.js';
-import { parseTree, readTreeFiles } from '../scripts/lib/objects.js';
+import { architectureDiagram, architectureMarkdown } from '../review/architecture.js';
+import { parseTree, readTreeFiles } from '../review/objects.js';
 import { toYaml } from '../scripts/lib/render.js';
-import { CLUSTERS, ROOT } from './helpers.js';
+import { CLUSTERS, fixtureEnvironment, ROOT } from './helpers.js';
 
 /**
  * Mermaid's own parser (the one GitHub's renderer uses). It sanitises labels with DOMPurify,
@@ -33,17 +33,17 @@ function mermaidBlocks(markdown: string): string[] {
 const ref = (name: string) => `$${'{'}${name}}`;
 
 /** A small environment with the shapes the other branches render: pools, workloads, infra. */
-function fixture() {
+function fixture(env: string) {
   const k8s = (layer: string, o: { kind: string; metadata: { name: string; namespace?: string } }) =>
     [
-      `k8s/dev/${layer}/${o.kind.toLowerCase()}-${o.metadata.namespace ?? ''}-${o.metadata.name}.yaml`,
+      `k8s/${env}/${layer}/${o.kind.toLowerCase()}-${o.metadata.namespace ?? ''}-${o.metadata.name}.yaml`,
       toYaml(o),
     ] as [string, string];
   const kustomization = (name: string, layer: string, dependsOn?: string) => ({
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name, namespace: 'flux-system' },
-    spec: { path: `./dist/k8s/dev/${layer}`, ...(dependsOn ? { dependsOn: [{ name: dependsOn }] } : {}) },
+    spec: { path: `./dist/k8s/${env}/${layer}`, ...(dependsOn ? { dependsOn: [{ name: dependsOn }] } : {}) },
   });
   const files = new Map<string, string>([
     k8s('flux-system', kustomization('controllers', 'controllers')),
@@ -72,11 +72,11 @@ function fixture() {
       },
     } as never),
     [
-      'terraform/dev/cdk.tf.json',
+      `terraform/${env}/cdk.tf.json`,
       JSON.stringify({
         resource: {
-          aws_eks_cluster: { c: { name: 'genai-dev' } },
-          aws_fsx_lustre_file_system: { fsx: { '//': { metadata: { path: 'dev/model-data/fsx' } } } },
+          aws_eks_cluster: { c: { name: `genai-${env}` } },
+          aws_fsx_lustre_file_system: { fsx: { '//': { metadata: { path: `${env}/model-data/fsx` } } } },
           aws_iam_role: { loader: {}, unrelated: {} },
           aws_eks_pod_identity_association: {
             a: {
@@ -103,13 +103,13 @@ function fixture() {
       }),
     ],
   ]);
-  return parseTree(files).get('dev')!;
+  return parseTree(files).get(env)!;
 }
 
 describe('architecture diagram', () => {
   test('links layers, workloads, pools and AWS resources, and Mermaid accepts it', async () => {
-    const dev = (await envs()).find((e) => e.name === 'dev')!;
-    const d = architectureDiagram(dev, fixture());
+    const env = await fixtureEnvironment();
+    const d = architectureDiagram(env, fixture(env.name));
     const node = (text: string) => {
       const m = new RegExp(`(n\\d+)\\["${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\]`).exec(d);
       expect(m, `node ${text} in\n${d}`).not.toBeNull();

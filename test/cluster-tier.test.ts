@@ -7,25 +7,21 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
 import { versions } from '../clusters/versions.js';
-import {
-  goModHead,
-  goModProblems,
-  parseGoMod,
-  stagingVersion,
-  TOOLS_DIR,
-} from '../scripts/lib/cluster/binaries.js';
-import { KubeClient, statusMessage } from '../scripts/lib/cluster/kube.js';
+import { goModHead, goModProblems, parseGoMod, stagingVersion, TOOLS_DIR } from './cluster/binaries.js';
 import {
   applyOrder,
   dryRunFor,
   loadEnvironmentObjects,
   substitute,
   testClusterVars,
-} from '../scripts/lib/cluster/manifests.js';
+} from './cluster/manifests.js';
+import { statusMessage, warningTexts } from './cluster/responses.js';
 import { tempDir } from './helpers.js';
 
 const goMod = readFileSync(join(TOOLS_DIR, 'go.mod'), 'utf8');
-const vars = testClusterVars({ name: 'dev', region: 'us-west-2' });
+/** A fixture environment: not one of the repository's. */
+const FIXTURE_ENV = 'tier-fixture';
+const vars = testClusterVars({ name: FIXTURE_ENV, region: 'us-west-2' });
 /** `${NAME}` written without a template-literal look-alike. */
 const ref = (name: string) => `\${${name}}`;
 
@@ -82,7 +78,9 @@ describe('tools module (test/cluster/tools/go.mod)', () => {
 describe('contract variable substitution (as Flux post-build)', () => {
   test('every contract variable has a test value', () => {
     for (const name of CONTRACT_VARIABLE_NAMES) expect(vars[name], name).toMatch(/\S/);
-    expect(substitute(`${ref('CLUSTER_NAME')} ${ref('AWS_REGION')}`, vars, 'x')).toBe('genai-dev us-west-2');
+    expect(substitute(`${ref('CLUSTER_NAME')} ${ref('AWS_REGION')}`, vars, 'x')).toBe(
+      `genai-${FIXTURE_ENV} us-west-2`,
+    );
   });
 
   test('a doubled dollar is the escape for a literal variable reference', () => {
@@ -92,8 +90,8 @@ describe('contract variable substitution (as Flux post-build)', () => {
   });
 
   test('an unknown variable fails naming the place and the variable', () => {
-    expect(() => substitute(`a: ${ref('NOT_A_CONTRACT_VAR')}`, vars, 'dev: apps/x.yaml')).toThrow(
-      /^dev: apps\/x\.yaml: \$\{NOT_A_CONTRACT_VAR\} is not a contract variable/,
+    expect(() => substitute(`a: ${ref('NOT_A_CONTRACT_VAR')}`, vars, `${FIXTURE_ENV}: apps/x.yaml`)).toThrow(
+      new RegExp(`^${FIXTURE_ENV}: apps/x\\.yaml: \\$\\{NOT_A_CONTRACT_VAR\\} is not a contract variable`),
     );
   });
 
@@ -108,17 +106,17 @@ describe('contract variable substitution (as Flux post-build)', () => {
       join(dir, 'configs', 'b.yaml'),
       `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: x\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  c: ${ref('ANYTHING')}\n`,
     );
-    const objs = loadEnvironmentObjects(dir, vars, 'dev');
+    const objs = loadEnvironmentObjects(dir, vars, FIXTURE_ENV);
     expect(objs.map((o) => [o.file, (o.manifest.data as Record<string, string>).c])).toEqual([
-      ['configs/a.yaml', 'genai-dev'],
+      ['configs/a.yaml', `genai-${FIXTURE_ENV}`],
       ['configs/b.yaml', ref('ANYTHING')],
     ]);
     writeFileSync(
       join(dir, 'configs', 'c.yaml'),
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: x\n',
     );
-    expect(() => loadEnvironmentObjects(dir, vars, 'dev')).toThrow(
-      'dev: configs/c.yaml: metadata.name is required',
+    expect(() => loadEnvironmentObjects(dir, vars, FIXTURE_ENV)).toThrow(
+      `${FIXTURE_ENV}: configs/c.yaml: metadata.name is required`,
     );
   });
 });
@@ -159,22 +157,15 @@ describe('apply plan', () => {
 });
 
 describe('API client helpers', () => {
-  test('object paths follow the API groups and scopes; a namespaced object without namespace goes to default', () => {
-    const c = new KubeClient('https://127.0.0.1:1', 'unused', '');
-    const ns = { plural: 'configmaps', namespaced: true };
+  test('Warning headers read as their texts, also when the HTTP library joined several', () => {
+    expect(warningTexts('299 - "unknown field \\"spec.foo\\""')).toEqual(['unknown field "spec.foo"']);
     expect(
-      c.objectPath({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'x' } }, ns),
-    ).toBe('/api/v1/namespaces/x/configmaps/a');
-    expect(c.objectPath({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, ns)).toBe(
-      '/api/v1/namespaces/default/configmaps/a',
-    );
-    expect(
-      c.objectPath(
-        { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'gpu' } },
-        { plural: 'nodepools', namespaced: false },
+      warningTexts(
+        '299 - "policy/v1beta1 PodDisruptionBudget is deprecated, use v1", 299 - "second, with a comma"',
       ),
-    ).toBe('/apis/karpenter.sh/v1/nodepools/gpu');
-    c.close();
+    ).toEqual(['policy/v1beta1 PodDisruptionBudget is deprecated, use v1', 'second, with a comma']);
+    expect(warningTexts(undefined)).toEqual([]);
+    expect(warningTexts('not a warning-value')).toEqual(['not a warning-value']);
   });
 
   test("a rejection shows the server's Status message, or the raw body", () => {
@@ -182,5 +173,8 @@ describe('API client helpers', () => {
       statusMessage(JSON.stringify({ kind: 'Status', message: 'x is invalid: spec: Invalid value' })),
     ).toBe('x is invalid: spec: Invalid value');
     expect(statusMessage('upstream connect error\n')).toBe('upstream connect error');
+    expect(statusMessage({ kind: 'Status', message: 'namespaces "x" not found' })).toBe(
+      'namespaces "x" not found',
+    );
   });
 });

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Environment } from '../clusters/lib/environment.js';
 import { EnvironmentError, loadEnvironments } from '../clusters/lib/load.js';
 import { listFiles } from '../scripts/lib/render.js';
 import { synthMain } from '../scripts/synth.js';
@@ -44,6 +45,21 @@ export async function clustersFixture(
     writeFileSync(join(dir, `${file}.ts`), `export default ${JSON.stringify(env, null, 2)};\n`);
   }
   return dir;
+}
+
+/** A generated environment name (`t` and 8 hex digits, then `suffix`): no repository's or user's. */
+export function generatedEnvName(suffix = ''): string {
+  return `t${randomBytes(4).toString('hex')}${suffix}`;
+}
+
+/**
+ * An environment for tests of the review tools: the first environment of clusters/ (whichever
+ * the repository has) under a generated name, with `overrides` for the fields a test relies on.
+ */
+export async function fixtureEnvironment(overrides: Partial<Environment> = {}): Promise<Environment> {
+  const [first] = await loadEnvironments(CLUSTERS);
+  if (!first) throw new Error(`${CLUSTERS}: no environment to make a fixture from`);
+  return { ...first.env, name: generatedEnvName(), ...overrides };
 }
 
 export function copyDir(from: string): string {

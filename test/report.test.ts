@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Environment } from '../clusters/lib/environment.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
-import { parseTree, readTreeFiles } from '../scripts/lib/objects.js';
+import { parseTree, readTreeFiles } from '../review/objects.js';
+import { PRICES } from '../review/prices.js';
+import { costBound, environmentReport, quantity, reportMarkdown } from '../review/report.js';
 import { toYaml } from '../scripts/lib/render.js';
-import { costBound, environmentReport, quantity, reportMarkdown } from '../scripts/lib/report.js';
-import { PRICES } from '../scripts/report/prices.js';
-import { CLUSTERS, ROOT } from './helpers.js';
+import { CLUSTERS, fixtureEnvironment, ROOT } from './helpers.js';
 
 async function envs(): Promise<Environment[]> {
   return (await loadEnvironments(CLUSTERS)).map((l) => l.env);
@@ -31,14 +31,17 @@ const nodePool = (name: string, families: string[], limits: Record<string, unkno
   },
 });
 
-function tree(objects: { kind: string; metadata: { name: string; namespace?: string } }[]) {
+/** The environment the report tests render for: two m5.xlarge system nodes ($0.192 each). */
+const environment = () => fixtureEnvironment({ systemNodeGroup: { instanceType: 'm5.xlarge', size: 2 } });
+
+function tree(env: Environment, objects: { kind: string; metadata: { name: string; namespace?: string } }[]) {
   const files = new Map(
     objects.map((o, i) => [
-      `k8s/dev/configs/${i}-${o.kind.toLowerCase()}-${o.metadata.name}.yaml`,
+      `k8s/${env.name}/configs/${i}-${o.kind.toLowerCase()}-${o.metadata.name}.yaml`,
       toYaml(o),
     ]),
   );
-  return parseTree(files).get('dev');
+  return parseTree(files).get(env.name);
 }
 
 describe('price table', () => {
@@ -72,9 +75,9 @@ describe('cost bound', () => {
     expect(b.binding).toContain('8 vCPU');
   });
 
-  test('a NodePool from dist: one figure checked by hand', async () => {
-    const dev = (await envs()).find((e) => e.name === 'dev')!;
-    const objects = tree([
+  test('a NodePool: one figure checked by hand', async () => {
+    const env = await environment();
+    const objects = tree(env, [
       nodePool(
         'nvidia',
         ['g5', 'g6', 'g6e'],
@@ -82,7 +85,7 @@ describe('cost bound', () => {
         'nvidia.com/gpu',
       ),
     ]);
-    const r = environmentReport(dev, objects);
+    const r = environmentReport(env, objects);
     // Memory binds: g5.xlarge $1.006 / 16 GiB = $0.062875 per GiB-hour × 768 GiB = $48.288
     // (cpu: g6e.xlarge $1.861 / 4 × 192 = $89.33; GPUs: g6e.16xlarge $7.57719 × 8 = $60.62).
     expect(r.pools[0]!.cost!.usdPerHour).toBeCloseTo(48.288, 6);
@@ -95,12 +98,12 @@ describe('cost bound', () => {
   });
 
   test('no bound without limits, with an unpriced family, or without a family restriction', async () => {
-    const dev = (await envs()).find((e) => e.name === 'dev')!;
+    const env = await environment();
     const unrestricted = nodePool('any', ['m6i'], { cpu: 16 });
     unrestricted.spec.template.spec.requirements = [];
     const r = environmentReport(
-      dev,
-      tree([nodePool('cpu', ['m6i'], {}), nodePool('odd', ['m6i', 'x9z'], { cpu: 16 }), unrestricted]),
+      env,
+      tree(env, [nodePool('cpu', ['m6i'], {}), nodePool('odd', ['m6i', 'x9z'], { cpu: 16 }), unrestricted]),
     );
     expect(r.pools.map((p) => [p.name, p.cost, p.noBound])).toEqual([
       ['cpu', undefined, 'no cpu, memory or accelerator limit'],
@@ -118,7 +121,7 @@ describe('cost bound', () => {
 
 describe('placements, workloads and exposures', () => {
   test('reads the placement annotation, pools a pod may land on, and load balancers', async () => {
-    const dev = (await envs()).find((e) => e.name === 'dev')!;
+    const env = await environment();
     const placement = {
       model: 'org/model-8b',
       pool: 'nvidia',
@@ -171,8 +174,8 @@ describe('placements, workloads and exposures', () => {
       },
     };
     const r = environmentReport(
-      dev,
-      tree([
+      env,
+      tree(env, [
         nodePool('nvidia', ['g6e'], { cpu: 16 }, 'nvidia.com/gpu'),
         nodePool('cpu', ['m6i'], { cpu: 16 }),
         deployment,
@@ -196,7 +199,7 @@ describe('placements, workloads and exposures', () => {
   });
 
   test('finds load balancers that charts create from HelmRelease values', async () => {
-    const dev = (await envs()).find((e) => e.name === 'dev')!;
+    const env = await environment();
     const hub = {
       apiVersion: 'helm.toolkit.fluxcd.io/v2',
       kind: 'HelmRelease',
@@ -212,14 +215,14 @@ describe('placements, workloads and exposures', () => {
         },
       },
     };
-    expect(environmentReport(dev, tree([hub])).markdown).toContain(
+    expect(environmentReport(env, tree(env, [hub])).markdown).toContain(
       '| HelmRelease service (load balancer) | jupyterhub/jupyterhub `values.proxy.service` | internal | inside the VPC | chart default |',
     );
   });
 
   test('says none where there is nothing', async () => {
-    const dev = (await envs()).find((e) => e.name === 'dev')!;
-    const r = environmentReport(dev, undefined);
+    const env = await environment();
+    const r = environmentReport(env, undefined);
     expect(r.markdown).toContain('none rendered (no Karpenter NodePool in dist/k8s).');
     expect(r.markdown).toContain('Load balancers: none.');
     expect(r.markdown).toContain('HTTP routes: none.');

@@ -23,7 +23,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.js';
-import { KubeClient } from './kube.js';
+import type { KubeClient } from './kube.js';
 
 export const ADMIN_USER = 'genai-eks-test-admin';
 
@@ -266,6 +266,9 @@ export async function startControlPlane(bins: Binaries, opts: StartOptions = {})
   let etcdPeer: number;
   let apiPort: number;
   try {
+    // Loaded here, not at the top: the client library takes 1.5 s to import, which the
+    // CLI's other modes (--build-only, --update-go-mod) do not need.
+    const { KubeClient } = await import('./kube.js');
     const { token } = writeCredentials(dir);
     [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     if (opts.etcdSeed) cpSync(opts.etcdSeed, join(dir, 'etcd'), { recursive: true });

@@ -3,7 +3,7 @@
  * (waiting until Established), the namespaces a bootstrapped cluster already has, then every
  * object of dist/k8s/<env> with server-side apply. Reports every object's outcome.
  */
-import type { KubeManifest } from '../../../apps/index.js';
+import type { KubeManifest } from '../../apps/index.js';
 import type { Binaries } from './binaries.js';
 import { startControlPlane } from './control-plane.js';
 import type { KubeClient } from './kube.js';

@@ -5,7 +5,7 @@
  * Terraform creates, and how they connect: contract variables (`${VAR}` in a manifest, resolved
  * from the cluster-vars ConfigMap that Terraform writes), Pod Identity associations, node pools.
  */
-import type { Environment } from '../../clusters/lib/resolve.js';
+import type { Environment } from '../clusters/lib/resolve.js';
 import type { EnvironmentObjects, JsonObject, KubeObject, TerraformBlock } from './objects.js';
 
 const rec = (v: unknown): JsonObject =>

@@ -14,9 +14,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { versions } from '../../../clusters/versions.js';
+import { versions } from '../../clusters/versions.js';
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 export const TOOLS_DIR = join(ROOT, 'test/cluster/tools');
 
 export const KUBERNETES_MODULE = 'k8s.io/kubernetes';

@@ -6,10 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeManifest } from '../../../apps/index.js';
-import { type ClusterVars, CONTRACT_VARIABLE_NAMES, LAYERS } from '../../../clusters/contract.js';
-import { clusterName } from '../../../clusters/lib/environment.js';
-import type { Environment } from '../../../clusters/lib/resolve.js';
+import type { KubeManifest } from '../../apps/index.js';
+import { type ClusterVars, CONTRACT_VARIABLE_NAMES, LAYERS } from '../../clusters/contract.js';
+import { clusterName } from '../../clusters/lib/environment.js';
+import type { Environment } from '../../clusters/lib/resolve.js';
 
 export class ManifestError extends Error {
   override name = 'ManifestError';

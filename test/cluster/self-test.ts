@@ -13,6 +13,11 @@
  *   evaluate that rule (it reports it as unsupported), and the self-test requires it to pass.
  * - An HTTPRoute whose PathPrefix value does not start with `/` (a create-time CEL rule that the
  *   offline validator evaluates too): the server enforces the pinned CRD's rules.
+ * - A Deployment selecting nodes by the deprecated `beta.kubernetes.io/arch` label: accepted with
+ *   exactly one Warning header from the server, which the client must hand on as its text (and
+ *   none for the `kubernetes.io/arch` twin).
+ * - A Deployment with a field its schema does not declare (`spec.replicaz`): the server rejects
+ *   it, so the client must send objects as rendered, not through typed models that drop it.
  * - A ConfigMap in a namespace nobody creates: rejected by the server (NotFound); a schema check
  *   has no notion of it.
  * Each rejection is paired with a valid twin that must be accepted, so a server that rejected
@@ -22,21 +27,21 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, JsonPatch } from 'cdk8s';
 import { stringify } from 'yaml';
 import {
   HttpRoute,
   HttpRouteSpecRulesFiltersType,
   HttpRouteSpecRulesFiltersUrlRewritePathType,
   HttpRouteSpecRulesMatchesPathType,
-} from '../../../apps/imports/httproute-gateway.networking.k8s.io.js';
-import { KubeConfigMap } from '../../../apps/imports/k8s.js';
+} from '../../apps/imports/httproute-gateway.networking.k8s.io.js';
+import { KubeConfigMap, KubeDeployment } from '../../apps/imports/k8s.js';
 import {
   NodePool,
   NodePoolSpecTemplateSpecRequirementsOperator,
-} from '../../../apps/imports/nodepool-karpenter.sh.js';
-import type { KubeManifest } from '../../../apps/index.js';
-import { versions } from '../../../clusters/versions.js';
+} from '../../apps/imports/nodepool-karpenter.sh.js';
+import type { KubeManifest } from '../../apps/index.js';
+import { versions } from '../../clusters/versions.js';
 import { installCrds } from './apply.js';
 import type { Binaries } from './binaries.js';
 import { startControlPlane } from './control-plane.js';
@@ -108,6 +113,30 @@ export function httpRoute(name: string, pathPrefixes: readonly string[], rewrite
         },
       }),
   );
+}
+
+/**
+ * A Deployment selecting nodes by `label` (the beta OS and arch labels draw deprecation warnings).
+ * `misspelt` plants `spec.replicaz` with a JSON patch: the typed props cannot express it.
+ */
+export function deployment(name: string, label: string, value: string, misspelt = false): KubeManifest {
+  const labels = { 'app.kubernetes.io/name': name };
+  return render((chart) => {
+    const d = new KubeDeployment(chart, 'deployment', {
+      metadata: { name, namespace: 'default' },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            nodeSelector: { [label]: value },
+            containers: [{ name: 'app', image: 'registry.invalid/self-test:1.0.0' }],
+          },
+        },
+      },
+    });
+    if (misspelt) d.addJsonPatch(JsonPatch.add('/spec/replicaz', 2));
+  });
 }
 
 export function configMap(namespace: string): KubeManifest {
@@ -234,7 +263,33 @@ export async function selfTest(
       );
     }
 
-    // 4. A namespace that nobody creates.
+    // 4. The server's Warning headers reach the report, one text per warning: the beta OS and
+    //    arch node labels draw one deprecation warning each from the pinned kube-apiserver.
+    const warned = await client.apply(deployment('self-test-warnings', 'beta.kubernetes.io/arch', 'amd64'));
+    const warnings = warned.outcome === 'applied' ? warned.warnings : [];
+    check(
+      'Deployment selecting the deprecated beta.kubernetes.io/arch label',
+      warnings.length === 1 &&
+        warnings[0]!.startsWith('spec.template.spec.nodeSelector[beta.kubernetes.io/arch]: '),
+      `${describe(warned)}; warnings ${JSON.stringify(warnings)}`,
+    );
+    const quiet = await client.apply(deployment('self-test-no-warnings', 'kubernetes.io/arch', 'amd64'));
+    check(
+      'Deployment selecting kubernetes.io/arch',
+      quiet.outcome === 'applied' && quiet.warnings.length === 0,
+      `${describe(quiet)}; warnings ${JSON.stringify(quiet.outcome === 'applied' ? quiet.warnings : [])}`,
+    );
+
+    // 5. A field a built-in kind does not declare reaches the server, which rejects it (as it
+    //    rejects Flux's apply). A client that re-serialises objects through typed models (the
+    //    library's KubernetesObjectApi.patch) drops it and would let the object pass.
+    expectRejected(
+      'Deployment with a misspelt field (spec.replicaz)',
+      await client.apply(deployment('self-test-misspelt', 'kubernetes.io/arch', 'amd64', true)),
+      '.spec.replicaz: field not declared in schema',
+    );
+
+    // 6. A namespace that nobody creates.
     expectApplied('ConfigMap in an existing namespace', await client.apply(configMap('default')));
     expectRejected(
       'ConfigMap in a namespace never created',

@@ -3,9 +3,9 @@
  * environment definitions: NodePools and the maximum hourly cost their limits allow, model
  * placements, accelerator workloads, and exposures (what is reachable from where).
  */
-import type { Environment } from '../../clusters/lib/resolve.js';
-import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from '../report/prices.js';
+import type { Environment } from '../clusters/lib/resolve.js';
 import type { EnvironmentObjects, JsonObject, KubeObject } from './objects.js';
+import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from './prices.js';
 
 export const PLACEMENT_ANNOTATION = 'genai-eks.io/placement';
 const ACCELERATOR_RESOURCES = ['nvidia.com/gpu', 'aws.amazon.com/neuron'] as const;
@@ -668,7 +668,7 @@ export function reportMarkdown(
     'Karpenter checks limits before it launches a node, so a pool can end up to one node above its',
     'limit; the bound does not count that node, nor EBS, load balancers, NAT, FSx or data transfer.',
     '',
-    `Prices: ${PRICE_TABLE.source}; pinned in \`scripts/report/prices.ts\`. Confirmed for ${PRICE_TABLE.regions.join(', ')} only;`,
+    `Prices: ${PRICE_TABLE.source}; pinned in \`review/prices.ts\`. Confirmed for ${PRICE_TABLE.regions.join(', ')} only;`,
     'other regions are priced at those figures and marked as such.',
     '',
     '| environment | region | tier | pools | max EC2 $/h |',
