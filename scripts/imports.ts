@@ -2,7 +2,7 @@
  * npm run imports [-- --reference DIR | --fetch] [--check]
  *
  * Regenerates the typed cdk8s imports in apps/imports/ from the imports that cdk8s.yaml lists
- * (scripts/lib/imports/). The upstream files come from DIR (laid out like ../shared/reference:
+ * (tools/imports/). The upstream files come from DIR (laid out like ../shared/reference:
  * crds/, kubernetes/), by default ../shared/reference when it exists, else from their URLs
  * (--fetch forces that); each is checked against its recorded sha256 first. --check writes
  * nothing and exits 1 when apps/imports/ differs from a fresh generation.
@@ -16,7 +16,7 @@ import {
   readCdk8sConfig,
   type Source,
   writeImports,
-} from './lib/imports/generate.js';
+} from '../tools/imports/generate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 

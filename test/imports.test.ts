@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { versions } from '../clusters/versions.js';
-import { compareImports, generateImports, writeImports } from '../scripts/lib/imports/generate.js';
+import { compareImports, generateImports, writeImports } from '../tools/imports/generate.js';
 import {
   checkImports,
   IMPORTS,
@@ -23,7 +23,7 @@ import {
   parseHeader,
   parseSpec,
   type VersionsTable,
-} from '../scripts/lib/imports/sources.js';
+} from '../tools/imports/sources.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -196,7 +196,7 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
   });
 });
 
-describe('npm run imports (scripts/lib/imports/generate.ts) on a small hand-written CRD', () => {
+describe('npm run imports (tools/imports/generate.ts) on a small hand-written CRD', () => {
   const url = 'https://raw.githubusercontent.com/example/widgets/v1.2.3/config/crd/example.com_widgets.yaml';
   const crd = [
     'apiVersion: apiextensions.k8s.io/v1',

@@ -2,13 +2,13 @@
  * The typed cdk8s imports under apps/imports/: which upstream file each one comes from, which
  * versions-table entry it must follow, and the sha256 of that file. `cdk8s.yaml` lists the same
  * imports (`<name>:=<url>` for CRDs, `k8s@<version>`) so that a fork regenerates them from the
- * upstream URLs; `npm run imports` (scripts/lib/imports/generate.ts) checks every file against
+ * upstream URLs; `npm run imports` (tools/imports/generate.ts) checks every file against
  * the sha256 recorded here before generating. test/imports.test.ts uses `checkImports` to fail
  * when a generated file, cdk8s.yaml, this table and clusters/versions.ts disagree.
  *
  * This module is pure data and text: it loads neither cdk8s-cli nor ../shared.
  */
-import type { versions as Versions } from '../../../clusters/versions.js';
+import type { versions as Versions } from '../../clusters/versions.js';
 
 export type VersionsTable = typeof Versions;
 
@@ -47,7 +47,7 @@ const argoWorkflows = (v: VersionsTable): string => {
   if (!app) {
     throw new Error(
       `versions.argoWorkflowsChart.version ${v.argoWorkflowsChart.version}: no Argo Workflows release recorded ` +
-        'for this chart in ARGO_WORKFLOWS_APP_VERSION (scripts/lib/imports/sources.ts); add the chart appVersion',
+        'for this chart in ARGO_WORKFLOWS_APP_VERSION (tools/imports/sources.ts); add the chart appVersion',
     );
   }
   return app;
@@ -307,7 +307,7 @@ export function checkImports(s: ImportsState): string[] {
       specs.set(spec.name, spec);
       if (!byName.has(spec.name)) {
         problems.push(
-          `cdk8s.yaml imports[${i}] ${raw}: not in IMPORTS (scripts/lib/imports/sources.ts): add its versions entry and sha256`,
+          `cdk8s.yaml imports[${i}] ${raw}: not in IMPORTS (tools/imports/sources.ts): add its versions entry and sha256`,
         );
       }
     } catch (e) {
@@ -356,7 +356,7 @@ export function checkImports(s: ImportsState): string[] {
     if (h.version !== pinned) {
       problems.push(
         `${where}: generated from ${spec.repository} ${h.version}, but clusters/versions.ts (${t.entry}) pins ${pinned}: ` +
-          'update its cdk8s.yaml URL and sha256 (scripts/lib/imports/sources.ts), then run npm run imports',
+          'update its cdk8s.yaml URL and sha256 (tools/imports/sources.ts), then run npm run imports',
       );
     }
     if (h.sha256 !== t.sha256) {

@@ -139,7 +139,7 @@ function adjust(text: string, spec: ImportSpec, sum: string, cliVersion: string)
   if (lines[0] !== FIRST_LINE || lines[1] !== CDK8S_IMPORT[kind]) {
     throw new Error(
       `${spec.spec}: cdk8s-cli ${cliVersion} output starts ${JSON.stringify(lines.slice(0, 2))}, expected ` +
-        `${JSON.stringify([FIRST_LINE, CDK8S_IMPORT[kind]])}: review the adjustments in scripts/lib/imports/generate.ts`,
+        `${JSON.stringify([FIRST_LINE, CDK8S_IMPORT[kind]])}: review the adjustments in tools/imports/generate.ts`,
     );
   }
   lines[1] = CDK8S_IMPORT_TYPED[kind];
@@ -177,7 +177,7 @@ export async function generateImports(
   for (const s of specs) {
     if (!table.has(s.name)) {
       throw new Error(
-        `cdk8s.yaml import ${s.spec}: no entry named ${s.name} in IMPORTS (scripts/lib/imports/sources.ts)`,
+        `cdk8s.yaml import ${s.spec}: no entry named ${s.name} in IMPORTS (tools/imports/sources.ts)`,
       );
     }
     if (seen.has(s.name)) throw new Error(`cdk8s.yaml import ${s.spec}: the name ${s.name} is listed twice`);
@@ -195,7 +195,7 @@ export async function generateImports(
       const actual = sha256(bytes);
       if (actual !== expected) {
         throw new Error(
-          `${spec.spec}: sha256 of ${from} is ${actual}, but IMPORTS (scripts/lib/imports/sources.ts) records ` +
+          `${spec.spec}: sha256 of ${from} is ${actual}, but IMPORTS (tools/imports/sources.ts) records ` +
             `${expected} for ${spec.name}. If the upstream version changed on purpose, review the file and record its sha256.`,
         );
       }
