@@ -8,5 +8,13 @@ export default defineConfig({
     isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    server: {
+      deps: {
+        // The typed cdk8s imports are compiled ES modules (npm run imports): Node loads them as they
+        // are, instead of Vite transforming megabytes of JavaScript on every run (docs/decisions.md,
+        // "Typed imports").
+        external: [/\/apps\/imports\/[^/]+\.js$/],
+      },
+    },
   },
 });

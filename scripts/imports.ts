@@ -1,8 +1,8 @@
 /**
  * npm run imports [-- --reference DIR | --fetch] [--check]
  *
- * Regenerates the typed cdk8s imports in apps/imports/ from the imports that cdk8s.yaml lists
- * (scripts/lib/imports/). The upstream files come from DIR (laid out like ../shared/reference:
+ * Regenerates the typed cdk8s imports in apps/imports/ (per import, the compiled <module>.js and
+ * its <module>.d.ts) from the imports that cdk8s.yaml lists (tools/imports/). The upstream files come from DIR (laid out like ../shared/reference:
  * crds/, kubernetes/), by default ../shared/reference when it exists, else from their URLs
  * (--fetch forces that); each is checked against its recorded sha256 first. --check writes
  * nothing and exits 1 when apps/imports/ differs from a fresh generation.
@@ -16,7 +16,7 @@ import {
   readCdk8sConfig,
   type Source,
   writeImports,
-} from './lib/imports/generate.js';
+} from '../tools/imports/generate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -49,12 +49,12 @@ async function main(): Promise<number> {
     const { missing, stale, changed } = compareImports(dir, modules);
     const total = missing.length + stale.length + changed.length;
     if (total === 0) {
-      console.log(`imports: ${modules.length} modules match a fresh generation (${seconds} s)`);
+      console.log(
+        `imports: ${modules.length} modules (.js and .d.ts) match a fresh generation (${seconds} s)`,
+      );
       return 0;
     }
-    console.error(
-      `imports: ${total} module(s) differ from a fresh generation; run npm run imports and commit`,
-    );
+    console.error(`imports: ${total} file(s) differ from a fresh generation; run npm run imports and commit`);
     for (const f of missing) console.error(`  missing: ${f}`);
     for (const f of stale) console.error(`  stale:   ${f}`);
     for (const f of changed) console.error(`  differs: ${f}`);
@@ -62,8 +62,8 @@ async function main(): Promise<number> {
   }
   const { missing, stale, changed } = writeImports(dir, modules);
   console.log(
-    `imports: ${modules.length} modules in ${dir} (${missing.length} new, ${changed.length} changed, ` +
-      `${stale.length} removed; ${seconds} s)`,
+    `imports: ${modules.length} modules (.js and .d.ts) in ${dir} (files: ${missing.length} new, ` +
+      `${changed.length} changed, ${stale.length} removed; ${seconds} s)`,
   );
   return 0;
 }

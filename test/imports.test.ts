@@ -10,11 +10,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { versions } from '../clusters/versions.js';
-import { compareImports, generateImports, writeImports } from '../scripts/lib/imports/generate.js';
+import {
+  compareImports,
+  type GeneratedModule,
+  generateImports,
+  writeImports,
+} from '../tools/imports/generate.js';
 import {
   checkImports,
   IMPORTS,
@@ -23,11 +28,11 @@ import {
   parseHeader,
   parseSpec,
   type VersionsTable,
-} from '../scripts/lib/imports/sources.js';
+} from '../tools/imports/sources.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** The first bytes of a file: the generated modules are megabytes, the header is a few lines. */
+/** The first bytes of a file: the generated files are megabytes, the header is a few lines. */
 function head(file: string, bytes = 4096): string {
   const fd = openSync(file, 'r');
   try {
@@ -44,7 +49,7 @@ const config = parse(readFileSync(join(ROOT, 'cdk8s.yaml'), 'utf8')) as {
 };
 const importDir = join(ROOT, config.importDirectory);
 
-/** The repository as it is: cdk8s.yaml, the generated modules, the table and the versions table. */
+/** The repository as it is: cdk8s.yaml, the generated files, the table and the versions table. */
 function repository(): ImportsState {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     devDependencies: Record<string, string>;
@@ -52,13 +57,20 @@ function repository(): ImportsState {
   return {
     specs: config.imports,
     files: readdirSync(importDir)
-      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => f.endsWith('.js') || f.endsWith('.ts'))
       .map((file) => ({ file, text: head(join(importDir, file)) })),
     versions,
     table: IMPORTS,
-    cdk8sCli: pkg.devDependencies['cdk8s-cli']!,
+    generators: {
+      cdk8sCli: pkg.devDependencies['cdk8s-cli']!,
+      esbuild: pkg.devDependencies.esbuild!,
+      typescript: pkg.devDependencies.typescript!,
+    },
   };
 }
+
+/** The compiled modules (`<module>.js`) of a state. */
+const modulesOf = (state: ImportsState) => state.files.filter((f) => f.file.endsWith('.js'));
 
 /** A copy of the versions table with `edit` applied. */
 function versionsWith(edit: (v: Record<string, Record<string, string>>) => void): VersionsTable {
@@ -83,11 +95,15 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
     }
   });
 
-  test('each generated module marks the type-only names of its cdk8s import (ES modules need it)', () => {
-    for (const { file, text } of repository().files) {
-      const lines = text.split('\n');
-      const cdk8s = lines.find((l) => l.endsWith("from 'cdk8s';"));
-      expect(cdk8s, file).toMatch(/^import \{ ApiObject(, type [A-Za-z]+)+ \} from 'cdk8s';$/);
+  test('each compiled module imports from cdk8s only names cdk8s exports at run time', async () => {
+    const cdk8s = Object.keys(await import('cdk8s'));
+    for (const { file, text } of modulesOf(repository())) {
+      const imports = [...text.matchAll(/^import \{ ([^}]+) \} from "([^"]+)";$/gm)];
+      expect(
+        imports.map((m) => m[2]),
+        file,
+      ).toEqual(['cdk8s']);
+      for (const name of imports[0]![1]!.split(', ')) expect(cdk8s, `${file}: ${name}`).toContain(name);
     }
   });
 
@@ -115,7 +131,7 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
         (v as unknown as Record<string, string>).kubernetes = '9.99';
       }),
     });
-    expect(kubernetes).toEqual([expect.stringMatching(/^apps\/imports\/k8s\.ts: .*pins 9\.99\.0/)]);
+    expect(kubernetes).toEqual([expect.stringMatching(/^apps\/imports\/k8s\.js: .*pins 9\.99\.0/)]);
   });
 
   test('a chart bump without a recorded app version is an error naming the table to update', () => {
@@ -129,15 +145,19 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
     expect(problems[0]).toMatch(/argoWorkflowsChart\.version 99\.0\.0: .*ARGO_WORKFLOWS_APP_VERSION/);
   });
 
-  test('a module whose header names another version, sha256 or cdk8s-cli fails', () => {
+  test('a module whose header names another version, sha256 or generator fails', () => {
     const state = repository();
-    const [first, ...rest] = state.files;
-    const header = parseHeader(first!.text, first!.file);
-    const edited = first!.text
+    const first = modulesOf(state)[0]!;
+    const rest = state.files.filter((f) => f !== first);
+    const header = parseHeader(first.text, first.file);
+    const edited = first.text
       .replace(`// Version: ${header.version}`, '// Version: v0.0.0-other')
       .replace(`// sha256: ${header.sha256}`, `// sha256: ${'0'.repeat(64)}`);
-    const problems = checkImports({ ...state, files: [{ file: first!.file, text: edited }, ...rest] });
+    const problems = checkImports({ ...state, files: [{ file: first.file, text: edited }, ...rest] });
     expect(problems.some((p) => p.includes('header Version v0.0.0-other'))).toBe(true);
+    expect(problems).toContain(
+      `apps/imports/${first.file.replace(/\.js$/, '.d.ts')}: its header is not that of ${first.file}: run npm run imports`,
+    );
     expect(problems.some((p) => p.includes('but clusters/versions.ts'))).toBe(true);
     expect(
       problems.some((p) =>
@@ -146,7 +166,14 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
         ),
       ),
     ).toBe(true);
-    expect(checkImports({ ...state, cdk8sCli: '0.0.0' })).toHaveLength(state.files.length);
+    const modules = modulesOf(state).length;
+    for (const key of ['cdk8sCli', 'esbuild', 'typescript'] as const) {
+      const problems = checkImports({ ...state, generators: { ...state.generators, [key]: '0.0.0' } });
+      expect(problems, key).toHaveLength(modules);
+      expect(problems[0], key).toMatch(
+        /: generated with \S+ \S+, package\.json has 0\.0\.0: run npm run imports$/,
+      );
+    }
   });
 
   test('cdk8s.yaml, IMPORTS and apps/imports must list the same imports', () => {
@@ -159,8 +186,23 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
     expect(checkImports({ ...state, table: state.table.slice(1) })).toEqual([
       expect.stringMatching(/not in IMPORTS/),
     ]);
-    expect(checkImports({ ...state, files: state.files.slice(1) })).toEqual([
+    const module = modulesOf(state)[0]!.file.replace(/\.js$/, '');
+    const others = state.files.filter((f) => !f.file.startsWith(`${module}.`));
+    expect(others).toHaveLength(state.files.length - 2);
+    expect(checkImports({ ...state, files: others })).toEqual([
       expect.stringMatching(/no generated module in apps\/imports/),
+    ]);
+    const js = state.files.find((f) => f.file === `${module}.js`)!;
+    const dts = state.files.find((f) => f.file === `${module}.d.ts`)!;
+    expect(checkImports({ ...state, files: [...others, js] })).toEqual([
+      `apps/imports/${module}.js: no ${module}.d.ts beside it: run npm run imports`,
+    ]);
+    expect(checkImports({ ...state, files: [...others, dts] })).toEqual([
+      `apps/imports/${module}.d.ts: declarations without ${module}.js: run npm run imports`,
+      expect.stringMatching(/no generated module in apps\/imports/),
+    ]);
+    expect(checkImports({ ...state, files: [...state.files, { ...js, file: `${module}.ts` }] })).toEqual([
+      `apps/imports/${module}.ts: TypeScript source; apps/imports holds compiled modules (<module>.js and <module>.d.ts): run npm run imports`,
     ]);
     expect(checkImports({ ...state, specs: [...state.specs, state.specs[0]!] })).toEqual([
       expect.stringMatching(/listed twice/),
@@ -170,10 +212,10 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
     );
   });
 
-  test('a generated module renders its kinds with their group and version', async () => {
+  test('a compiled module renders its kinds with their group and version, as its declarations say', async () => {
     const { Testing } = await import('cdk8s');
-    const smallest = repository()
-      .files.filter((f) => f.file !== 'k8s.ts')
+    const smallest = modulesOf(repository())
+      .filter((f) => f.file !== 'k8s.js')
       .map((f) => ({ ...f, size: readFileSync(join(importDir, f.file)).length }))
       .sort((a, b) => a.size - b.size)[0]!;
     const mod = (await import(join(importDir, smallest.file))) as Record<string, unknown>;
@@ -186,8 +228,10 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
     };
     const kinds = Object.values(mod).filter((v): v is Kind => typeof v === 'function' && 'GVK' in v);
     expect(kinds.length, smallest.file).toBeGreaterThan(0);
-    const group = smallest.file.replace(/^[a-z0-9]+-/, '').replace(/\.ts$/, '');
+    const group = smallest.file.replace(/^[a-z0-9]+-/, '').replace(/\.js$/, '');
+    const declarations = readFileSync(join(importDir, smallest.file.replace(/\.js$/, '.d.ts')), 'utf8');
     for (const Kind of kinds) {
+      expect(declarations).toContain(`export declare class ${Kind.name} extends ApiObject {`);
       expect(Kind.GVK.apiVersion.startsWith(`${group}/`), Kind.GVK.apiVersion).toBe(true);
       const chart = Testing.chart();
       new Kind(chart, 'object', { metadata: { name: 'object' } });
@@ -196,7 +240,7 @@ describe('typed imports (apps/imports) against cdk8s.yaml and clusters/versions.
   });
 });
 
-describe('npm run imports (scripts/lib/imports/generate.ts) on a small hand-written CRD', () => {
+describe('npm run imports (tools/imports/generate.ts) on a small hand-written CRD', () => {
   const url = 'https://raw.githubusercontent.com/example/widgets/v1.2.3/config/crd/example.com_widgets.yaml';
   const crd = [
     'apiVersion: apiextensions.k8s.io/v1',
@@ -244,64 +288,87 @@ describe('npm run imports (scripts/lib/imports/generate.ts) on a small hand-writ
         ? new Response(body)
         : new Response('', { status: 404, statusText: 'Not Found' })) as typeof fetch;
 
-  test('generates the module cdk8s import writes, with the header, checked by sha256, reproducibly', async () => {
-    const root = fixture();
-    const [m, ...rest] = await generateImports(root, { kind: 'fetch', fetch: serve(crd) }, () => {}, table);
+  /** One generation of the fixture, shared by the tests that only read it (tsc runs once per generation). */
+  let generated: Promise<GeneratedModule[]> | undefined;
+  const generateOnce = () =>
+    (generated ??= generateImports(fixture(), { kind: 'fetch', fetch: serve(crd) }, () => {}, table));
+
+  test('compiles the module cdk8s import writes into .js and .d.ts, with the header, checked by sha256, reproducibly', async () => {
+    const [m, ...rest] = await generateOnce();
     expect(rest).toEqual([]);
-    expect(m!.file).toBe('widget-example.com.ts');
-    const lines = m!.text.split('\n');
-    expect(lines.slice(1, 5)).toEqual([
+    expect(m!.module).toBe('widget-example.com');
+    expect([m!.js.file, m!.dts.file]).toEqual(['widget-example.com.js', 'widget-example.com.d.ts']);
+    const header = [
+      expect.stringMatching(/^\/\/ Generated by `npm run imports` with cdk8s-cli \S+ \(`cdk8s import`\)\./),
+      expect.stringMatching(/^\/\/ Compiled: esbuild \S+ \(\.js\), typescript \S+ \(\.d\.ts\)$/),
       `// Import: widget:=${url}`,
       '// Upstream: example/widgets@v1.2.3:config/crd/example.com_widgets.yaml',
       '// Version: v1.2.3',
       `// sha256: ${sha}`,
-    ]);
-    expect(lines.slice(5, 8)).toEqual([
-      '// generated by cdk8s',
-      "import { ApiObject, type ApiObjectMetadata, type GroupVersionKind } from 'cdk8s';",
-      "import { Construct } from 'constructs';",
-    ]);
-    expect(m!.text).toContain('export class Widget extends ApiObject');
-    expect(m!.text).toContain("apiVersion: 'example.com/v1',");
-    const again = await generateImports(root, { kind: 'fetch', fetch: serve(crd) }, () => {}, table);
-    expect(again.map((g) => g.text)).toEqual([m!.text]);
+    ];
+    const js = m!.js.text.split('\n');
+    expect(js.slice(0, 6)).toEqual(header);
+    // Only the value cdk8s exports stays; the types (and constructs' Construct) are elided.
+    expect(js[6]).toBe('import { ApiObject } from "cdk8s";');
+    expect(m!.js.text).not.toContain('constructs');
+    expect(m!.js.text).toContain('class Widget extends ApiObject {');
+    expect(m!.js.text).toContain('apiVersion: "example.com/v1",');
+    expect(m!.js.text).toMatch(/^export \{\n {2}Widget,\n/m);
+    const dts = m!.dts.text.split('\n');
+    expect(dts.slice(0, 6)).toEqual(header);
+    expect(dts[6]).toBe("import { ApiObject, ApiObjectMetadata, GroupVersionKind } from 'cdk8s';");
+    expect(m!.dts.text).toContain('export declare class Widget extends ApiObject {');
+    expect(m!.dts.text).toContain('readonly size: number;');
+    expect(m!.dts.text).toContain('export declare function toJson_WidgetSpec(obj: WidgetSpec | undefined)');
+    expect(m!.dts.text).not.toContain('obj === undefined');
+
+    const again = await generateImports(fixture(), { kind: 'fetch', fetch: serve(crd) }, () => {}, table);
+    expect(again.map((g) => [g.js.text, g.dts.text])).toEqual([[m!.js.text, m!.dts.text]]);
 
     const state = {
       specs: [`widget:=${url}`],
-      files: [m!],
+      files: [m!.js, m!.dts],
       versions,
       table,
-      cdk8sCli: parseHeader(m!.text, m!.file).cdk8sCli,
+      generators: parseHeader(m!.js.text, m!.js.file).generators,
     };
     expect(checkImports(state)).toEqual([]);
     expect(checkImports({ ...state, table: [{ ...table[0]!, pinned: () => 'v1.2.4' }] })).toEqual([
       expect.stringMatching(
-        /widget-example\.com\.ts: generated from example\/widgets v1\.2\.3, but .* pins v1\.2\.4/,
+        /widget-example\.com\.js: generated from example\/widgets v1\.2\.3, but .* pins v1\.2\.4/,
       ),
     ]);
   });
 
-  test('writes only what changed, removes stale generated modules and keeps other files', async () => {
-    const root = fixture();
-    const modules = await generateImports(root, { kind: 'fetch', fetch: serve(crd) }, () => {}, table);
-    const out = join(root, 'out');
+  test('writes only what changed, removes stale generated files and keeps other files', async () => {
+    const modules = await generateOnce();
+    const [m] = modules;
+    const out = join(mkdtempSync(join(tmpdir(), 'genai-eks-imports-test-')), 'out');
+    roots.push(dirname(out));
     expect(writeImports(out, modules)).toEqual({
-      missing: ['widget-example.com.ts'],
+      missing: ['widget-example.com.js', 'widget-example.com.d.ts'],
       stale: [],
       changed: [],
     });
     expect(compareImports(out, modules)).toEqual({ missing: [], stale: [], changed: [] });
-    writeFileSync(join(out, 'widget-example.com.ts'), `${modules[0]!.text}// edited\n`);
-    writeFileSync(join(out, 'old-example.com.ts'), modules[0]!.text);
+    writeFileSync(join(out, 'widget-example.com.d.ts'), `${m!.dts.text}// edited\n`);
+    writeFileSync(join(out, 'old-example.com.js'), m!.js.text);
+    // What the generator wrote before it compiled the modules.
+    writeFileSync(join(out, 'widget-example.com.ts'), m!.js.text);
     writeFileSync(join(out, 'hand-written.ts'), 'export const x = 1;\n');
     expect(compareImports(out, modules)).toEqual({
       missing: [],
-      stale: ['old-example.com.ts'],
-      changed: ['widget-example.com.ts'],
+      stale: ['old-example.com.js', 'widget-example.com.ts'],
+      changed: ['widget-example.com.d.ts'],
     });
     writeImports(out, modules);
-    expect(readdirSync(out).sort()).toEqual(['hand-written.ts', 'widget-example.com.ts']);
-    expect(readFileSync(join(out, 'widget-example.com.ts'), 'utf8')).toBe(modules[0]!.text);
+    expect(readdirSync(out).sort()).toEqual([
+      'hand-written.ts',
+      'widget-example.com.d.ts',
+      'widget-example.com.js',
+    ]);
+    expect(readFileSync(join(out, 'widget-example.com.d.ts'), 'utf8')).toBe(m!.dts.text);
+    expect(readFileSync(join(out, 'widget-example.com.js'), 'utf8')).toBe(m!.js.text);
   });
 
   test('a file whose sha256 differs from the record, a failed download or an unknown import stops it', async () => {
