@@ -20,6 +20,8 @@ const FORBIDDEN: readonly [file: string, specifier: string][] = [
   ['clusters/lib/planted.ts', '../../apps/index.js'],
   ['clusters/planted.ts', '../render/load.js'],
   ['render/planted.ts', '../scripts/synth.js'],
+  ['render/planted.ts', '../tools/imports/generate.js'],
+  ['tools/imports/planted.ts', '../../apps/index.js'],
 ];
 
 const ALLOWED: readonly [file: string, specifier: string][] = [
