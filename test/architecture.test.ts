@@ -4,9 +4,9 @@ import { JSDOM } from 'jsdom';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Environment } from '../clusters/lib/environment.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
+import { toYaml } from '../render/serialise.js';
 import { architectureDiagram, architectureMarkdown } from '../scripts/lib/architecture.js';
 import { parseTree, readTreeFiles } from '../scripts/lib/objects.js';
-import { toYaml } from '../scripts/lib/render.js';
 import { CLUSTERS, ROOT } from './helpers.js';
 
 /**

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { toYaml } from '../render/serialise.js';
 import { diffTrees, diffValues, fieldLine, formatMarkdown, formatText } from '../scripts/lib/diff.js';
-import { toYaml } from '../scripts/lib/render.js';
 import { ROOT, tempDir } from './helpers.js';
 
 const deployment = (image: string, replicas = 1) => ({

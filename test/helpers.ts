@@ -4,8 +4,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EnvironmentError, loadEnvironments } from '../clusters/lib/load.js';
-import { listFiles } from '../scripts/lib/render.js';
-import { synthMain } from '../scripts/synth.js';
+import { listFiles } from '../render/compare.js';
+import { main as synthMain } from '../scripts/synth.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLUSTERS = join(ROOT, 'clusters');
