@@ -2,9 +2,9 @@
  * Deterministic serialisation: the bytes of every rendered file depend only on the objects.
  * Kubernetes objects become one YAML file each; a Terraform stack becomes one JSON file.
  */
-import { stringify } from 'yaml';
 import type { RenderedObject } from '../apps/index.js';
 import { RenderError } from './error.js';
+import { yamlDocument } from './yaml.js';
 
 /** One file per object: k8s/<env>/<layer>/<kind>[-<namespace>]-<name>.yaml -> YAML. */
 export function kubernetesFiles(envName: string, objects: readonly RenderedObject[]): Map<string, string> {
@@ -31,9 +31,13 @@ export function terraformJson(config: unknown): string {
   return `${JSON.stringify(sortKeys(config), null, 2)}\n`;
 }
 
-/** Deterministic YAML: keys sorted, no line folding. */
+/**
+ * Deterministic YAML: keys sorted, no line folding. The bytes are those of the `yaml` package's
+ * `stringify(sortKeys(value), { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false })`
+ * (see yaml.ts), written directly.
+ */
 export function toYaml(value: unknown): string {
-  return stringify(sortKeys(value), { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+  return yamlDocument(value);
 }
 
 /** A copy with every object's keys sorted and undefined members dropped. */
