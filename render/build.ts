@@ -3,12 +3,15 @@
  * stack (infra/), serialised into files. Nothing is written here (see write.ts), so a failure
  * in any environment leaves every output untouched.
  */
+
+import { basename, relative } from 'node:path';
 import { renderCluster } from '../apps/index.js';
 import type { Environment } from '../clusters/lib/environment.js';
-import { loadEnvironments } from '../clusters/lib/load.js';
+import { environmentFiles, type LoadedEnvironment, validateEnvironments } from '../clusters/lib/load.js';
 import { App } from '../infra/cdktf.js';
 import { EnvironmentStack } from '../infra/index.js';
 import { RenderError } from './error.js';
+import { importModule } from './modules.js';
 import { kubernetesFiles, terraformJson } from './serialise.js';
 
 export type Part = 'k8s' | 'terraform';
@@ -39,8 +42,23 @@ export interface EnvironmentRender {
 
 /** Loads and validates the environments in `clustersDir`, then renders them in memory. */
 export async function render(opts: RenderOptions): Promise<EnvironmentRender[]> {
-  const all = (await loadEnvironments(opts.clustersDir)).map((l) => l.env);
+  const all = (await loadFrom(opts.clustersDir)).map((l) => l.env);
   return renderEnvironments(all, opts);
+}
+
+/**
+ * clusters/lib/load.ts's loadEnvironments, importing the files through importModule so that
+ * the bundled render can load them too (the loader itself stays where it is until it moves
+ * to render/).
+ */
+export async function loadFrom(dir: string, cwd = process.cwd()): Promise<LoadedEnvironment[]> {
+  const raw = await Promise.all(
+    environmentFiles(dir).map(async (f) => ({
+      file: relative(cwd, f) || basename(f),
+      value: (await importModule(f)).default,
+    })),
+  );
+  return validateEnvironments(raw);
 }
 
 /**
@@ -52,15 +70,32 @@ export function renderEnvironments(
   all: readonly Environment[],
   opts: BuildOptions = {},
 ): EnvironmentRender[] {
-  // cdktf records the creation stack of every token (Lazy, Intrinsic) with an unlimited stack
-  // depth; with source maps enabled (tsx enables them) each of those stacks is source-mapped,
-  // which cost about a fifth of the render's CPU time in a profile (`node --cpu-prof`, see
-  // docs/performance.md). The stacks are never shown, so source maps are off while rendering.
+  return withoutTokenStacks(() => build(all, opts));
+}
+
+/**
+ * Runs `fn` without the stack traces cdktf records for its error messages.
+ *
+ * cdktf records the creation stack of every token it makes (`Lazy`, `Intrinsic`, references:
+ * cdktf@0.21.0 lib/tokens/private/stack-trace.js calls `Error.captureStackTrace` on a plain
+ * object with `Error.stackTraceLimit` raised to Number.MAX_SAFE_INTEGER and formats it), only
+ * to quote it if that token later fails to resolve. That was about a fifth of the render's CPU
+ * time in a profile (docs/performance.md). While `fn` runs, `Error.captureStackTrace` skips
+ * targets that are not errors, so those records are empty; real errors keep their stacks.
+ * Source maps are off too: formatting any remaining stack through them is slow (tsx turns them
+ * on). Both are restored afterwards.
+ */
+export function withoutTokenStacks<T>(fn: () => T): T {
+  const capture = Error.captureStackTrace;
   const sourceMaps = process.sourceMapsEnabled;
+  Error.captureStackTrace = (target: object, below?: Parameters<typeof capture>[1]) => {
+    if (target instanceof Error) capture(target, below);
+  };
   process.setSourceMapsEnabled(false);
   try {
-    return build(all, opts);
+    return fn();
   } finally {
+    Error.captureStackTrace = capture;
     process.setSourceMapsEnabled(sourceMaps);
   }
 }
@@ -68,9 +103,11 @@ export function renderEnvironments(
 function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRender[] {
   const selected = select(all, opts.only);
   const parts = opts.parts ?? PARTS;
-  const app = parts.includes('terraform')
-    ? new App({ outdir: opts.cdktfOutdir ?? '/nonexistent-cdktf-outdir', stackTraces: false })
-    : undefined;
+  const terraform = parts.includes('terraform');
+  // The cdktf CLI needs one App holding every stack (app.synth() writes its manifest). Otherwise
+  // each environment gets an App of its own, which the garbage collector frees once its stack is
+  // serialised: the heap, and the collector's work, stay flat as environments are added.
+  const cliApp = terraform && opts.cdktfOutdir ? newApp(opts.cdktfOutdir) : undefined;
   const results: EnvironmentRender[] = [];
   for (const env of selected) {
     const started = performance.now();
@@ -83,8 +120,8 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
         kubernetesObjects = objects.length;
         for (const [path, content] of kubernetesFiles(env.name, objects)) files.set(path, content);
       }
-      if (app) {
-        const stack = new EnvironmentStack(app, env, all);
+      if (terraform) {
+        const stack = new EnvironmentStack(cliApp ?? newApp(), env, all);
         const tf = stack.toTerraform() as { resource?: Record<string, Record<string, unknown>> };
         terraformResources = Object.values(tf.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
         files.set(`terraform/${env.name}/cdk.tf.json`, terraformJson(tf));
@@ -95,8 +132,12 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
     }
     results.push({ env, files, kubernetesObjects, terraformResources, millis: performance.now() - started });
   }
-  if (app && opts.cdktfOutdir) app.synth();
+  cliApp?.synth();
   return results;
+}
+
+function newApp(outdir = '/nonexistent-cdktf-outdir'): App {
+  return new App({ outdir, stackTraces: false });
 }
 
 function select(all: readonly Environment[], only?: readonly string[]): readonly Environment[] {

@@ -71,9 +71,9 @@ export async function synthCli(args: string[]): Promise<CliResult> {
   return { status, stdout: text(out), stderr: text(err) };
 }
 
-/** Runs the synth CLI in a child process. */
+/** Runs the synth CLI in a child process: the program `npm run synth` runs (render/launch.mjs). */
 export function synthProcess(args: string[]): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/synth.ts'), ...args], {
+  const r = spawnSync(process.execPath, [join(ROOT, 'render/launch.mjs'), 'synth', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, CHECKPOINT_DISABLE: '1' },
