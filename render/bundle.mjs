@@ -238,6 +238,10 @@ export async function buildBundle(project) {
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
+    // Less text to read and scan: about a tenth less CPU per run (docs/performance.md). Names are
+    // kept (no identifier minification): libraries may read a class's name.
+    minifyWhitespace: true,
+    minifySyntax: true,
     plugins: [repositoryModules],
     banner: { js: "globalThis[Symbol.for('genai-eks.render.modules')] ??= new Map();" },
   });

@@ -61,10 +61,15 @@ export function writeRender(outDir: string, results: readonly EnvironmentRender[
   // 1. The fresh tree, complete, beside the output.
   try {
     fs.mkdirSync(tmp, { recursive: true });
+    const made = new Set([tmp]);
     for (const r of results) {
       for (const [path, content] of r.files) {
         const file = join(tmp, path);
-        fs.mkdirSync(dirname(file), { recursive: true });
+        const dir = dirname(file);
+        if (!made.has(dir)) {
+          fs.mkdirSync(dir, { recursive: true });
+          for (let d = dir; !made.has(d) && d !== dirname(d); d = dirname(d)) made.add(d);
+        }
         fs.writeFileSync(file, content);
       }
     }
