@@ -4,6 +4,7 @@
  */
 import type { RenderedObject } from '../apps/index.js';
 import { RenderError } from './error.js';
+import { jsonDocument } from './json.js';
 import { yamlDocument } from './yaml.js';
 
 /** One file per object: k8s/<env>/<layer>/<kind>[-<namespace>]-<name>.yaml -> YAML. */
@@ -26,9 +27,12 @@ export function kubernetesFiles(envName: string, objects: readonly RenderedObjec
   return files;
 }
 
-/** The Terraform JSON of a stack: keys sorted, two-space indent, final newline. */
+/**
+ * The Terraform JSON of a stack: keys sorted, two-space indent, final newline. The bytes are
+ * those of `JSON.stringify(sortKeys(config), null, 2)` (see json.ts), written directly.
+ */
 export function terraformJson(config: unknown): string {
-  return `${JSON.stringify(sortKeys(config), null, 2)}\n`;
+  return `${jsonDocument(config)}\n`;
 }
 
 /**

@@ -14,20 +14,9 @@
  * always literal blocks (`|`) and quoted strings stay on one line unless they hold line breaks.
  */
 
+import { sortedKeys } from './keys.js';
+
 const STEP = '  ';
-
-/** Sorted keys in JavaScript's own-property order: array-index keys first, numerically. */
-function sortedKeys(value: object): string[] {
-  const keys = Object.keys(value).sort();
-  // Object.keys of the sorted copy the render used to make puts integer-like keys first.
-  if (!keys.some(isArrayIndex)) return keys;
-  const indices = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
-  return [...indices, ...keys.filter((k) => !isArrayIndex(k))];
-}
-
-function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < 4294967295;
-}
 
 /** YAML text of `value` with every object's keys sorted and undefined members left out. */
 export function yamlDocument(value: unknown): string {
@@ -45,7 +34,8 @@ function mapping(value: object, indent: string): string {
   const lines: string[] = [];
   for (const key of sortedKeys(value)) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) lines.push(pair(key, v, indent));
+    // Undefined members and `__proto__` keys are left out, as the sorted copy left them out.
+    if (v !== undefined && key !== '__proto__') lines.push(pair(key, v, indent));
   }
   return lines.length === 0 ? '{}' : lines.join(`\n${indent}`);
 }

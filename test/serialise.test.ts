@@ -1,18 +1,38 @@
 /**
- * render/yaml.ts must write exactly what the `yaml` package writes with the options the render
- * used before (the bytes of dist/ depend on it): compared on every committed manifest, on
- * strings chosen for each rule, and on generated values.
+ * The writers of render/yaml.ts and render/json.ts must write exactly what the render wrote
+ * before with the `yaml` package and JSON.stringify over a sorted copy (the bytes of dist/
+ * depend on it): compared on every committed file, on values chosen for each rule, and on
+ * generated values.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { listFiles } from '../render/compare.js';
+import { jsonDocument } from '../render/json.js';
 import { sortKeys } from '../render/serialise.js';
 import { yamlDocument } from '../render/yaml.js';
 import { ROOT } from './helpers.js';
 
 const OPTIONS = { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false };
+/** Values the key order and the member rules are about. */
+const MIXED = JSON.parse(
+  JSON.stringify({
+    z: [1, -0, 1.5, 1e21, 1e-7, 12345678901234],
+    a: { t: true, f: false, n: null, e: {}, l: [] },
+    '10': 'ten',
+    '9': 'nine',
+    '01': 'not an index',
+    '4294967295': 'not an index either',
+    '4294967294': 'the last index',
+    list: [[], {}, [[1, 2], { a: 1, b: [3] }], null, { x: { y: { z: 'deep' } } }],
+  }).replace('"a":{', '"a":{"__proto__":{"polluted":true},'),
+) as Record<string, unknown>;
+Object.assign(MIXED, {
+  u: undefined,
+  nonFinite: [Number.NaN, Number.POSITIVE_INFINITY, -1 / 0, undefined],
+  onlyUndefined: { u: undefined },
+});
 const reference = (value: unknown) => stringify(sortKeys(value), OPTIONS);
 
 /** Pieces that exercise each rule: indicators, quotes, line breaks, core-schema look-alikes… */
@@ -182,15 +202,7 @@ describe('YAML writer', () => {
   );
 
   test('numbers, booleans, null, empty and nested collections, undefined members and integer keys', () => {
-    const value = {
-      z: [1, -0, 1.5, 1e21, 1e-7, Number.NaN, Number.POSITIVE_INFINITY, -1 / 0, 12345678901234],
-      a: { t: true, f: false, n: null, u: undefined, e: {}, l: [], onlyUndefined: { u: undefined } },
-      '10': 'ten',
-      '9': 'nine',
-      '01': 'not an index',
-      list: [[], {}, [[1, 2], { a: 1, b: [3] }], undefined, null, { x: { y: { z: 'deep' } } }],
-    };
-    expect(yamlDocument(value)).toBe(reference(value));
+    expect(yamlDocument(MIXED)).toBe(reference(MIXED));
   });
 
   test('generated values: the same text as the yaml package', () => {
@@ -205,5 +217,32 @@ describe('YAML writer', () => {
       }
     }
     expect(compared).toBeGreaterThan(8000);
+  });
+});
+
+describe('JSON writer', () => {
+  const referenceJson = (value: unknown) => JSON.stringify(sortKeys(value), null, 2);
+
+  test('re-writes every committed Terraform file in dist/terraform byte for byte', () => {
+    const dir = join(ROOT, 'dist/terraform');
+    const files = listFiles(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      expect(`${jsonDocument(JSON.parse(text))}\n`, f).toBe(text);
+    }
+  });
+
+  test('key order, undefined and non-finite members, __proto__ keys, empty collections', () => {
+    expect(Object.hasOwn(MIXED.a as object, '__proto__')).toBe(true);
+    expect(jsonDocument(MIXED)).toBe(referenceJson(MIXED));
+  });
+
+  test('generated values: the same text as JSON.stringify of the sorted copy', () => {
+    const g = generator(4);
+    for (let i = 0; i < 3000; i++) {
+      const value = { root: g.value(0), [g.text()]: g.value(1) };
+      expect(jsonDocument(value), JSON.stringify(value)).toBe(referenceJson(value));
+    }
   });
 });
