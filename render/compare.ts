@@ -55,3 +55,22 @@ function compare(expectedDir: string, actual: ReadonlyMap<string, () => Buffer>)
   );
   return { added, removed, changed };
 }
+
+/**
+ * Whether the folders `dirs` (relative to `dir`) hold exactly the files of `files` that lie
+ * under them, byte for byte: then writing `files` over those folders would change nothing.
+ */
+export function sameOnDisk(
+  dir: string,
+  files: ReadonlyMap<string, string>,
+  dirs: readonly string[],
+): boolean {
+  const under = (f: string) => dirs.some((d) => f.startsWith(`${d}/`));
+  const expected = [...files.keys()].filter(under);
+  const onDisk = dirs.flatMap((d) => listFiles(join(dir, d)).map((f) => `${d}/${f}`));
+  if (onDisk.length !== expected.length) return false;
+  const present = new Set(onDisk);
+  return expected.every(
+    (f) => present.has(f) && readFileSync(join(dir, f)).equals(Buffer.from(files.get(f)!)),
+  );
+}

@@ -8,12 +8,15 @@
  *    output is as it was; the old trees are only deleted once every fresh folder is in place.
  * 3. Both temporary folders are removed.
  *
+ * When the folders already hold exactly the rendered bytes, nothing is written at all.
+ *
  * If undoing a step fails too (the disk was pulled), the folder holding the old trees is kept
  * and the error names it: nothing is deleted that may be the only copy.
  */
 import * as nodeFs from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { EnvironmentRender, Part } from './build.js';
+import { sameOnDisk } from './compare.js';
 import { RenderError } from './error.js';
 
 /** The file-system calls the write makes; tests pass one that fails a chosen call. */
@@ -54,6 +57,9 @@ type Step =
 export function writeRender(outDir: string, results: readonly EnvironmentRender[], opts: WriteOptions): void {
   const fs = opts.fs ?? nodeFs;
   const out = resolve(outDir);
+  const swaps = opts.full ? [...opts.parts] : ownedDirs(results, opts.parts);
+  // Nothing to do when the folders already hold exactly these bytes: no write, no new mtimes.
+  if (sameOnDisk(out, new Map(results.flatMap((r) => [...r.files])), swaps)) return;
   const stamp = `${process.pid}-${Date.now()}`;
   const tmp = join(dirname(out), `.render-tmp-${stamp}`);
   const old = join(dirname(out), `.render-old-${stamp}`);
@@ -95,7 +101,7 @@ export function writeRender(outDir: string, results: readonly EnvironmentRender[
   };
   try {
     mkdir(out);
-    for (const rel of opts.full ? [...opts.parts] : ownedDirs(results, opts.parts)) {
+    for (const rel of swaps) {
       const target = join(out, rel);
       const fresh = join(tmp, rel);
       if (fs.existsSync(target)) {

@@ -8,7 +8,7 @@
  * would reach every module of the shared test worker; the parameter reaches only this write.)
  */
 import * as nodeFs from 'node:fs';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { EnvironmentRender } from '../render/build.js';
@@ -112,6 +112,16 @@ describe.each(MODES)('writeRender, %s', (_name, opts, results) => {
     expect(files).toContain('README.md');
     if (opts.full) expect(files.filter((f) => !f.startsWith('README'))).toEqual([...expected].sort());
     else expect(files).toContain('k8s/b/apps/b.yaml');
+  });
+
+  test('a render identical to what is on disk writes nothing', () => {
+    const out = existingOutput();
+    writeRender(out, results, opts);
+    const before = listFiles(out).map((f) => [f, statSync(join(out, f)).mtimeMs]);
+    const { fs, calls } = faultyFs();
+    writeRender(out, results, { ...opts, fs });
+    expect(calls).toEqual([]);
+    expect(listFiles(out).map((f) => [f, statSync(join(out, f)).mtimeMs])).toEqual(before);
   });
 
   test('never deletes the old tree before every new folder is in place', () => {
