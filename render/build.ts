@@ -105,8 +105,8 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
   const parts = opts.parts ?? PARTS;
   const terraform = parts.includes('terraform');
   // The cdktf CLI needs one App holding every stack (app.synth() writes its manifest). Otherwise
-  // each environment gets an App of its own, which the garbage collector frees once its stack is
-  // serialised: the heap, and the collector's work, stay flat as environments are added.
+  // each environment gets an App of its own, which the garbage collector can free once its
+  // stack is serialised.
   const cliApp = terraform && opts.cdktfOutdir ? newApp(opts.cdktfOutdir) : undefined;
   const results: EnvironmentRender[] = [];
   for (const env of selected) {

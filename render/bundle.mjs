@@ -200,20 +200,20 @@ export function currentBundle(project) {
  */
 export async function buildBundle(project) {
   const builtAtNs = BigInt(Date.now()) * 1_000_000n;
-  const { build, transformSync } = esbuild(project);
+  const { build, transform } = esbuild(project);
   const tsconfigRaw = tsconfig(project);
   /** @type {import('esbuild').Plugin} */
   const repositoryModules = {
     name: 'repository-modules',
     setup(b) {
-      b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+      b.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
         if (isPackageFile(args.path)) return undefined;
         let contents = readFileSync(args.path, 'utf8');
         /** @type {import('esbuild').Loader} */
         let loader = 'ts';
         if (contents.includes('import.meta')) {
           const define = importMeta(args.path);
-          contents = transformSync(contents, { loader, sourcefile: args.path, tsconfigRaw, define }).code;
+          contents = (await transform(contents, { loader, sourcefile: args.path, tsconfigRaw, define })).code;
           loader = 'js';
         }
         // Each repository module registers its namespace, for environment files to link to.
