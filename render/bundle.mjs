@@ -10,8 +10,14 @@
  * Node's versions, the checkout's path and this file's own bytes are part of the key. Anything
  * else rebuilds the bundle first, so a changed source file never runs an old bundle.
  *
- * Speed. The bundle is CommonJS, evaluated through vm.Script with V8's code cache of it
- * (written after its first run, so it holds every function that run compiled).
+ * Speed. The bundle is CommonJS, evaluated through vm.Script with V8's code cache of it,
+ * written after its first run so that it holds every function that run compiled
+ * (https://nodejs.org/docs/latest-v20.x/api/vm.html#scriptcreatecacheddata). Its dynamic
+ * import() goes to Node's default loader (vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, since
+ * Node 20.12.0, which keeps the code cache usable:
+ * https://nodejs.org/docs/latest-v20.x/api/vm.html#vmconstantsuse_main_context_default_loader).
+ * Inputs come from esbuild's metafile, `import.meta` per file from its `define`
+ * (https://esbuild.github.io/api/#metafile, https://esbuild.github.io/api/#define).
  *
  * Environment files. They are found at run time in a clusters folder, so they are not in the
  * bundle: render/modules.ts imports them through the importer installBundleImporter sets, which

@@ -1,9 +1,9 @@
 /**
  * The key order of every rendered file: sorted, except that keys which are array indices
  * ("0", "12") come first in numeric order. That is the order JavaScript itself gives the keys of
- * an object built by inserting them sorted (array-index keys always enumerate first,
- * ECMAScript OrdinaryOwnPropertyKeys), which is what the render wrote before it serialised
- * directly (JSON.stringify and the yaml package over a sorted copy).
+ * an object built by inserting them sorted (array-index keys always enumerate first, in
+ * ascending order: https://tc39.es/ecma262/#sec-ordinaryownpropertykeys), which is what the
+ * YAML files held when the `yaml` package wrote a sorted copy (serialise.ts's sortKeys).
  */
 export function sortedKeys(value: object): string[] {
   const keys = Object.keys(value);
