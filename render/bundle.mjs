@@ -6,9 +6,12 @@
  * Staleness. A bundle is used only while every file it was built from is unchanged: each
  * repository file by the SHA-256 of its content, each installed package file (under
  * node_modules/) by its size, modification and change times and inode (writing or reinstalling
- * a file gives it a new change time). tsconfig.json, package.json, the commands, esbuild's and
+ * a file gives it a new change time; one changed within seconds of the build is recorded by
+ * content, as a later change in the same clock tick could keep its stat). tsconfig.json, package.json, the commands, esbuild's and
  * Node's versions, the checkout's path and this file's own bytes are part of the key. Anything
- * else rebuilds the bundle first, so a changed source file never runs an old bundle.
+ * else rebuilds the bundle first, so a changed source file never runs an old bundle. The one
+ * change no recorded input shows is a new file that shadows a resolved one (an `x.js` added
+ * beside the `x.ts` that `./x.js` resolved to); the repository has no such pairs.
  *
  * Speed. The bundle is CommonJS, evaluated through vm.Script with V8's code cache of it,
  * written after its first run so that it holds every function that run compiled
@@ -20,7 +23,7 @@
  * (https://esbuild.github.io/api/#metafile, https://esbuild.github.io/api/#define).
  *
  * Environment files. They are found at run time in a clusters folder, so they are not in the
- * bundle: render/modules.ts imports them through the importer installBundleImporter sets, which
+ * bundle: render/modules.ts imports them through the importer installImporter sets, which
  * compiles each one with esbuild (cached by path and content) and links its imports of
  * repository modules (clusters/lib/environment.ts, say) to the bundle's own instances.
  */
