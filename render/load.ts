@@ -1,11 +1,12 @@
 /**
  * Finds and imports the environment files of a clusters folder and resolves them
  * (clusters/lib/resolve.ts): the render's first step, and the only one that reads clusters/.
+ * Files are imported through `importModule`, which the bundled render (launch.mjs) provides.
  */
 import { readdirSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type Environment, resolveEnvironments } from '../clusters/lib/resolve.js';
+import { importModule } from './modules.js';
 
 /** Files directly in clusters/ that are shared tables, not environments. */
 export const NOT_ENVIRONMENTS: ReadonlySet<string> = new Set(['versions.ts', 'contract.ts']);
@@ -26,7 +27,7 @@ export async function loadEnvironments(dir: string, cwd = process.cwd()): Promis
   const files = environmentFiles(dir);
   const raw = await Promise.all(
     files.map(async (f) => {
-      const mod = (await import(pathToFileURL(f).href)) as { default?: unknown };
+      const mod = await importModule(f);
       return { file: relative(cwd, f) || basename(f), value: mod.default };
     }),
   );

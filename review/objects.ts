@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { listFiles } from '../scripts/lib/render.js';
+import { listFiles } from '../render/compare.js';
 
 export type JsonObject = { readonly [k: string]: unknown };
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { listFiles } from './lib/render.js';
+import { listFiles } from '../render/compare.js';
 
 interface HelmReleaseFile {
   readonly kind?: string;

@@ -11,9 +11,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { render } from '../render/build.js';
 import { diffTrees, formatMarkdown, formatText } from '../review/diff.js';
 import { readTreeFiles } from '../review/objects.js';
-import { render } from './lib/render.js';
 
 const log = (s: string) => process.stderr.write(`diff: ${s}\n`);
 

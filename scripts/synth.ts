@@ -1,13 +1,16 @@
 /**
- * npm run synth [-- --env NAME[,NAME]] [--only k8s|terraform] [--out DIR] [--clusters DIR]
+ * npm run synth [-- --env NAME[,NAME]] [--only k8s|terraform] [--out DIR] [--clusters DIR] [--quiet]
  *
  * Renders every environment (or the named ones) in one process: cdk8s to <out>/k8s/<env>/,
- * cdktf to <out>/terraform/<env>/. A failure leaves <out> exactly as it was.
+ * cdktf to <out>/terraform/<env>/. A failure leaves <out> exactly as it was. The render itself
+ * is render/ (build.ts, write.ts); this file parses arguments, prints and sets the exit code.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnvironmentError } from '../clusters/lib/resolve.js';
-import { PARTS, type Part, RenderError, render, writeRender } from './lib/render.js';
+import { PARTS, type Part, render } from '../render/build.js';
+import { RenderError } from '../render/error.js';
+import { writeRender } from '../render/write.js';
 
 /** Where the CLI writes: the console, or a buffer in tests. */
 export interface Io {
@@ -18,7 +21,7 @@ export interface Io {
 const CONSOLE: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 /** The CLI: returns the exit code. Failures are reported on `io.err`, never thrown. */
-export async function synthMain(args: readonly string[], io: Io = CONSOLE): Promise<number> {
+export async function main(args: readonly string[], io: Io = CONSOLE): Promise<number> {
   try {
     return await synth(args, io);
   } catch (e: unknown) {
@@ -71,7 +74,7 @@ async function synth(args: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-// Run as a program (not when imported by tests).
+// Run as a program by tsx (render/launch.mjs calls main itself).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  synthMain(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

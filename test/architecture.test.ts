@@ -6,7 +6,7 @@ import type { Environment } from '../clusters/lib/environment.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
 import { architectureDiagram, architectureMarkdown } from '../review/architecture.js';
 import { parseTree, readTreeFiles } from '../review/objects.js';
-import { toYaml } from '../scripts/lib/render.js';
+import { toYaml } from '../render/serialise.js';
 import { CLUSTERS, fixtureEnvironment, ROOT } from './helpers.js';
 
 /**

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CLUSTER_VARS_CONFIGMAP, CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
-import { listFiles } from '../scripts/lib/render.js';
+import { listFiles } from '../render/compare.js';
 import { ROOT } from './helpers.js';
 
 const DIST = join(ROOT, 'dist');

@@ -3,7 +3,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writ
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { environmentFiles, validateEnvironments } from '../clusters/lib/load.js';
+import { resolveEnvironments } from '../clusters/lib/resolve.js';
+import { environmentFiles } from '../render/load.js';
 import {
   diffTrees,
   diffValues,
@@ -14,7 +15,7 @@ import {
   WORD_CONTEXT,
 } from '../review/diff.js';
 import { readTreeFiles } from '../review/objects.js';
-import { toYaml } from '../scripts/lib/render.js';
+import { toYaml } from '../render/serialise.js';
 import { generatedEnvName, ROOT, tempDir } from './helpers.js';
 
 const deployment = (image: string, replicas = 1) => ({

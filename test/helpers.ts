@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Environment } from '../clusters/lib/environment.js';
 import { EnvironmentError, loadEnvironments } from '../clusters/lib/load.js';
-import { listFiles } from '../scripts/lib/render.js';
-import { synthMain } from '../scripts/synth.js';
+import { listFiles } from '../render/compare.js';
+import { main as synthMain } from '../scripts/synth.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLUSTERS = join(ROOT, 'clusters');
@@ -87,9 +87,9 @@ export async function synthCli(args: string[]): Promise<CliResult> {
   return { status, stdout: text(out), stderr: text(err) };
 }
 
-/** Runs the synth CLI in a child process. */
+/** Runs the synth CLI in a child process: the program `npm run synth` runs (render/launch.mjs). */
 export function synthProcess(args: string[]): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/synth.ts'), ...args], {
+  const r = spawnSync(process.execPath, [join(ROOT, 'render/launch.mjs'), 'synth', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, CHECKPOINT_DISABLE: '1' },

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { PARTS, render, writeRender } from '../scripts/lib/render.js';
+import { PARTS, render } from '../render/build.js';
+import { writeRender } from '../render/write.js';
 import { CLUSTERS, clustersFixture, synthCli, tempDir, treeHash } from './helpers.js';
 
 async function renderedDist(): Promise<string> {

@@ -13,7 +13,8 @@ import { ADDON_PHASES, type AddonName } from '../infra/addons/index.js';
 import { Testing } from '../infra/cdktf.js';
 import { modelBucketName } from '../infra/model-data/index.js';
 import { planSubnets } from '../infra/network/index.js';
-import { render, sortKeys } from '../scripts/lib/render.js';
+import { render } from '../render/build.js';
+import { sortKeys } from '../render/serialise.js';
 import { CLUSTERS, tempDir } from './helpers.js';
 import {
   arr,

@@ -13,7 +13,7 @@ import { namespace } from '../apps/namespaces/index.js';
 import { defaultDeny } from '../apps/namespaces/network.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
 import { parseCidr } from '../clusters/lib/net.js';
-import { render } from '../scripts/lib/render.js';
+import { render } from '../render/build.js';
 import { CLUSTERS } from './helpers.js';
 import {
   type ClusterRender,

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { NODEPOOL_LABEL } from '../apps/lib/platform.js';
 import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT_KEY } from '../clusters/lib/system-nodes.js';
-import { listFiles } from '../scripts/lib/render.js';
+import { listFiles } from '../render/compare.js';
 import { ROOT } from './helpers.js';
 
 /**

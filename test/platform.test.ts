@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { type EnvironmentRender, render } from '../scripts/lib/render.js';
+import { type EnvironmentRender, render } from '../render/build.js';
 import { clustersFixture, synthCli, tempDir, treeHash } from './helpers.js';
 
 type Obj = Record<string, unknown>;

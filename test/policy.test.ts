@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { render } from '../scripts/lib/render.js';
+import { render } from '../render/build.js';
 import { CLUSTERS } from './helpers.js';
 import {
   acceleratorPodsTolerateAndSelect,

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
-import { compareTrees, listFiles, PARTS, render, writeRender } from '../scripts/lib/render.js';
+import { PARTS, render } from '../render/build.js';
+import { compareTrees, listFiles } from '../render/compare.js';
+import { writeRender } from '../render/write.js';
 import { CLUSTERS, clustersFixture, copyDir, synthCli, synthProcess, tempDir, treeHash } from './helpers.js';
 
 /** A rendered dist/ of the repository environments in a temp folder. */

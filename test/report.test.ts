@@ -6,7 +6,7 @@ import { loadEnvironments } from '../clusters/lib/load.js';
 import { parseTree, readTreeFiles } from '../review/objects.js';
 import { PRICES } from '../review/prices.js';
 import { costBound, environmentReport, quantity, reportMarkdown } from '../review/report.js';
-import { toYaml } from '../scripts/lib/render.js';
+import { toYaml } from '../render/serialise.js';
 import { CLUSTERS, fixtureEnvironment, ROOT } from './helpers.js';
 
 async function envs(): Promise<Environment[]> {

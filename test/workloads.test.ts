@@ -6,7 +6,8 @@ import { kvBytesPerToken, type LanguageModel, MODEL_CATALOGUE, weightsGB } from 
 import { acceleratedPlacement } from '../apps/lib/pod.js';
 import { contractRef } from '../clusters/contract.js';
 import { loadEnvironments } from '../clusters/lib/load.js';
-import { PARTS, render, writeRender } from '../scripts/lib/render.js';
+import { PARTS, render } from '../render/build.js';
+import { writeRender } from '../render/write.js';
 import { CLUSTERS, clustersFixture, loadProblems, synthCli, tempDir, treeHash } from './helpers.js';
 
 type Envs = Record<string, Record<string, unknown>>;
