@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One render of the repository's environments for the whole run (test/support/repository.ts).
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'threads',
     // Test files share loaded modules (cdktf and the AWS provider cost seconds to import per file).
     isolate: false,
