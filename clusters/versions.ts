@@ -228,6 +228,37 @@ export const versions = {
   /** Go module go.etcd.io/etcd/server/v3 whose etcd the API-server test tier builds (3.6 line). */
   // renovate: datasource=go depName=go.etcd.io/etcd/server/v3
   etcd: '3.6.16',
+
+  // --- simulated cluster tier --- (test/simulation; kube-scheduler and kube-controller-manager
+  // come from `kubeApiserver`'s k8s.io/kubernetes module)
+  /**
+   * Go module sigs.k8s.io/karpenter whose kwok provider (sigs.k8s.io/karpenter/kwok) the
+   * simulated tier builds: the Karpenter of `karpenter`. aws/karpenter-provider-aws v1.14.1's
+   * go.mod requires v1.14.1-0.20260819221709-6e7eab7a0f48, the commit tagged v1.14.1.
+   */
+  // renovate: datasource=go depName=sigs.k8s.io/karpenter
+  karpenterKwok: 'v1.14.1',
+  /**
+   * Go module sigs.k8s.io/kwok (the kwok binary plays the kubelet of fake nodes). Karpenter
+   * v1.14.1 tests with the v0.6 line (hack/install-kwok.sh: KWOK_RELEASE=v0.6.0); v0.6.0's
+   * checksum could not be verified here, v0.6.1 is its patch release.
+   */
+  // renovate: datasource=go depName=sigs.k8s.io/kwok
+  kwok: 'v0.6.1',
+  /**
+   * Go module of the KubeRay operator the simulated tier runs. The chart pins 1.7.0
+   * (`kuberayOperatorChart`), which the Go module proxy does not serve for this module; v1.5.0 is
+   * the nearest version it serves (docs/testing.md).
+   */
+  // renovate: datasource=go depName=github.com/ray-project/kuberay/ray-operator
+  kuberayOperatorModule: 'v1.5.0',
+  /**
+   * Go module github.com/fluxcd/pkg/kustomize (Flux's build and post-build substitution) at the
+   * version that kustomize-controller `fluxControllers.kustomizeController` requires (v1.9.4's
+   * go.mod: v1.35.4).
+   */
+  // renovate: datasource=go depName=github.com/fluxcd/pkg/kustomize
+  fluxKustomize: 'v1.35.4',
 } as const;
 
 // --- tooling (benchmark and workflow lint; never deployed) ---
