@@ -1,0 +1,735 @@
+/**
+ * Pods of software the simulation does not run, modelled so that they occupy node capacity as
+ * they would: the Deployments and DaemonSets that our HelmReleases' charts and the EKS add-ons
+ * create. No helm-controller runs here, so each chart's workloads are built from a recipe below:
+ * requests, replicas, node selectors, tolerations and affinities are read from the rendered
+ * HelmRelease `spec.values` merged over the chart's default values (Helm's merge: maps merge,
+ * everything else is replaced), and the default values come from
+ * `../shared/reference/helm-chart-values/<chart>-<version>/values.yaml` (passed in by the runner;
+ * `DEFAULTS` below holds the few defaults of charts that have no file there, each with its
+ * source). Each recipe names the chart template it follows. Containers run nothing (kwok plays
+ * the kubelet); the image is never pulled.
+ *
+ * What is not modelled is listed in `NOT_MODELLED` and printed by the tier.
+ */
+import type { KubeManifest } from '../../apps/index.js';
+
+export type Values = Record<string, unknown>;
+
+export interface ContainerModel {
+  readonly name: string;
+  readonly resources?: { readonly requests?: Values; readonly limits?: Values };
+}
+
+export interface PodModel {
+  readonly containers: readonly ContainerModel[];
+  readonly initContainers?: readonly ContainerModel[];
+  readonly nodeSelector?: Values;
+  readonly tolerations?: readonly unknown[];
+  readonly affinity?: Values;
+  readonly topologySpreadConstraints?: readonly unknown[];
+}
+
+export interface ModelledWorkload {
+  readonly kind: 'DaemonSet' | 'Deployment';
+  readonly namespace: string;
+  readonly name: string;
+  /** Deployments only. */
+  readonly replicas?: number;
+  readonly pod: PodModel;
+  /** Where the figures come from (repository@tag:path or chart@version). */
+  readonly source: string;
+}
+
+const rec = (v: unknown): Values => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Values) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Helm's values merge: maps merge recursively, any other value (lists too) replaces. */
+export function mergeValues(base: unknown, over: unknown): unknown {
+  if (over === undefined) return structuredClone(base);
+  if (over === null) return undefined;
+  const b = rec(base);
+  const o = rec(over);
+  if (over && typeof over === 'object' && !Array.isArray(over)) {
+    const out: Values = { ...structuredClone(b) };
+    for (const [k, v] of Object.entries(o)) {
+      const merged = mergeValues(b[k], v);
+      if (merged === undefined) delete out[k];
+      else out[k] = merged;
+    }
+    return out;
+  }
+  return structuredClone(over);
+}
+
+/** `a.b.c` of a values tree. */
+export function at(values: unknown, path: string): unknown {
+  let cur: unknown = values;
+  for (const p of path.split('.')) cur = rec(cur)[p];
+  return cur;
+}
+
+const resources = (v: unknown): ContainerModel['resources'] => {
+  const r = rec(v);
+  return { requests: rec(r.requests), limits: rec(r.limits) };
+};
+
+function optional(v: unknown): Values | undefined {
+  const r = rec(v);
+  return Object.keys(r).length ? r : undefined;
+}
+
+function pod(
+  containers: readonly ContainerModel[],
+  placement: {
+    nodeSelector?: unknown;
+    tolerations?: unknown;
+    affinity?: unknown;
+    topologySpreadConstraints?: unknown;
+  },
+): PodModel {
+  return {
+    containers,
+    nodeSelector: optional(placement.nodeSelector),
+    tolerations: arr(placement.tolerations),
+    affinity: optional(placement.affinity),
+    topologySpreadConstraints: arr(placement.topologySpreadConstraints),
+  };
+}
+
+/** Default values of charts without a file in ../shared/reference/helm-chart-values. */
+export const DEFAULTS: Readonly<Record<string, { readonly values: Values; readonly source: string }>> = {
+  // argo-workflows 2.0.2 could not be read here; the newest chart readable is 1.0.18
+  // (argoproj/argo-helm@argo-workflows-1.0.18:charts/argo-workflows/values.yaml): one replica
+  // each of controller and server, no resources. Our values set resources and placement.
+  'argo-workflows': {
+    values: { controller: { replicas: 1 }, server: { enabled: true, replicas: 1 } },
+    source:
+      'argoproj/argo-helm@argo-workflows-1.0.18:charts/argo-workflows/values.yaml (2.0.2 not readable here)',
+  },
+  // neuron-helm-chart 1.10.0 (OCI) could not be read here; aws-neuron/neuron-helm-charts@8172e5e
+  // (chart 1.0.0): device-plugin DaemonSet without resources, tolerating CriticalAddonsOnly and
+  // the neuron taint; the scheduler extension is off by default.
+  'neuron-helm-chart': {
+    values: {
+      devicePlugin: {
+        tolerations: [
+          { key: 'CriticalAddonsOnly', operator: 'Exists' },
+          { key: 'aws.amazon.com/neuron', operator: 'Exists', effect: 'NoSchedule' },
+        ],
+      },
+      scheduler: { enabled: false },
+    },
+    source:
+      'aws-neuron/neuron-helm-charts@8172e5e:charts/neuron-helm-chart (chart 1.0.0; 1.10.0 not readable here)',
+  },
+};
+
+type Recipe = (values: Values, namespace: string, release: string) => ModelledWorkload[];
+
+/** The z2jh tolerations every core pod gets (jupyterhub 4.4.0 values scheduling.corePods.tolerations). */
+function z2jhCore(values: Values): unknown[] {
+  return arr(at(values, 'scheduling.corePods.tolerations'));
+}
+
+const RECIPES: Readonly<Record<string, { readonly recipe: Recipe; readonly templates: string }>> = {
+  karpenter: {
+    templates: 'aws/karpenter-provider-aws@v1.14.1:charts/karpenter/templates/deployment.yaml',
+    recipe: (v, ns, release) => [
+      {
+        kind: 'Deployment',
+        namespace: ns,
+        name: release,
+        replicas: Number(v.replicas ?? 1),
+        pod: pod([{ name: 'controller', resources: resources(at(v, 'controller.resources')) }], v),
+        source: '',
+      },
+    ],
+  },
+  'aws-load-balancer-controller': {
+    templates: 'aws/eks-charts aws-load-balancer-controller 3.5.0 templates/deployment.yaml',
+    recipe: (v, ns, release) => [
+      {
+        kind: 'Deployment',
+        namespace: ns,
+        name: release,
+        replicas: Number(v.replicaCount ?? 1),
+        pod: pod([{ name: 'aws-load-balancer-controller', resources: resources(v.resources) }], v),
+        source: '',
+      },
+    ],
+  },
+  'external-secrets': {
+    templates: 'external-secrets/external-secrets@v2.9.0:deploy/charts/external-secrets/templates',
+    recipe: (v, ns, release) => {
+      const part = (key: string, suffix: string, cfg: Values): ModelledWorkload => ({
+        kind: 'Deployment',
+        namespace: ns,
+        name: `${release}${suffix}`,
+        replicas: Number(cfg.replicaCount ?? 1),
+        pod: pod([{ name: key, resources: resources(cfg.resources) }], cfg),
+        source: '',
+      });
+      const out = [part('external-secrets', '', v)];
+      if (at(v, 'webhook.create') !== false) out.push(part('webhook', '-webhook', rec(v.webhook)));
+      if (at(v, 'certController.create') !== false)
+        out.push(part('cert-controller', '-cert-controller', rec(v.certController)));
+      return out;
+    },
+  },
+  'kuberay-operator': {
+    templates: 'ray-project/kuberay@v1.7.0:helm-chart/kuberay-operator/templates/deployment.yaml',
+    recipe: (v, ns, release) => [
+      {
+        kind: 'Deployment',
+        namespace: ns,
+        name: release,
+        replicas: Number(v.replicas ?? 1),
+        pod: pod([{ name: 'kuberay-operator', resources: resources(v.resources) }], v),
+        source: '',
+      },
+    ],
+  },
+  'argo-workflows': {
+    templates: 'argoproj/argo-helm charts/argo-workflows/templates/{controller,server}/*-deployment.yaml',
+    recipe: (v, ns, release) => {
+      const part = (key: 'controller' | 'server', name: string): ModelledWorkload => {
+        const c = rec(v[key]);
+        return {
+          kind: 'Deployment',
+          namespace: ns,
+          name: `${release}-${name}`,
+          replicas: Number(c.replicas ?? 1),
+          pod: pod([{ name, resources: resources(c.resources) }], c),
+          source: '',
+        };
+      };
+      const out = [part('controller', 'workflow-controller')];
+      if (at(v, 'server.enabled') !== false) out.push(part('server', 'server'));
+      return out;
+    },
+  },
+  jupyterhub: {
+    templates:
+      'jupyterhub/zero-to-jupyterhub-k8s@4.4.0:jupyterhub/templates/{hub,proxy}/deployment.yaml (core pods tolerate scheduling.corePods.tolerations)',
+    recipe: (v, ns) => {
+      const tol = (own: unknown) => [...arr(own), ...z2jhCore(v)];
+      const hub = rec(v.hub);
+      const chp = rec(at(v, 'proxy.chp'));
+      return [
+        {
+          kind: 'Deployment',
+          namespace: ns,
+          name: 'hub',
+          replicas: 1,
+          pod: pod([{ name: 'hub', resources: resources(hub.resources) }], {
+            nodeSelector: hub.nodeSelector,
+            tolerations: tol(hub.tolerations),
+          }),
+          source: '',
+        },
+        {
+          kind: 'Deployment',
+          namespace: ns,
+          name: 'proxy',
+          replicas: 1,
+          pod: pod([{ name: 'chp', resources: resources(chp.resources) }], {
+            nodeSelector: chp.nodeSelector,
+            tolerations: tol(chp.tolerations),
+          }),
+          source: '',
+        },
+      ];
+    },
+  },
+  'nvidia-device-plugin': {
+    templates:
+      'NVIDIA/k8s-device-plugin@v0.20.0:deployments/helm/nvidia-device-plugin/templates/daemonset-{device-plugin,gfd}.yml (both read .Values.resources), subchart node-feature-discovery',
+    recipe: (v, ns, release) => {
+      const placement = { nodeSelector: v.nodeSelector, tolerations: v.tolerations, affinity: v.affinity };
+      const out: ModelledWorkload[] = [];
+      if (at(v, 'devicePlugin.enabled') !== false) {
+        out.push({
+          kind: 'DaemonSet',
+          namespace: ns,
+          name: release,
+          pod: pod([{ name: 'nvidia-device-plugin-ctr', resources: resources(v.resources) }], placement),
+          source: '',
+        });
+      }
+      if (at(v, 'gfd.enabled') === true) {
+        out.push({
+          kind: 'DaemonSet',
+          namespace: ns,
+          name: `${release}-gpu-feature-discovery`,
+          pod: pod([{ name: 'gpu-feature-discovery-ctr', resources: resources(v.resources) }], placement),
+          source: '',
+        });
+      }
+      if (at(v, 'nfd.enabled') === true) {
+        const nfd = rec(v.nfd);
+        const master = rec(nfd.master);
+        const worker = rec(nfd.worker);
+        const gc = rec(nfd.gc);
+        if (master.enable !== false)
+          out.push({
+            kind: 'Deployment',
+            namespace: ns,
+            name: 'node-feature-discovery-master',
+            replicas: Number(master.replicaCount ?? 1),
+            pod: pod([{ name: 'master', resources: resources(master.resources) }], master),
+            source: '',
+          });
+        if (worker.enable !== false)
+          out.push({
+            kind: 'DaemonSet',
+            namespace: ns,
+            name: 'node-feature-discovery-worker',
+            pod: pod([{ name: 'worker', resources: resources(worker.resources) }], worker),
+            source: '',
+          });
+        if (gc.enable !== false)
+          out.push({
+            kind: 'Deployment',
+            namespace: ns,
+            name: 'node-feature-discovery-gc',
+            replicas: Number(gc.replicaCount ?? 1),
+            pod: pod([{ name: 'gc', resources: resources(gc.resources) }], gc),
+            source: '',
+          });
+      }
+      return out;
+    },
+  },
+  'dcgm-exporter': {
+    templates: 'NVIDIA/dcgm-exporter charts/dcgm-exporter/templates/daemonset.yaml',
+    recipe: (v, ns, release) => [
+      {
+        kind: 'DaemonSet',
+        namespace: ns,
+        name: release,
+        pod: pod([{ name: 'exporter', resources: resources(v.resources) }], v),
+        source: '',
+      },
+    ],
+  },
+  'aws-efa-k8s-device-plugin': {
+    templates:
+      'aws/eks-charts stable/aws-efa-k8s-device-plugin templates/daemonset.yaml (node affinity on supportedInstanceLabels)',
+    recipe: (v, ns, release) => {
+      const labels = rec(v.supportedInstanceLabels);
+      const affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: arr(labels.keys).map((key) => ({
+              matchExpressions: [{ key, operator: 'In', values: arr(labels.values) }],
+            })),
+          },
+        },
+      };
+      return [
+        {
+          kind: 'DaemonSet',
+          namespace: ns,
+          name: release,
+          pod: pod([{ name: 'aws-efa-k8s-device-plugin', resources: resources(v.resources) }], {
+            nodeSelector: v.nodeSelector,
+            tolerations: v.tolerations,
+            affinity: arr(labels.keys).length ? affinity : undefined,
+          }),
+          source: '',
+        },
+      ];
+    },
+  },
+  'neuron-helm-chart': {
+    templates:
+      'aws-neuron/neuron-helm-charts charts/neuron-helm-chart/templates/{device-plugin-daemonset,scheduler-extn,custom-scheduler}.yaml',
+    recipe: (v, ns) => {
+      const dp = rec(v.devicePlugin);
+      const out: ModelledWorkload[] = [
+        {
+          kind: 'DaemonSet',
+          namespace: ns,
+          name: 'neuron-device-plugin',
+          pod: pod([{ name: 'neuron-device-plugin', resources: resources(dp.resources) }], dp),
+          source: '',
+        },
+      ];
+      const sched = rec(v.scheduler);
+      if (sched.enabled === true) {
+        out.push({
+          kind: 'Deployment',
+          namespace: ns,
+          name: 'neuron-scheduler-extension',
+          replicas: 1,
+          pod: pod([{ name: 'neuron-scheduler-exp', resources: resources(sched.resources) }], sched),
+          source: '',
+        });
+        const custom = rec(sched.customScheduler);
+        if (custom.enabled === true) {
+          out.push({
+            kind: 'Deployment',
+            namespace: ns,
+            name: String(custom.fullnameOverride ?? 'neuron-scheduler'),
+            replicas: 1,
+            pod: pod([{ name: 'scheduler', resources: resources(custom.resources) }], custom),
+            source: '',
+          });
+        }
+      }
+      return out;
+    },
+  },
+};
+
+/** Charts this module has a recipe for. */
+export const MODELLED_CHARTS: readonly string[] = Object.keys(RECIPES);
+
+/**
+ * The workloads a HelmRelease's chart creates. `defaults` are the chart's default values (from
+ * ../shared, or DEFAULTS); throws for a chart without a recipe, so a new chart cannot pass
+ * unmodelled.
+ */
+export function releaseWorkloads(
+  release: { name: string; namespace: string; chart: string; version: string; values: unknown },
+  defaults: { values: Values; source: string } | undefined,
+): ModelledWorkload[] {
+  const r = RECIPES[release.chart];
+  if (!r) {
+    throw new Error(
+      `HelmRelease ${release.name}: chart ${release.chart} ${release.version} has no model of its pods in test/simulation/modelled.ts (modelled: ${MODELLED_CHARTS.join(', ')})`,
+    );
+  }
+  const base = defaults ?? DEFAULTS[release.chart];
+  const values = rec(mergeValues(base?.values ?? {}, release.values));
+  const source = `${release.chart} ${release.version}: values = ${base ? base.source : 'no default values (rendered values only)'} merged with HelmRelease ${release.name}; templates ${r.templates}`;
+  return r.recipe(values, release.namespace, release.name).map((w) => ({ ...w, source }));
+}
+
+/** chart, version and target namespace of a HelmRelease (chartRef OCIRepository resolved among `all`). */
+export function releaseChart(
+  hr: KubeManifest,
+  all: readonly KubeManifest[],
+): { chart: string; version: string; namespace: string } {
+  const spec = rec(hr.spec);
+  const namespace = String(spec.targetNamespace ?? hr.metadata.namespace);
+  const chartSpec = rec(rec(spec.chart).spec);
+  if (chartSpec.chart)
+    return { chart: String(chartSpec.chart), version: String(chartSpec.version), namespace };
+  const ref = rec(spec.chartRef);
+  const oci = all.find((o) => o.kind === ref.kind && o.metadata.name === ref.name);
+  if (!oci) throw new Error(`HelmRelease ${hr.metadata.name}: chartRef ${ref.kind} ${ref.name} not found`);
+  const url = String(rec(oci.spec).url);
+  return { chart: url.split('/').pop()!, version: String(rec(rec(oci.spec).ref).tag), namespace };
+}
+
+// ---------------------------------------------------------------- EKS add-ons
+
+const EXISTS = [{ operator: 'Exists' }];
+
+/**
+ * The pods of the EKS add-ons (infra/addons), at the add-on versions of clusters/versions.ts,
+ * from their upstream charts at the matching tags; `configuration` is infra/addons'
+ * ADDON_CONFIGURATION (our configuration values override the defaults, as EKS applies them).
+ */
+export function addonWorkloads(
+  configuration: Readonly<Record<string, object | undefined>>,
+): ModelledWorkload[] {
+  const cfg = (name: string, path: string): unknown => at(configuration[name], path);
+  const csiNode = (
+    ns: string,
+    name: string,
+    containers: ContainerModel[],
+    source: string,
+  ): ModelledWorkload => ({
+    kind: 'DaemonSet',
+    namespace: ns,
+    name,
+    // tolerateAllTaints: true (chart default) -> tolerations [{operator: Exists}].
+    pod: pod(containers, { tolerations: EXISTS }),
+    source,
+  });
+  const r = (cpu: string, memory?: string) => ({ requests: { cpu, ...(memory ? { memory } : {}) } });
+  return [
+    {
+      kind: 'DaemonSet',
+      namespace: 'kube-system',
+      name: 'aws-node',
+      pod: pod(
+        [
+          { name: 'aws-node', resources: r('25m') },
+          { name: 'aws-eks-nodeagent', resources: {} },
+        ],
+        { tolerations: EXISTS },
+      ),
+      source:
+        'aws/amazon-vpc-cni-k8s@v1.23.0:charts/aws-vpc-cni/values.yaml (resources.requests.cpu 25m; nodeAgent.resources {}; tolerations Exists)',
+    },
+    {
+      kind: 'DaemonSet',
+      namespace: 'kube-system',
+      name: 'kube-proxy',
+      pod: pod([{ name: 'kube-proxy', resources: r('100m') }], { tolerations: EXISTS }),
+      source:
+        "EKS's kube-proxy DaemonSet requests cpu 100m and tolerates every taint (as reproduced in https://gist.github.com/marccampbell/5dd25ae11166a283d97763c43e74d167; no first-party manifest of v1.35.3-eksbuild.18 is readable here)",
+    },
+    {
+      kind: 'DaemonSet',
+      namespace: 'kube-system',
+      name: 'eks-pod-identity-agent',
+      pod: pod([{ name: 'eks-pod-identity-agent', resources: {} }], { tolerations: EXISTS }),
+      source:
+        'aws/eks-pod-identity-agent@d4dc0f3:charts/eks-pod-identity-agent/values.yaml (resources {}, tolerations Exists)',
+    },
+    {
+      kind: 'Deployment',
+      namespace: 'kube-system',
+      name: 'coredns',
+      replicas: 2,
+      pod: pod([{ name: 'coredns', resources: r('100m', '70Mi') }], {
+        tolerations: cfg('coredns', 'tolerations') ?? [],
+      }),
+      source:
+        'CoreDNS requests 100m / 70Mi, 2 replicas (kubernetes/kubernetes cluster/addons/dns/coredns/coredns.yaml.base, which the EKS add-on follows); tolerations from infra/addons ADDON_CONFIGURATION',
+    },
+    csiNode(
+      'kube-system',
+      'ebs-csi-node',
+      ['ebs-plugin', 'node-driver-registrar', 'liveness-probe'].map((name) => ({
+        name,
+        resources: r('10m', '40Mi'),
+      })),
+      'kubernetes-sigs/aws-ebs-csi-driver@v1.56.0:charts/aws-ebs-csi-driver/values.yaml (node.resources 10m/40Mi, sidecars default to it: templates/_node.tpl)',
+    ),
+    {
+      kind: 'Deployment',
+      namespace: 'kube-system',
+      name: 'ebs-csi-controller',
+      replicas: 2,
+      pod: pod(
+        [
+          'ebs-plugin',
+          'csi-provisioner',
+          'csi-attacher',
+          'csi-snapshotter',
+          'csi-resizer',
+          'liveness-probe',
+        ].map((name) => ({ name, resources: r('10m', '40Mi') })),
+        { tolerations: cfg('aws-ebs-csi-driver', 'controller.tolerations') ?? [] },
+      ),
+      source:
+        'kubernetes-sigs/aws-ebs-csi-driver@v1.56.0:charts/aws-ebs-csi-driver/values.yaml (controller.replicaCount 2, controller.resources 10m/40Mi, sidecars default to it); tolerations from infra/addons ADDON_CONFIGURATION',
+    },
+    csiNode(
+      'kube-system',
+      'fsx-csi-node',
+      [
+        { name: 'fsx-plugin', resources: r('10m', '40Mi') },
+        { name: 'node-driver-registrar', resources: r('10m', '32Mi') },
+        { name: 'liveness-probe', resources: r('10m', '32Mi') },
+      ],
+      'kubernetes-sigs/aws-fsx-csi-driver@v1.9.0:charts/aws-fsx-csi-driver/values.yaml (node.resources, sidecars.*.resources)',
+    ),
+    {
+      kind: 'Deployment',
+      namespace: 'kube-system',
+      name: 'fsx-csi-controller',
+      replicas: 2,
+      pod: pod(
+        [
+          { name: 'fsx-plugin', resources: r('10m', '40Mi') },
+          { name: 'csi-provisioner', resources: r('10m', '32Mi') },
+          { name: 'csi-resizer', resources: r('10m', '32Mi') },
+          { name: 'liveness-probe', resources: r('10m', '32Mi') },
+        ],
+        {
+          tolerations: [
+            { key: 'CriticalAddonsOnly', operator: 'Exists' },
+            { effect: 'NoExecute', operator: 'Exists', tolerationSeconds: 300 },
+          ],
+        },
+      ),
+      source:
+        'kubernetes-sigs/aws-fsx-csi-driver@v1.9.0:charts/aws-fsx-csi-driver/values.yaml (controller.replicaCount 2, tolerations, resources)',
+    },
+    csiNode(
+      'kube-system',
+      's3-csi-node',
+      ['s3-plugin', 'node-driver-registrar', 'liveness-probe'].map((name) => ({
+        name,
+        resources: r('10m', '40Mi'),
+      })),
+      'awslabs/mountpoint-s3-csi-driver@v2.7.0:charts/aws-mountpoint-s3-csi-driver/values.yaml (node.resources 10m/40Mi, sidecars default to it: templates/node.yaml)',
+    ),
+    {
+      kind: 'Deployment',
+      namespace: 'kube-system',
+      name: 's3-csi-controller',
+      replicas: 1,
+      pod: pod([{ name: 's3-csi-controller', resources: {} }], {
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+      }),
+      source:
+        'awslabs/mountpoint-s3-csi-driver@v2.7.0:charts/aws-mountpoint-s3-csi-driver/templates/controller.yaml (1 replica, no tolerations, no resources)',
+    },
+    ...cloudwatch(),
+  ];
+}
+
+/** amazon-cloudwatch-observability v6.3.0: the root `tolerations: [{operator: Exists}]` applies to the agents. */
+function cloudwatch(): ModelledWorkload[] {
+  const source = (what: string) =>
+    `aws-observability/helm-charts@amazon-cloudwatch-observability-6.3.0:charts/amazon-cloudwatch-observability/values.yaml (${what})`;
+  const ds = (
+    name: string,
+    cpu: string,
+    memory: string,
+    key: string,
+    affinity?: Values,
+  ): ModelledWorkload => ({
+    kind: 'DaemonSet',
+    namespace: 'amazon-cloudwatch',
+    name,
+    pod: pod([{ name, resources: { requests: { cpu, memory } } }], {
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      tolerations: EXISTS,
+      affinity,
+    }),
+    source: source(`${key}.resources, nodeSelector, affinity; root tolerations`),
+  });
+  return [
+    ds('cloudwatch-agent', '250m', '128Mi', 'agent'),
+    ds('fluent-bit', '50m', '25Mi', 'containerLogs.fluentBit'),
+    ds('node-exporter', '50m', '30Mi', 'nodeExporter'),
+    // dcgmExporter / neuronMonitor run on the GPU / Neuron instance types their affinity lists
+    // (node.kubernetes.io/instance-type In [...]). Every type of our accelerated catalogue
+    // (g5, g6, g6e, inf2, trn1, all sizes) is on those lists in 6.3.0, read when this was
+    // written; the model selects the same nodes by our pools' labels instead of copying the lists.
+    ds('dcgm-exporter', '250m', '128Mi', 'dcgmExporter', {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'nvidia.com/gpu.present', operator: 'In', values: ['true'] }] },
+          ],
+        },
+      },
+    }),
+    ds('neuron-monitor', '256m', '128Mi', 'neuronMonitor', {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [{ key: 'aws.amazon.com/neuron.present', operator: 'In', values: ['true'] }],
+            },
+          ],
+        },
+      },
+    }),
+    {
+      kind: 'Deployment',
+      namespace: 'amazon-cloudwatch',
+      name: 'kube-state-metrics',
+      replicas: 1,
+      pod: pod([{ name: 'kube-state-metrics', resources: { requests: { cpu: '50m', memory: '64Mi' } } }], {
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+        tolerations: EXISTS,
+      }),
+      source: source('kubeStateMetrics.resources; root tolerations'),
+    },
+    {
+      kind: 'Deployment',
+      namespace: 'amazon-cloudwatch',
+      name: 'amazon-cloudwatch-observability-controller-manager',
+      replicas: 1,
+      pod: pod([{ name: 'manager', resources: { requests: { cpu: '100m', memory: '64Mi' } } }], {
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+        tolerations: [],
+      }),
+      source: source('manager.resources, manager.tolerations []'),
+    },
+  ];
+}
+
+/** What the tier knows it does not model, printed with every run. */
+export const NOT_MODELLED: readonly string[] = [
+  'eks-node-monitoring-agent v1.4.0-eksbuild.1 (a DaemonSet on every node, and its DCGM server on GPU nodes): no chart or manifest of it is readable here',
+  'neuron-helm-chart 1.10.0 monitor (neuron-monitor exporter): the readable chart (1.0.0) has no such template',
+  "Flux's own controllers (installed by infra/flux with the Helm provider before Flux applies anything)",
+];
+
+/** Namespaces the add-ons create (EKS creates them with the add-on). */
+export const ADDON_NAMESPACES = ['amazon-cloudwatch'];
+
+/** A restricted-compliant container security context (the modelled pods model capacity, not security). */
+const SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** The label selecting a modelled workload's pods. */
+export const MODELLED_LABEL = 'simulation.genai-eks.io/modelled';
+
+function container(c: ContainerModel): Values {
+  const res = c.resources ?? {};
+  return {
+    name: c.name,
+    image: 'registry.k8s.io/pause:3.10',
+    securityContext: SECURITY,
+    resources: {
+      ...(res.requests && Object.keys(res.requests).length ? { requests: res.requests } : {}),
+      ...(res.limits && Object.keys(res.limits).length ? { limits: res.limits } : {}),
+    },
+  };
+}
+
+/** The Deployment or DaemonSet object of a modelled workload. */
+export function workloadManifest(w: ModelledWorkload): KubeManifest {
+  const labels = { [MODELLED_LABEL]: w.name };
+  const spec: Values = {
+    selector: { matchLabels: labels },
+    template: {
+      metadata: { labels },
+      spec: {
+        automountServiceAccountToken: false,
+        containers: w.pod.containers.map(container),
+        ...(w.pod.initContainers?.length ? { initContainers: w.pod.initContainers.map(container) } : {}),
+        ...(w.pod.nodeSelector ? { nodeSelector: w.pod.nodeSelector } : {}),
+        ...(w.pod.tolerations?.length ? { tolerations: w.pod.tolerations } : {}),
+        ...(w.pod.affinity ? { affinity: w.pod.affinity } : {}),
+        ...(w.pod.topologySpreadConstraints?.length
+          ? {
+              topologySpreadConstraints: w.pod.topologySpreadConstraints.map((t) => ({
+                labelSelector: { matchLabels: labels },
+                ...rec(t),
+              })),
+            }
+          : {}),
+      },
+    },
+  };
+  // A podAntiAffinity term without a label selector (the karpenter chart's default gets one from
+  // its template) selects this workload's own pods.
+  const anti = rec(rec(rec(spec.template).spec).affinity).podAntiAffinity as Values | undefined;
+  if (anti) {
+    for (const term of arr(anti.requiredDuringSchedulingIgnoredDuringExecution)) {
+      const t = term as Values;
+      if (!t.labelSelector) t.labelSelector = { matchLabels: labels };
+    }
+  }
+  if (w.kind === 'Deployment') spec.replicas = w.replicas ?? 1;
+  return {
+    apiVersion: 'apps/v1',
+    kind: w.kind,
+    metadata: {
+      name: w.name,
+      namespace: w.namespace,
+      labels,
+      annotations: { 'simulation.genai-eks.io/source': w.source },
+    },
+    spec,
+  } as KubeManifest;
+}
