@@ -35,6 +35,18 @@ export interface ControlPlane {
   readonly client: KubeClient;
   readonly dir: string;
   readonly keep: boolean;
+  /** A kubeconfig for the admin token (for processes started with `start`). */
+  readonly kubeconfig: string;
+  /** Files in `dir`: the CA certificate and the service-account signing key. */
+  readonly caFile: string;
+  readonly serviceAccountKeyFile: string;
+  /**
+   * Starts another process beside the control plane (log `<dir>/<name>.log`), stopped before
+   * kube-apiserver and etcd by `stop`. Rejects if it exits within `settleMs`.
+   */
+  start(name: string, binary: string, args: string[], env?: NodeJS.ProcessEnv): Managed;
+  /** The last lines of a started process's log. */
+  logTail(name: string, lines?: number): string;
   /**
    * Stops both processes and removes the directory (unless kept). Idempotent. With
    * `saveEtcdTo`, etcd's data directory is copied there once both have stopped (a snapshot
@@ -43,7 +55,7 @@ export interface ControlPlane {
   stop(opts?: { saveEtcdTo?: string }): Promise<void>;
 }
 
-interface Managed {
+export interface Managed {
   readonly name: string;
   readonly child: ChildProcess;
   readonly log: string;
@@ -178,11 +190,17 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find(
   (p) => process.platform === 'linux' && existsSync(p),
 );
 
-function startProcess(name: string, binary: string, args: string[], dir: string): Managed {
+function startProcess(
+  name: string,
+  binary: string,
+  args: string[],
+  dir: string,
+  env?: NodeJS.ProcessEnv,
+): Managed {
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a');
   const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
-  const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', fd, fd] });
+  const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', fd, fd], ...(env ? { env } : {}) });
   closeSync(fd);
   const m: Managed = { name, child, log, exited: false };
   running.add(m);
@@ -265,6 +283,7 @@ export async function startControlPlane(bins: Binaries, opts: StartOptions = {})
   let etcdClient: number;
   let etcdPeer: number;
   let apiPort: number;
+  const kubeconfig = join(dir, 'kubeconfig');
   try {
     // Loaded here, not at the top: the client library takes 1.5 s to import, which the
     // CLI's other modes (--build-only, --update-go-mod) do not need.
@@ -273,6 +292,28 @@ export async function startControlPlane(bins: Binaries, opts: StartOptions = {})
     [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     if (opts.etcdSeed) cpSync(opts.etcdSeed, join(dir, 'etcd'), { recursive: true });
     client = new KubeClient(`https://127.0.0.1:${apiPort}`, token, readFileSync(join(dir, 'ca.crt'), 'utf8'));
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: test',
+        '  cluster:',
+        `    server: https://127.0.0.1:${apiPort}`,
+        `    certificate-authority: ${join(dir, 'ca.crt')}`,
+        'users:',
+        '- name: admin',
+        '  user:',
+        `    token: ${token}`,
+        'contexts:',
+        '- name: test',
+        '  context: {cluster: test, user: admin}',
+        'current-context: test',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -292,6 +333,17 @@ export async function startControlPlane(bins: Binaries, opts: StartOptions = {})
     client,
     dir,
     keep: opts.keep ?? false,
+    kubeconfig,
+    caFile: join(dir, 'ca.crt'),
+    serviceAccountKeyFile: join(dir, 'sa.key'),
+    start(name, binary, args, env) {
+      const m = startProcess(name, binary, args, dir, env);
+      procs.push(m);
+      return m;
+    },
+    logTail(name, lines = 25) {
+      return tail(join(dir, `${name}.log`), lines);
+    },
     // Every caller (normal end, failure, signal) waits for the same stop.
     stop(stopOpts) {
       stopping ??= doStop(stopOpts);

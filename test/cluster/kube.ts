@@ -114,7 +114,7 @@ export class KubeClient {
 
   constructor(
     readonly server: string,
-    token: string,
+    private readonly token: string,
     ca: string,
   ) {
     this.agent = new https.Agent({ ca, keepAlive: true, maxSockets: 4 });
@@ -221,6 +221,54 @@ export class KubeClient {
       );
     }
     this.forgetDiscovery();
+  }
+
+  /**
+   * A plain request on the same connection pool and token (the simulated tier lists pods,
+   * reads events, patches status): `{status, body}` with the body parsed as JSON when it is.
+   */
+  raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ status: number; body: unknown }> {
+    const url = new URL(path, this.server);
+    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    return new Promise((resolveRequest, reject) => {
+      const req = https.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            Authorization: `Bearer ${this.token}`,
+            Accept: 'application/json',
+            ...(data !== undefined
+              ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) }
+              : {}),
+          },
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              // not JSON
+            }
+            resolveRequest({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('error', reject);
+      if (data !== undefined) req.write(data);
+      req.end();
+    });
   }
 
   close(): void {

@@ -12,12 +12,31 @@
  * of SIMULATION_BINARIES plus kube-scheduler and kube-controller-manager, and a `crds/` folder
  * with Karpenter's kwok CRDs; nothing is built then.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { versions } from '../../clusters/versions.js';
-import { type Binaries, BinariesError, cacheRoot, ensureBinaries, goBuild, goEnv, parseGoMod, run } from '../cluster/binaries.js';
-import { spawnSync } from 'node:child_process';
+import {
+  type Binaries,
+  BinariesError,
+  cacheRoot,
+  ensureBinaries,
+  goBuild,
+  goEnv,
+  parseGoMod,
+  run,
+} from '../cluster/binaries.js';
 
 export const SIM_TOOLS_DIR = resolve(import.meta.dirname, 'tools');
 
@@ -87,7 +106,9 @@ export function simGoModProblems(tool: SimTool, goMod: string): string[] {
   const got = parseGoMod(goMod).requires.get(tool.module);
   return got === tool.version
     ? []
-    : [`test/simulation/tools/${tool.dir}/go.mod: require ${tool.module} ${got ?? 'missing'}, versions table says ${tool.version}`];
+    : [
+        `test/simulation/tools/${tool.dir}/go.mod: require ${tool.module} ${got ?? 'missing'}, versions table says ${tool.version}`,
+      ];
 }
 
 /** Rewrites each tools module's go.mod require from the versions table, then `go mod tidy`. */
@@ -96,10 +117,16 @@ export function updateSimGoMods(log: (s: string) => void): void {
     const dir = join(SIM_TOOLS_DIR, tool.dir);
     const path = join(dir, 'go.mod');
     const text = readFileSync(path, 'utf8');
-    const re = new RegExp(`(\\n\\s*(?:require\\s+)?${tool.module!.replace(/[./]/g, (c) => `\\${c}`)}\\s+)v\\S+`);
+    const re = new RegExp(
+      `(\\n\\s*(?:require\\s+)?${tool.module!.replace(/[./]/g, (c) => `\\${c}`)}\\s+)v\\S+`,
+    );
     if (!re.test(text)) throw new BinariesError(`${path}: no require of ${tool.module}`);
     writeFileSync(path, text.replace(re, `$1${tool.version}`));
-    const r = spawnSync('go', ['mod', 'tidy'], { cwd: dir, env: { ...goEnv(), GOFLAGS: '-mod=mod -modcacherw' }, stdio: 'inherit' });
+    const r = spawnSync('go', ['mod', 'tidy'], {
+      cwd: dir,
+      env: { ...goEnv(), GOFLAGS: '-mod=mod -modcacherw' },
+      stdio: 'inherit',
+    });
     if (r.status !== 0) throw new BinariesError(`go mod tidy failed in ${dir}`);
     log(`test:simulation: ${tool.dir}: ${tool.module} ${tool.version}`);
   }
@@ -108,7 +135,8 @@ export function updateSimGoMods(log: (s: string) => void): void {
 function key(tool: SimTool, goVersion: string): string {
   const h = createHash('sha256');
   const dir = join(SIM_TOOLS_DIR, tool.dir);
-  for (const f of readdirSync(dir).sort()) if (/\.(go|mod|sum)$/.test(f)) h.update(f).update(readFileSync(join(dir, f)));
+  for (const f of readdirSync(dir).sort())
+    if (/\.(go|mod|sum)$/.test(f)) h.update(f).update(readFileSync(join(dir, f)));
   h.update(goVersion);
   return `sim-${tool.dir}-${tool.version}-${h.digest('hex').slice(0, 12)}`;
 }
@@ -137,7 +165,9 @@ async function buildTool(tool: SimTool, goVersion: string, log: (s: string) => v
   mkdirSync(tmp, { recursive: true });
   const started = Date.now();
   try {
-    log(`test:simulation: building ${tool.pkg === '.' ? `our ${tool.binary}` : tool.pkg} (${tool.module} ${tool.version})`);
+    log(
+      `test:simulation: building ${tool.pkg === '.' ? `our ${tool.binary}` : tool.pkg} (${tool.module} ${tool.version})`,
+    );
     await goBuild(['-trimpath', '-ldflags=-s -w', '-o', `${tmp}/`, tool.pkg], join(SIM_TOOLS_DIR, tool.dir));
     renameSync(join(tmp, tool.built), join(tmp, tool.binary));
     if (tool.dir === 'karpenter') {
@@ -156,7 +186,8 @@ async function buildTool(tool: SimTool, goVersion: string, log: (s: string) => v
 function fromAssets(dir: string, base: Binaries): SimBinaries {
   const need = ['kube-controller-manager', 'kube-scheduler', ...SIM_TOOLS.map((t) => t.binary), 'crds'];
   for (const n of need) {
-    if (!existsSync(join(dir, n))) throw new BinariesError(`GENAI_EKS_SIMULATION_ASSETS=${dir}: ${n} does not exist`);
+    if (!existsSync(join(dir, n)))
+      throw new BinariesError(`GENAI_EKS_SIMULATION_ASSETS=${dir}: ${n} does not exist`);
   }
   return {
     ...base,

@@ -1,0 +1,229 @@
+/**
+ * npm run test:simulation — the simulated cluster tier (docs/testing.md).
+ *
+ * For every environment in dist/k8s: a fresh control plane with kube-controller-manager,
+ * kube-scheduler, kwok, Karpenter's kwok provider and the KubeRay operator; the layers built by
+ * Flux's library and applied; every pod scheduled on the nodes Karpenter launches. Prints each
+ * environment's phases, every pod that is not Ready with the scheduler's and Karpenter's
+ * reasons, placements, NodePool limits, the peak hourly cost beside the report's ceiling, and
+ * ends with `simulation: N passed, M failed`; exit 1 on any failure.
+ *
+ *   --crds DIR          CRD directory (or TEST_CLUSTER_CRDS); required
+ *   --chart-values DIR  charts' default values (default <crds>/../helm-chart-values)
+ *   --env NAME          only this environment (repeatable)
+ *   --dist DIR          rendered manifests (default dist/k8s)
+ *   --parallel N        environments at once (default 3)
+ *   --timeout S         longest wait per phase (default 240)
+ *   --self-test         planted faults instead of the environments
+ *   --keep              keep the temporary directories (logs of every process)
+ *   --build-only        find or build the binaries, then exit
+ *   --update-go-mod     rewrite test/simulation/tools/<name>/go.mod from clusters/versions.ts
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadEnvironments } from '../render/load.js';
+import { parseTree, readTreeFiles } from '../review/objects.js';
+import { environmentReport } from '../review/report.js';
+import { bootstrapSnapshot } from '../test/cluster/apply.js';
+import { killBuildsSync } from '../test/cluster/binaries.js';
+import { killAllSync, stopAll } from '../test/cluster/control-plane.js';
+import { readCrds } from '../test/cluster/manifests.js';
+import { ensureSimBinaries, updateSimGoMods } from '../test/simulation/binaries.js';
+import { NOT_MODELLED } from '../test/simulation/modelled.js';
+import { type SimReport, simulateEnvironment } from '../test/simulation/run.js';
+import { simulationSelfTest } from '../test/simulation/self-test.js';
+
+const log = (s: string) => console.log(s);
+const cleanups: (() => void)[] = [];
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Prints one environment; returns its checks passed and failed. */
+function printReport(r: SimReport, ceiling: number | undefined): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = 0;
+  const applied = r.outcomes.filter((o) => o.outcome === 'applied').length;
+  passed += applied;
+  failed += r.outcomes.length - applied;
+  log(
+    `${r.env}: ${r.outcomes.length} objects applied through Flux's build (${r.modelled} modelled chart and add-on workloads, ${r.built} pods built for the spawner and workflow controller); ${r.seconds.toFixed(0)}s in all`,
+  );
+  for (const ph of r.phases) {
+    log(
+      `  ${ph.phase}: ${ph.ready}/${ph.pods} pods Ready, ${ph.nodes} nodes, ${usd(ph.usdPerHour)}/h (${ph.seconds.toFixed(0)}s)`,
+    );
+    for (const n of ph.notes) log(`    ${n}`);
+    passed += ph.ready;
+    failed += ph.notReady.length;
+    for (const p of ph.notReady) log(`    PENDING ${p.id}\n      ${p.reason}`);
+    passed += ph.placement.checked - ph.placement.problems.length;
+    failed += ph.placement.problems.length;
+    for (const p of ph.placement.problems) log(`    PLACEMENT ${p}`);
+    for (const pool of ph.pools) {
+      const lim = pool.limits;
+      const devices = [...pool.devices].map(([k, v]) => `${v}/${lim.devices.get(k) ?? '∞'} ${k}`).join(', ');
+      log(
+        `    pool ${pool.pool}: ${pool.nodes} nodes, ${pool.cpu}/${lim.cpu ?? '∞'} vCPU, ${pool.memoryGiB}/${lim.memoryGiB ?? '∞'} GiB${devices ? `, ${devices}` : ''}`,
+      );
+      if (pool.problems.length) failed += pool.problems.length;
+      else passed++;
+      for (const p of pool.problems) log(`    LIMIT pool ${pool.pool}: ${p}`);
+    }
+  }
+  log(
+    `  peak cost ${usd(r.peakUsdPerHour)}/h of launched and system nodes (on-demand list prices) vs the report's ceiling ${ceiling === undefined ? 'unknown (a pool has no bound)' : `${usd(ceiling)}/h`}`,
+  );
+  if (ceiling !== undefined && r.peakUsdPerHour > ceiling + 1e-9) {
+    failed++;
+    log(`  COST the peak exceeds the ceiling`);
+  }
+  for (const u of r.unpriced) log(`  unpriced node ${u}`);
+  failed += r.problems.length;
+  for (const p of r.problems) log(`  PROBLEM ${p}`);
+  return { passed, failed };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      crds: { type: 'string' },
+      'chart-values': { type: 'string' },
+      env: { type: 'string', multiple: true },
+      dist: { type: 'string', default: 'dist/k8s' },
+      parallel: { type: 'string', default: '3' },
+      timeout: { type: 'string', default: '240' },
+      'self-test': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      'build-only': { type: 'boolean', default: false },
+      'update-go-mod': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values['update-go-mod']) {
+    updateSimGoMods(log);
+    return 0;
+  }
+  const started = Date.now();
+  const bins = await ensureSimBinaries(log);
+  for (const s of bins.sources) log(`test:simulation: ${s}`);
+  if (values['build-only']) return 0;
+
+  const crdDir = values.crds ?? process.env.TEST_CLUSTER_CRDS;
+  if (!crdDir)
+    throw new Error(
+      'no CRD directory: pass --crds DIR or set TEST_CLUSTER_CRDS (CI uses ../shared/reference/crds)',
+    );
+  if (!existsSync(crdDir)) throw new Error(`--crds ${crdDir}: no such directory`);
+  // Karpenter's own CRDs come from the pinned kwok provider (the controller that runs); the
+  // AWS provider's EC2NodeClass is translated away (test/simulation/nodepools.ts).
+  const kwokCrds = readCrds(bins.karpenterCrds);
+  const kwokGroups = new Set(kwokCrds.map((c) => (c.spec as { group: string }).group));
+  const crds = [
+    ...readCrds(crdDir).filter((c) => {
+      const group = (c.spec as { group: string }).group;
+      return !kwokGroups.has(group) && group !== 'karpenter.k8s.aws';
+    }),
+    ...kwokCrds,
+  ];
+  const crdNames = crds.map((c) => c.metadata.name);
+  const chartValuesDir = values['chart-values'] ?? resolve(crdDir, '../helm-chart-values');
+  const timeout = Number(values.timeout);
+
+  const work = mkdtempSync(join(tmpdir(), 'genai-eks-simulation-'));
+  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  const snapshot = join(work, 'etcd');
+  await bootstrapSnapshot(bins, crds, snapshot, { keep: values.keep, log });
+
+  if (values['self-test']) {
+    log(
+      'simulation self-test: planted faults must end Pending with the reason; each has a twin that must be Ready',
+    );
+    const r = await simulationSelfTest(bins, snapshot, crdNames, { keep: values.keep, log, timeout });
+    log(`simulation self-test: ${r.passed} passed, ${r.failed} failed`);
+    return r.failed === 0 && r.passed > 0 ? 0 : 1;
+  }
+
+  const dist = values.dist;
+  const envs = await loadEnvironments('clusters');
+  const names = readdirSync(dist, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  for (const wanted of values.env ?? []) {
+    if (!names.includes(wanted))
+      throw new Error(`--env ${wanted}: no ${join(dist, wanted)} (have: ${names.join(', ')})`);
+  }
+  const selected = envs.filter(
+    (e) => names.includes(e.name) && (!values.env?.length || values.env.includes(e.name)),
+  );
+  if (selected.length === 0) throw new Error(`${dist}: no environment to simulate`);
+  const trees = parseTree(readTreeFiles(resolve(dist, '..')));
+  const { ADDON_CONFIGURATION } = await import('../infra/addons/index.js');
+  log(
+    `test:simulation: not modelled (their pods are missing from the capacity):\n  - ${NOT_MODELLED.join('\n  - ')}`,
+  );
+
+  const queue = [...selected];
+  const reports: SimReport[] = [];
+  const parallel = Math.max(1, Number(values.parallel));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+      for (let env = queue.shift(); env; env = queue.shift()) {
+        reports.push(
+          await simulateEnvironment(env, join(dist, env.name), {
+            bins,
+            snapshot,
+            crdNames,
+            chartValuesDir: existsSync(chartValuesDir) ? chartValuesDir : undefined,
+            addonConfiguration: ADDON_CONFIGURATION as Record<string, object | undefined>,
+            keep: values.keep,
+            log,
+            phaseTimeout: timeout,
+          }),
+        );
+      }
+    }),
+  );
+  let passed = 0;
+  let failed = 0;
+  for (const r of reports.sort((a, b) => a.env.localeCompare(b.env))) {
+    const env = selected.find((e) => e.name === r.env)!;
+    const ceiling = environmentReport(env, trees.get(env.name)).maxUsdPerHour;
+    const c = printReport(r, ceiling);
+    passed += c.passed;
+    failed += c.failed;
+  }
+  log(`test:simulation: ${reports.length} environment(s) in ${Math.round((Date.now() - started) / 1000)}s`);
+  log(`simulation: ${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+let signalled = false;
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.on(signal, () => {
+    if (signalled) return;
+    signalled = true;
+    console.error(`test:simulation: ${signal}: stopping every process and any go build`);
+    killBuildsSync();
+    stopAll().finally(() => process.exit(code));
+  });
+}
+process.on('exit', () => {
+  killBuildsSync();
+  killAllSync();
+  for (const c of cleanups) c();
+});
+
+async function finish(code: number): Promise<void> {
+  await stopAll();
+  if (!signalled) process.exit(code);
+}
+
+main().then(finish, async (e: unknown) => {
+  if (!signalled) console.error(`test:simulation: ${e instanceof Error ? e.message : String(e)}`);
+  await finish(1);
+});
