@@ -9,7 +9,7 @@
  * API server).
  *
  * `GENAI_EKS_SIMULATION_ASSETS` (like KUBEBUILDER_ASSETS) names a folder holding every binary
- * of SIMULATION_BINARIES plus kube-scheduler and kube-controller-manager, and a `crds/` folder
+ * of SIM_TOOLS plus kube-scheduler and kube-controller-manager, and a `crds/` folder
  * with Karpenter's kwok CRDs; nothing is built then.
  */
 

@@ -242,6 +242,25 @@ async function observe(client: KubeClient): Promise<World> {
   };
 }
 
+/** Polls `check` every second until it holds or `seconds` pass; returns whether it held. */
+async function until(check: () => Promise<boolean>, seconds: number): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(1_000);
+  }
+  return false;
+}
+
+/** Pods of a RayCluster (KubeRay labels them ray.io/cluster=<name>). */
+async function rayPods(client: KubeClient, ns: string | undefined, name: string): Promise<number> {
+  const pods = await list(
+    client,
+    `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(`ray.io/cluster=${name}`)}`,
+  );
+  return pods.length;
+}
+
 /** Live pods that count: not finished (Succeeded/Failed pods of Jobs are done). */
 const live = (p: Obj) => !['Succeeded', 'Failed'].includes(String(rec(p.status).phase));
 
@@ -639,6 +658,16 @@ export async function simulateEnvironment(
         notes.push(
           `RayCluster ${rc.metadata.namespace}/${rc.metadata.name}: ${groups.map((g) => `${g.groupName} ${g.replicas} -> ${g.maxReplicas ?? g.replicas}`).join(', ')}`,
         );
+        // The operator creates the pods; wait for them before settling.
+        const want = 1 + patched.reduce((a, g) => a + Number(g.replicas ?? 0), 0);
+        if (
+          !(await until(
+            async () => (await rayPods(client, rc.metadata.namespace, rc.metadata.name)) >= want,
+            60,
+          ))
+        ) {
+          notes.push(`RayCluster ${rc.metadata.name}: KubeRay did not create ${want} pods within 60s`);
+        }
       }
       w = await settle(client, timeout, price, onCost);
       phases.push(await phaseResult(client, 'maximum', t, w, typeMap, price, notes));
@@ -648,8 +677,21 @@ export async function simulateEnvironment(
     if (want.includes('upgrade')) {
       t = Date.now();
       const notes: string[] = [];
-      for (const rs of await list(client, '/apis/ray.io/v1/rayservices')) {
-        notes.push(...(await upgradeRayService(client, rs)));
+      const before = new Set((await list(client, '/apis/ray.io/v1/rayclusters')).map((c) => c.metadata.uid));
+      const services = await list(client, '/apis/ray.io/v1/rayservices');
+      for (const rs of services) notes.push(...(await upgradeRayService(client, rs)));
+      if (services.length > 0) {
+        // KubeRay names the pending cluster, then creates it and its pods.
+        const ok = await until(async () => {
+          const fresh = (await list(client, '/apis/ray.io/v1/rayclusters')).filter(
+            (c) => !before.has(c.metadata.uid),
+          );
+          if (fresh.length < services.length) return false;
+          for (const c of fresh)
+            if ((await rayPods(client, c.metadata.namespace, c.metadata.name)) === 0) return false;
+          return true;
+        }, 90);
+        if (!ok) problems.push('upgrade: KubeRay created no second RayCluster with pods within 90s');
       }
       w = await settle(client, timeout, price, onCost);
       const clusters = await list(client, '/apis/ray.io/v1/rayclusters');
