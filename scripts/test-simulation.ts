@@ -15,6 +15,7 @@
  *   --parallel N        environments at once (default 3)
  *   --timeout S         longest wait per phase (default 240)
  *   --self-test         planted faults instead of the environments
+ *   --with-self-test    the planted faults too, beside the environments (one snapshot, one last line)
  *   --keep              keep the temporary directories (logs of every process)
  *   --build-only        find or build the binaries, then exit
  *   --update-go-mod     rewrite test/simulation/tools/<name>/go.mod from clusters/versions.ts
@@ -94,6 +95,7 @@ async function main(): Promise<number> {
       parallel: { type: 'string', default: '3' },
       timeout: { type: 'string', default: '240' },
       'self-test': { type: 'boolean', default: false },
+      'with-self-test': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'build-only': { type: 'boolean', default: false },
       'update-go-mod': { type: 'boolean', default: false },
@@ -167,6 +169,15 @@ async function main(): Promise<number> {
   const queue = [...selected];
   const reports: SimReport[] = [];
   const parallel = Math.max(1, Number(values.parallel));
+  // The self-test's lines are printed after the environments', not interleaved with them.
+  const selfTestLines: string[] = [];
+  const selfTest = values['with-self-test']
+    ? simulationSelfTest(bins, snapshot, crdNames, {
+        keep: values.keep,
+        log: (s) => selfTestLines.push(s),
+        timeout,
+      })
+    : undefined;
   await Promise.all(
     Array.from({ length: Math.min(parallel, queue.length) }, async () => {
       for (let env = queue.shift(); env; env = queue.shift()) {
@@ -193,6 +204,14 @@ async function main(): Promise<number> {
     const c = printReport(r, ceiling);
     passed += c.passed;
     failed += c.failed;
+  }
+  if (selfTest) {
+    const st = await selfTest;
+    log('self-test: planted faults must end Pending with the reason; each has a twin that must be Ready');
+    for (const line of selfTestLines) log(line);
+    log(`self-test: ${st.passed} passed, ${st.failed} failed`);
+    passed += st.passed;
+    failed += st.failed;
   }
   log(`test:simulation: ${reports.length} environment(s) in ${Math.round((Date.now() - started) / 1000)}s`);
   log(`simulation: ${passed} passed, ${failed} failed`);

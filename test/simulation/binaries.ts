@@ -138,6 +138,8 @@ function key(tool: SimTool, goVersion: string): string {
   for (const f of readdirSync(dir).sort())
     if (/\.(go|mod|sum)$/.test(f)) h.update(f).update(readFileSync(join(dir, f)));
   h.update(goVersion);
+  // What buildTool puts beside the binary; bump when that changes.
+  h.update('layout 2: crds from kwok/charts/crds and kwok/apis/crds');
   return `sim-${tool.dir}-${tool.version}-${h.digest('hex').slice(0, 12)}`;
 }
 
@@ -172,7 +174,11 @@ async function buildTool(tool: SimTool, goVersion: string, log: (s: string) => v
     renameSync(join(tmp, tool.built), join(tmp, tool.binary));
     if (tool.dir === 'karpenter') {
       // The CRDs the kwok provider's chart installs, from the same module version.
-      cpSync(join(moduleDir(tool), 'kwok/charts/crds'), join(tmp, 'crds'), { recursive: true });
+      // kwok/charts/crds links the KWOKNodeClass CRD from kwok/apis/crds (a symbolic link,
+      // which module zips leave out), so both folders.
+      const mod = moduleDir(tool);
+      cpSync(join(mod, 'kwok/charts/crds'), join(tmp, 'crds'), { recursive: true });
+      cpSync(join(mod, 'kwok/apis/crds'), join(tmp, 'crds'), { recursive: true });
     }
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);

@@ -276,7 +276,7 @@ export async function settle(
   onCost: (usd: number) => void,
 ): Promise<World> {
   const deadline = Date.now() + timeoutSec * 1000;
-  const quietMs = 45_000;
+  const quietMs = 30_000;
   let last = '';
   let changedAt = Date.now();
   for (;;) {

@@ -194,9 +194,21 @@ export async function simulationSelfTest(
     );
     const events = await list(client, '/api/v1/events');
     const pods = w.pods.filter((p) => p.metadata.namespace === NS);
+    // Each reason must be the planted fault's own: Karpenter's words for the pool it concerns,
+    // the scheduler's for the DaemonSet.
     const cases: Case[] = [
-      { name: 'missing toleration', faulty: 'untolerated-gpu', reason: /taint/i, valid: 'tolerated-gpu' },
-      { name: 'limit too small for one node', faulty: 'over-limit', reason: /limit/i, valid: 'within-limit' },
+      {
+        name: 'missing toleration',
+        faulty: 'untolerated-gpu',
+        reason: /did not tolerate taint \(taint=nvidia\.com\/gpu=true:NoSchedule\)/,
+        valid: 'tolerated-gpu',
+      },
+      {
+        name: 'limit too small for one node',
+        faulty: 'over-limit',
+        reason: /exceed limits for nodepool \(NodePool=tiny\)/,
+        valid: 'within-limit',
+      },
       {
         name: 'DaemonSet too big for the node',
         faulty: 'too-big-',
@@ -206,7 +218,8 @@ export async function simulationSelfTest(
       {
         name: 'selector on an instance type the pool excludes',
         faulty: 'excluded-type',
-        reason: /instance-type|incompatible|inf2\.xlarge/i,
+        reason:
+          /no instance type met all requirements.*node\.kubernetes\.io\/instance-type In \[inf2\.xlarge\]/,
         valid: 'offered-type',
       },
     ];
@@ -222,7 +235,11 @@ export async function simulationSelfTest(
         log(`      ${reason}`);
       }
       if (good.length === 0) check(false, `${c.name}: no twin pod ${c.valid}* was created`);
-      for (const p of good) check(podReady(p), `${c.name}: twin ${podId(p)} Ready`);
+      for (const p of good) {
+        check(podReady(p), `${c.name}: twin ${podId(p)} Ready`);
+        if (!podReady(p))
+          log(`      ${pendingReason(p, events)}; status ${JSON.stringify(p.status).slice(0, 400)}`);
+      }
     }
     const nodes = (await list(client, '/api/v1/nodes')) as Obj[];
     log(
