@@ -13,7 +13,14 @@ import { POOLS, SYSTEM_NODES } from '../clusters/contract.js';
 import { versions } from '../clusters/versions.js';
 import { PRICES } from '../review/prices.js';
 import { SIM_TOOLS, SIM_TOOLS_DIR, simGoModProblems } from './simulation/binaries.js';
-import { nodesCost, type Obj, pendingReason, placementProblems, poolUsage } from './simulation/checks.js';
+import {
+  karpenterReasons,
+  nodesCost,
+  type Obj,
+  pendingReason,
+  placementProblems,
+  poolUsage,
+} from './simulation/checks.js';
 import {
   cpuReservedMillicores,
   ENI_FACTS,
@@ -492,6 +499,31 @@ describe('checks (test/simulation/checks.ts)', () => {
       'scheduler: Unschedulable: 0/2 nodes are available\n      karpenter: FailedScheduling: incompatible with nodepool "x"',
     );
   });
+});
+
+test('Karpenter’s latest reason per pod comes from its JSON log', () => {
+  const line = (name: string, error: string) =>
+    JSON.stringify({
+      level: 'ERROR',
+      message: 'could not schedule pod',
+      Pod: { name, namespace: 'ns' },
+      error,
+    });
+  const log = [
+    line('p', 'first'),
+    'not json',
+    line('p', 'second'),
+    line('q', 'other'),
+    '{"message":"x"}',
+  ].join('\n');
+  expect([...karpenterReasons(log)]).toEqual([
+    ['ns/p', 'second'],
+    ['ns/q', 'other'],
+  ]);
+  const pod: Obj = { metadata: { name: 'p', namespace: 'ns' }, status: { phase: 'Pending' } };
+  expect(pendingReason(pod, [], karpenterReasons(log))).toBe(
+    'karpenter (its latest word, from its log): second',
+  );
 });
 
 describe('system nodes, Flux order, tools modules', () => {

@@ -209,31 +209,57 @@ export function nodesCost(
 }
 
 /**
+ * Karpenter's latest reason per pod, from its JSON log: the `error` of its last
+ * `could not schedule pod` line for that pod (sigs.k8s.io/karpenter provisioner). Karpenter
+ * records a FailedScheduling event per pod and reason only now and then; its log has every try.
+ */
+export function karpenterReasons(log: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of log.split('\n')) {
+    if (!line.includes('could not schedule pod')) continue;
+    try {
+      const e = JSON.parse(line) as { Pod?: { name?: string; namespace?: string }; error?: string };
+      if (e.Pod?.name && e.error) out.set(`${e.Pod.namespace}/${e.Pod.name}`, e.error);
+    } catch {
+      // not a JSON line
+    }
+  }
+  return out;
+}
+
+/**
  * Why a pod is not Ready, from the objects: the scheduler's PodScheduled condition message and
  * the pod's Warning events (the scheduler's FailedScheduling, Karpenter's messages), newest last.
  */
-export function pendingReason(pod: Obj, events: readonly Obj[]): string {
+export function pendingReason(
+  pod: Obj,
+  events: readonly Obj[],
+  karpenter?: ReadonlyMap<string, string>,
+): string {
   const reasons: string[] = [];
   const cond = arr(rec(pod.status).conditions)
     .map(rec)
     .find((c) => c.type === 'PodScheduled' && c.status !== 'True');
   if (cond) reasons.push(`scheduler: ${cond.reason}: ${cond.message}`);
-  const mine = events
-    .filter((e) => {
-      const io = rec((e as unknown as Values).involvedObject ?? (e as unknown as Values).regarding);
-      return io.kind === 'Pod' && io.name === pod.metadata.name && io.namespace === pod.metadata.namespace;
-    })
-    .map((e) => e as unknown as Values)
-    .filter((e) => e.type !== 'Normal' || String(e.reason ?? '').includes('Nominat'));
+  const fromLog = karpenter?.get(podId(pod));
+  if (fromLog) reasons.push(`karpenter (its latest word, from its log): ${fromLog}`);
+  // Events are history (Karpenter records a FailedScheduling per pod and reason only now and
+  // then): the newest three distinct ones.
   const seen = new Set<string>();
-  for (const e of mine) {
+  const history: string[] = [];
+  for (const e of events.map((x) => x as unknown as Values)) {
+    const io = rec(e.involvedObject ?? e.regarding);
+    if (io.kind !== 'Pod' || io.name !== pod.metadata.name || io.namespace !== pod.metadata.namespace)
+      continue;
+    if (e.type === 'Normal' && !String(e.reason ?? '').includes('Nominat')) continue;
     const src = rec(e.source).component ?? e.reportingComponent ?? e.reportingController ?? 'event';
     const text = `${src}: ${e.reason}: ${e.message ?? e.note}`;
     if (!seen.has(text)) {
       seen.add(text);
-      reasons.push(text);
+      history.push(text);
     }
   }
+  reasons.push(...history.slice(-3));
   if (reasons.length === 0) {
     const phase = rec(pod.status).phase ?? 'no phase';
     reasons.push(

@@ -9,7 +9,7 @@
  * 3. DaemonSet too big for the node: a DaemonSet requesting more CPU than a system node has;
  * 4. selector on an instance type the pool excludes: an inf2 type on the GPU pool.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeManifest } from '../../apps/index.js';
@@ -18,7 +18,7 @@ import { versions } from '../../clusters/versions.js';
 import { applyObjects } from '../cluster/apply.js';
 import { startControlPlane } from '../cluster/control-plane.js';
 import type { SimBinaries } from './binaries.js';
-import { type Obj, pendingReason, podId, podReady } from './checks.js';
+import { karpenterReasons, type Obj, pendingReason, podId, podReady } from './checks.js';
 import { kwokInstanceTypes, simInstanceType, typesOfFamilies } from './instance-types.js';
 import { kwokNodeClass, kwokNodePool } from './nodepools.js';
 import { list, settle, startComponents } from './run.js';
@@ -193,6 +193,7 @@ export async function simulationSelfTest(
       () => {},
     );
     const events = await list(client, '/api/v1/events');
+    const karpenter = karpenterReasons(readFileSync(join(plane.dir, 'karpenter.log'), 'utf8'));
     const pods = w.pods.filter((p) => p.metadata.namespace === NS);
     // Each reason must be the planted fault's own: Karpenter's words for the pool it concerns,
     // the scheduler's for the DaemonSet.
@@ -229,7 +230,7 @@ export async function simulationSelfTest(
       const good = find(c.valid);
       if (bad.length === 0) check(false, `${c.name}: no pod ${c.faulty}* was created`);
       for (const p of bad) {
-        const reason = pendingReason(p, events);
+        const reason = pendingReason(p, events, karpenter);
         const pending = !podReady(p) && !(p.spec as { nodeName?: string }).nodeName;
         check(pending && c.reason.test(reason), `${c.name}: ${podId(p)} Pending, reason matches ${c.reason}`);
         log(`      ${reason}`);
@@ -238,7 +239,9 @@ export async function simulationSelfTest(
       for (const p of good) {
         check(podReady(p), `${c.name}: twin ${podId(p)} Ready`);
         if (!podReady(p))
-          log(`      ${pendingReason(p, events)}; status ${JSON.stringify(p.status).slice(0, 400)}`);
+          log(
+            `      ${pendingReason(p, events, karpenter)}; status ${JSON.stringify(p.status).slice(0, 400)}`,
+          );
       }
     }
     const nodes = (await list(client, '/api/v1/nodes')) as Obj[];
