@@ -335,7 +335,11 @@ describe('modelled chart and add-on workloads (test/simulation/modelled.ts)', ()
     expect(ws.find((w) => w.name === 'coredns')!.pod.tolerations).toEqual([{ key: 'x', operator: 'Exists' }]);
     for (const name of ['aws-node', 'kube-proxy', 'ebs-csi-node', 'fsx-csi-node', 's3-csi-node']) {
       const w = ws.find((x) => x.name === name)!;
-      expect([w.kind, w.pod.tolerations]).toEqual(['DaemonSet', [{ operator: 'Exists' }]]);
+      expect([w.kind, w.pod.tolerations, w.pod.priorityClassName]).toEqual([
+        'DaemonSet',
+        [{ operator: 'Exists' }],
+        'system-node-critical',
+      ]);
     }
   });
 });

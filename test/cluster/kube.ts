@@ -193,7 +193,7 @@ export class KubeClient {
   }
 
   /** Waits until every named CRD has Established=True; throws naming those that did not. */
-  async waitEstablished(names: readonly string[], timeoutMs = 60_000): Promise<void> {
+  async waitEstablished(names: readonly string[], timeoutMs = 180_000): Promise<void> {
     const pending = new Set(names);
     const deadline = Date.now() + timeoutMs;
     const problems = new Map<string, string>();

@@ -28,6 +28,8 @@ export interface PodModel {
   readonly tolerations?: readonly unknown[];
   readonly affinity?: Values;
   readonly topologySpreadConstraints?: readonly unknown[];
+  /** system-node-critical and the like: lets the scheduler preempt lower-priority pods for it. */
+  readonly priorityClassName?: string;
 }
 
 export interface ModelledWorkload {
@@ -86,9 +88,13 @@ function pod(
     tolerations?: unknown;
     affinity?: unknown;
     topologySpreadConstraints?: unknown;
+    priorityClassName?: unknown;
   },
 ): PodModel {
   return {
+    ...(typeof placement.priorityClassName === 'string' && placement.priorityClassName
+      ? { priorityClassName: placement.priorityClassName }
+      : {}),
     containers,
     nodeSelector: optional(placement.nodeSelector),
     tolerations: arr(placement.tolerations),
@@ -246,7 +252,12 @@ const RECIPES: Readonly<Record<string, { readonly recipe: Recipe; readonly templ
     templates:
       'NVIDIA/k8s-device-plugin@v0.20.0:deployments/helm/nvidia-device-plugin/templates/daemonset-{device-plugin,gfd}.yml (both read .Values.resources), subchart node-feature-discovery',
     recipe: (v, ns, release) => {
-      const placement = { nodeSelector: v.nodeSelector, tolerations: v.tolerations, affinity: v.affinity };
+      const placement = {
+        nodeSelector: v.nodeSelector,
+        tolerations: v.tolerations,
+        affinity: v.affinity,
+        priorityClassName: v.priorityClassName,
+      };
       const out: ModelledWorkload[] = [];
       if (at(v, 'devicePlugin.enabled') !== false) {
         out.push({
@@ -427,6 +438,7 @@ export function releaseChart(
 // ---------------------------------------------------------------- EKS add-ons
 
 const EXISTS = [{ operator: 'Exists' }];
+const NODE_CRITICAL = 'system-node-critical';
 
 /**
  * The pods of the EKS add-ons (infra/addons), at the add-on versions of clusters/versions.ts,
@@ -446,8 +458,9 @@ export function addonWorkloads(
     kind: 'DaemonSet',
     namespace: ns,
     name,
-    // tolerateAllTaints: true (chart default) -> tolerations [{operator: Exists}].
-    pod: pod(containers, { tolerations: EXISTS }),
+    // tolerateAllTaints: true (chart default) -> tolerations [{operator: Exists}]; the node
+    // templates set priorityClassName system-node-critical.
+    pod: pod(containers, { tolerations: EXISTS, priorityClassName: NODE_CRITICAL }),
     source,
   });
   const r = (cpu: string, memory?: string) => ({ requests: { cpu, ...(memory ? { memory } : {}) } });
@@ -461,26 +474,32 @@ export function addonWorkloads(
           { name: 'aws-node', resources: r('25m') },
           { name: 'aws-eks-nodeagent', resources: {} },
         ],
-        { tolerations: EXISTS },
+        { tolerations: EXISTS, priorityClassName: NODE_CRITICAL },
       ),
       source:
-        'aws/amazon-vpc-cni-k8s@v1.23.0:charts/aws-vpc-cni/values.yaml (resources.requests.cpu 25m; nodeAgent.resources {}; tolerations Exists)',
+        'aws/amazon-vpc-cni-k8s@v1.23.0:charts/aws-vpc-cni/values.yaml (resources.requests.cpu 25m; nodeAgent.resources {}; tolerations Exists; priorityClassName system-node-critical)',
     },
     {
       kind: 'DaemonSet',
       namespace: 'kube-system',
       name: 'kube-proxy',
-      pod: pod([{ name: 'kube-proxy', resources: r('100m') }], { tolerations: EXISTS }),
+      pod: pod([{ name: 'kube-proxy', resources: r('100m') }], {
+        tolerations: EXISTS,
+        priorityClassName: NODE_CRITICAL,
+      }),
       source:
-        "EKS's kube-proxy DaemonSet requests cpu 100m and tolerates every taint (as reproduced in https://gist.github.com/marccampbell/5dd25ae11166a283d97763c43e74d167; no first-party manifest of v1.35.3-eksbuild.18 is readable here)",
+        "EKS's kube-proxy DaemonSet requests cpu 100m, tolerates every taint and is system-node-critical (as reproduced in https://gist.github.com/marccampbell/5dd25ae11166a283d97763c43e74d167; no first-party manifest of v1.35.3-eksbuild.18 is readable here)",
     },
     {
       kind: 'DaemonSet',
       namespace: 'kube-system',
       name: 'eks-pod-identity-agent',
-      pod: pod([{ name: 'eks-pod-identity-agent', resources: {} }], { tolerations: EXISTS }),
+      pod: pod([{ name: 'eks-pod-identity-agent', resources: {} }], {
+        tolerations: EXISTS,
+        priorityClassName: NODE_CRITICAL,
+      }),
       source:
-        'aws/eks-pod-identity-agent@d4dc0f3:charts/eks-pod-identity-agent/values.yaml (resources {}, tolerations Exists)',
+        'aws/eks-pod-identity-agent@d4dc0f3:charts/eks-pod-identity-agent/values.yaml (resources {}, tolerations Exists, priorityClassName system-node-critical)',
     },
     {
       kind: 'Deployment',
@@ -695,6 +714,7 @@ export function workloadManifest(w: ModelledWorkload): KubeManifest {
       metadata: { labels },
       spec: {
         automountServiceAccountToken: false,
+        ...(w.pod.priorityClassName ? { priorityClassName: w.pod.priorityClassName } : {}),
         containers: w.pod.containers.map(container),
         ...(w.pod.initContainers?.length ? { initContainers: w.pod.initContainers.map(container) } : {}),
         ...(w.pod.nodeSelector ? { nodeSelector: w.pod.nodeSelector } : {}),
