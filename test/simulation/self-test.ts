@@ -56,6 +56,8 @@ function nodePool(
     metadata: { name },
     spec: {
       limits,
+      // The self-test is about provisioning: no consolidation may move its pods meanwhile.
+      disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: 'Never' },
       template: {
         metadata: { labels: { 'simulation.genai-eks.io/pool': name } },
         spec: {
