@@ -58,6 +58,9 @@ function printReport(r: SimReport, ceiling: number | undefined): { passed: numbe
     passed += ph.ready;
     failed += ph.notReady.length;
     for (const p of ph.notReady) log(`    PENDING ${p.id}\n      ${p.reason}`);
+    log(
+      `    placements: ${ph.placement.checked} accelerator pods checked, ${ph.placement.problems.length} off their placement`,
+    );
     passed += ph.placement.checked - ph.placement.problems.length;
     failed += ph.placement.problems.length;
     for (const p of ph.placement.problems) log(`    PLACEMENT ${p}`);
