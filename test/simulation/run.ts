@@ -111,12 +111,6 @@ export interface SimOptions {
   readonly log: (s: string) => void;
   /** Longest wait per phase, seconds. */
   readonly phaseTimeout?: number;
-  /** Changes the built objects before they are applied (the self-test plants faults). */
-  readonly mutate?: (objects: KubeManifest[], layer: string) => KubeManifest[];
-  /** Objects applied after the apps layer (the self-test's planted pods). */
-  readonly extra?: readonly KubeManifest[];
-  /** Phases to run (default all). */
-  readonly phases?: readonly ('bring-up' | 'maximum' | 'upgrade')[];
 }
 
 /** The chart's default values from ../shared (with the nvidia-device-plugin's nfd subchart under its alias). */
@@ -599,7 +593,6 @@ export async function simulateEnvironment(
       }
       toApply = [...toApply, ...modelledHere.map(workloadManifest)];
       modelled += modelledHere.length;
-      if (opts.mutate) toApply = opts.mutate(toApply, layer);
       outcomes.push(
         ...(await applyObjects(
           client,
@@ -622,7 +615,6 @@ export async function simulateEnvironment(
     for (const wt of allBuilt.filter((o) => o.kind === 'WorkflowTemplate')) {
       made.push(...workflowPods(wt, argoExecutor, ACCELERATORS));
     }
-    made.push(...(opts.extra ?? []));
     built = made.filter((m) => m.kind === 'Pod').length;
     // kube-controller-manager creates each namespace's `default` ServiceAccount; pods are refused
     // until it exists.
@@ -643,13 +635,13 @@ export async function simulateEnvironment(
     for (const o of rejected) problems.push(`${o.outcome.toUpperCase()} ${o.file} (${o.id}): ${o.message}`);
 
     const timeout = opts.phaseTimeout ?? 240;
-    const want = opts.phases ?? ['bring-up', 'maximum', 'upgrade'];
     let t = Date.now();
     let w = await settle(client, timeout, price, onCost);
     phases.push(await phaseResult(plane, 'bring-up', t, w, typeMap, price, []));
     log(`bring-up settled in ${phases.at(-1)!.seconds.toFixed(0)}s`);
 
-    if (want.includes('maximum')) {
+    // 2. maximum: every RayCluster worker group at maxReplicas, as Ray's autoscaler would set it.
+    {
       t = Date.now();
       const notes: string[] = [];
       for (const rc of await list(client, '/apis/ray.io/v1/rayclusters')) {
@@ -681,7 +673,8 @@ export async function simulateEnvironment(
       log(`maximum settled in ${phases.at(-1)!.seconds.toFixed(0)}s`);
     }
 
-    if (want.includes('upgrade')) {
+    // 3. upgrade: a RayService change that makes KubeRay bring up a second RayCluster.
+    {
       t = Date.now();
       const notes: string[] = [];
       const before = new Set((await list(client, '/apis/ray.io/v1/rayclusters')).map((c) => c.metadata.uid));
