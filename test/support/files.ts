@@ -22,10 +22,13 @@ export function writeTree(dir: string, files: Readonly<Record<string, string>>):
   return dir;
 }
 
-/** Hash of every file's path and bytes under `dir` (empty folders do not count). */
-export function treeHash(dir: string): string {
+/**
+ * Hash of every file's path and bytes under `dir` (empty folders do not count), or of the files
+ * whose relative path `include` accepts.
+ */
+export function treeHash(dir: string, include: (path: string) => boolean = () => true): string {
   const h = createHash('sha256');
-  for (const f of listFiles(dir)) {
+  for (const f of listFiles(dir).filter(include)) {
     h.update(f);
     h.update('\0');
     h.update(readFileSync(join(dir, f)));
