@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from './support/workspace.js';
 
 export { tempDir, treeHash } from './support/files.js';
-export { synthCli, synthProcess } from './support/synth.js';
+export { synthCli } from './support/synth.js';
 export { ROOT };
 
 export const CLUSTERS = join(ROOT, 'clusters');
