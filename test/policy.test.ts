@@ -91,7 +91,7 @@ const gpuPod = (over: Record<string, unknown> = {}) => ({
 describe('policy over the rendered environments', () => {
   test('every environment the loader finds is rendered and checked', async () => {
     const { envs, objects } = await repository();
-    expect([...objects.keys()]).toEqual(envs.map((e) => e.name));
+    expect([...objects.keys()].sort()).toEqual(envs.map((e) => e.name).sort());
     for (const c of await repositoryEnvironments()) expect(c.objects.length, c.env.name).toBeGreaterThan(0);
   });
 
