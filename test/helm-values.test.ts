@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { schemasFor } from '../scripts/check-helm-values.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/files.js';
 
 test('schemas are paired with the chart version each HelmRelease renders, not a version written twice', () => {
   const root = tempDir();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ROOT } from './helpers.js';
+import { ROOT } from './support/workspace.js';
 
 interface Manager {
   readonly managerFilePatterns: readonly string[];

@@ -6,6 +6,9 @@
  * The world they edit: `dev` (development, us-west-2), `live` (production, us-west-2, its model
  * bucket replicated to `standby`) and `standby` (production, us-east-2), all fixtures.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EnvironmentError, resolveEnvironments } from '../../clusters/lib/resolve.js';
 import { fixture, type Props } from './fixtures.js';
 
@@ -51,6 +54,21 @@ export function problems(edit: (w: World) => void): string[] {
   return [];
 }
 
+/**
+ * A clusters folder, `<temporary folder>/clusters`, holding the world as environment files named
+ * after its members (`dev.ts`, `live.ts`, `standby.ts`: a file keeps its name when the name in
+ * it changes), as plain data. Run from the temporary folder, the loader names them
+ * `clusters/<member>.ts`, as the messages in BAD_INPUTS do.
+ */
+export function worldDir(w: World): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'genai-eks-world-')), 'clusters');
+  mkdirSync(dir);
+  for (const [file, props] of Object.entries(w)) {
+    writeFileSync(join(dir, `${file}.ts`), `export default ${JSON.stringify(props, null, 2)};\n`);
+  }
+  return dir;
+}
+
 // Bad values are written through `unknown`: they are what a user's file may hold, not what the
 // types allow.
 const set = (target: object, key: string, value: unknown) => {
@@ -75,6 +93,11 @@ export const BAD_INPUTS: readonly BadInput[] = [
     what: 'an octet above 255',
     edit: (w) => set(w.dev, 'vpcCidr', '10.300.0.0/16'),
     message: /^clusters\/dev\.ts \(dev\): vpcCidr: "10\.300\.0\.0\/16" has an octet above 255$/,
+  },
+  {
+    what: 'a prefix length above 32',
+    edit: (w) => set(w.live, 'vpcCidr', '10.201.0.0/33'),
+    message: /^clusters\/live\.ts \(live\): vpcCidr: "10\.201\.0\.0\/33" has a prefix length above 32$/,
   },
   {
     what: 'a name Kubernetes would reject',

@@ -1,0 +1,167 @@
+/**
+ * The synth command (scripts/synth.ts `main`, run in this process): on every bad input of
+ * test/support/bad-inputs.ts it exits 1, prints the loader's problems in the one format and
+ * leaves the output folder byte for byte as it was; `--env` renders only the named environments;
+ * a full render replaces each part whole, so a removed environment disappears. One test runs
+ * the real program (`node render/launch.mjs synth`) for what only a process shows.
+ *
+ * Output folders are temporary and hold a small tree of their own; environments are fixtures.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { LAYERS } from '../clusters/contract.js';
+import { BAD_INPUTS, problems, world, worldDir } from './support/bad-inputs.js';
+import { tempDir, treeHash, writeTree } from './support/files.js';
+import { clustersDir, fixture } from './support/fixtures.js';
+import { synthCli, synthProcess } from './support/synth.js';
+
+/** An output folder that already holds a tree: an environment of its own and a file no render owns. */
+function existingOutput(): string {
+  return writeTree(join(tempDir('genai-eks-cli-'), 'dist'), {
+    'k8s/earlier/apps/configmap-earlier-x.yaml': 'apiVersion: v1\nkind: ConfigMap\n',
+    'terraform/earlier/cdk.tf.json': '{}\n',
+    'README.md': 'not rendered\n',
+  });
+}
+
+/** Hash of the files under `dir` outside the folders of environment `env`. */
+function hashWithout(dir: string, env: string): string {
+  return treeHash(dir, (f) => !f.startsWith(`k8s/${env}/`) && !f.startsWith(`terraform/${env}/`));
+}
+
+const SYNTH_FAILED = 'synth failed, dist/ unchanged:';
+
+describe('synth on bad input: exit 1, the problems in the one format, the output untouched', () => {
+  test.each(BAD_INPUTS.map((b) => [b.what, b] as const))('%s', async (_what, bad) => {
+    const w = world();
+    bad.edit(w);
+    const clusters = worldDir(w);
+    const out = existingOutput();
+    const before = treeHash(out);
+    const r = await synthCli(['--clusters', clusters, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const [head, ...lines] = r.stderr.trimEnd().split('\n');
+    expect(head).toBe(SYNTH_FAILED);
+    // The loader names files relative to the working directory; as the repository's clusters/
+    // they read `clusters/<file>.ts (<env>): <field>: <reason>`, exactly the loader's problems.
+    const prefix = `${relative(process.cwd(), clusters)}/`;
+    for (const line of lines) expect(line.startsWith(prefix), line).toBe(true);
+    const asRepository = lines.map((l) => l.replaceAll(prefix, 'clusters/'));
+    expect(asRepository).toContainEqual(expect.stringMatching(bad.message));
+    expect(asRepository).toEqual(problems(bad.edit));
+    expect(treeHash(out)).toBe(before);
+  });
+});
+
+describe('synth on bad arguments: exit 1, the reason, the output untouched', () => {
+  test.each([
+    ['an unknown option', ['--bogus'], /'--bogus'/],
+    ['an unknown part', ['--only', 'helm'], /^--only: expected one of k8s, terraform, got "helm"$/],
+    [
+      'an unknown environment',
+      ['--env', 'nowhere'],
+      /^--env: unknown environment nowhere \(known: dev, live, standby\)$/,
+    ],
+  ])('%s', async (_what, args, message) => {
+    const out = existingOutput();
+    const before = treeHash(out);
+    const r = await synthCli(['--clusters', worldDir(world()), '--out', out, ...args]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const [head, ...lines] = r.stderr.trimEnd().split('\n');
+    expect(head).toBe(SYNTH_FAILED);
+    expect(lines).toContainEqual(expect.stringMatching(message));
+    expect(treeHash(out)).toBe(before);
+  });
+});
+
+describe('what synth writes', () => {
+  const alpha = fixture('alpha', 0);
+  const beta = fixture('beta', 1);
+
+  test('--env renders the named environment only: its folders replaced, everything else as it was', async () => {
+    const out = existingOutput();
+    writeTree(out, {
+      'k8s/alpha/apps/stale.yaml': 'no longer rendered\n',
+      'k8s/beta/apps/marker.yaml': 'kept\n',
+    });
+    const others = hashWithout(out, 'alpha');
+    const r = await synthCli(['--clusters', clustersDir(alpha, beta), '--out', out, '--env', 'alpha']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^alpha +\d+ Kubernetes objects +\d+ Terraform resources +\d+ ms$/m);
+    expect(r.stdout).not.toMatch(/^beta /m);
+    expect(existsSync(join(out, 'k8s/alpha/apps/stale.yaml'))).toBe(false);
+    for (const layer of LAYERS) expect(existsSync(join(out, 'k8s/alpha', layer)), layer).toBe(true);
+    expect(existsSync(join(out, 'terraform/alpha/cdk.tf.json'))).toBe(true);
+    expect(existsSync(join(out, 'k8s/beta'))).toBe(true);
+    expect(hashWithout(out, 'alpha')).toBe(others);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('not rendered\n');
+  });
+
+  test('a full render replaces each part whole: a removed environment disappears, the others are unchanged', async () => {
+    const out = existingOutput();
+    const clusters = clustersDir(alpha, beta);
+    expect((await synthCli(['--clusters', clusters, '--out', out, '--quiet'])).status).toBe(0);
+    // Rendered before: the environment the output held and no clusters file names is gone already.
+    expect(existsSync(join(out, 'k8s/earlier'))).toBe(false);
+    expect(existsSync(join(out, 'terraform/earlier'))).toBe(false);
+    const withoutAlpha = hashWithout(out, 'alpha');
+    rmSync(join(clusters, 'alpha.ts'));
+    const r = await synthCli(['--clusters', clusters, '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, 'k8s/alpha'))).toBe(false);
+    expect(existsSync(join(out, 'terraform/alpha'))).toBe(false);
+    expect(hashWithout(out, 'alpha')).toBe(withoutAlpha);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('not rendered\n');
+  });
+});
+
+test('general-purpose x86_64 system node types are accepted and become the node group instance type', async () => {
+  const types = ['m5.xlarge', 'm7i-flex.2xlarge', 'c6in.large'];
+  const envs = types.map((type, i) => {
+    const props = fixture(`nodes${i}`, i);
+    props.systemNodeGroup.instanceType = type;
+    return props;
+  });
+  const out = join(tempDir('genai-eks-cli-'), 'dist');
+  const r = await synthCli([
+    '--clusters',
+    clustersDir(...envs),
+    '--out',
+    out,
+    '--only',
+    'terraform',
+    '--quiet',
+  ]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  for (const [i, props] of envs.entries()) {
+    const tf = JSON.parse(readFileSync(join(out, 'terraform', props.name, 'cdk.tf.json'), 'utf8')) as {
+      resource: { aws_eks_node_group: Record<string, { instance_types: string[] }> };
+    };
+    expect(Object.values(tf.resource.aws_eks_node_group).map((g) => g.instance_types)).toEqual([[types[i]]]);
+  }
+});
+
+describe('the synth program', () => {
+  test('node render/launch.mjs synth on bad input: exit 1, the message on stderr, the output untouched', () => {
+    const bad = BAD_INPUTS[0]!;
+    const w = world();
+    bad.edit(w);
+    const clusters = worldDir(w);
+    const out = existingOutput();
+    const before = treeHash(out);
+    // Run beside the clusters folder, so the files are named `clusters/<file>.ts` as in the table.
+    const r = synthProcess(['--clusters', 'clusters', '--out', out], dirname(clusters));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const [head, ...lines] = r.stderr.trimEnd().split('\n');
+    expect(head).toBe(SYNTH_FAILED);
+    expect(lines).toContainEqual(expect.stringMatching(bad.message));
+    expect(treeHash(out)).toBe(before);
+  });
+});
