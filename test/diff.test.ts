@@ -1,10 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { resolveEnvironments } from '../clusters/lib/resolve.js';
 import { environmentFiles } from '../render/load.js';
+import { toYaml } from '../render/serialise.js';
 import {
   diffTrees,
   diffValues,
@@ -15,8 +24,10 @@ import {
   WORD_CONTEXT,
 } from '../review/diff.js';
 import { readTreeFiles } from '../review/objects.js';
-import { toYaml } from '../render/serialise.js';
-import { generatedEnvName, ROOT, tempDir } from './helpers.js';
+import { fixture, type Props } from './support/fixtures.js';
+import { ROOT } from './support/workspace.js';
+
+const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
 const deployment = (image: string, replicas = 1) => ({
   apiVersion: 'apps/v1',
@@ -157,7 +168,7 @@ describe('diffTrees', () => {
   };
 
   test('reports added, removed and changed objects per environment; identical ones not at all', () => {
-    const [changed, same, added] = [generatedEnvName('-a'), generatedEnvName('-b'), generatedEnvName('-c')];
+    const [changed, same, added] = ['alpha', 'beta', 'gamma'];
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'inference' } };
     const base = onDisk([
       k8s(changed, deployment('img:1')),
@@ -198,7 +209,7 @@ describe('diffTrees', () => {
   });
 
   test('a changed script reads as a line diff in the terminal and in the pull request comment', () => {
-    const env = generatedEnvName();
+    const env = 'alpha';
     const cm = (script: string) => ({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -233,7 +244,7 @@ describe('diffTrees', () => {
   });
 
   test('a comment longer than allowed leaves out whole entries, never part of a change, and says how many', () => {
-    const env = generatedEnvName();
+    const env = 'alpha';
     const script = (n: number, tag: string) =>
       `${Array.from({ length: 8 }, (_, i) => `echo ${n} ${i}${i === 4 ? ` ${tag}` : ''}`).join('\n')}\n`;
     const cm = (n: number, tag: string) => ({
@@ -267,7 +278,7 @@ describe('diffTrees', () => {
   });
 
   test('a new environment too long for a comment closes its folded list', () => {
-    const env = generatedEnvName();
+    const env = 'alpha';
     const head = new Map<string, string>();
     for (let i = 0; i < 400; i++)
       head.set(...k8s(env, { ...deployment('img:1'), metadata: { name: `d${i}` } }));
@@ -277,7 +288,7 @@ describe('diffTrees', () => {
   });
 
   test('no differences says so', () => {
-    const files = new Map([k8s(generatedEnvName(), deployment('img:1'))]);
+    const files = new Map([k8s('alpha', deployment('img:1'))]);
     expect(formatText(diffTrees(files, files), 'HEAD')).toBe(
       'No differences against HEAD (1 environment(s) compared).\n',
     );
@@ -285,13 +296,12 @@ describe('diffTrees', () => {
 });
 
 /**
- * End to end: a temporary git repository holding this project's code with its own environments
- * (generated names, made from the first environment file that loads on its own), a commit, then
- * a change of one image tag and one new environment in the working tree. `npm run diff` must
- * show exactly those changes, whatever environments this repository has.
+ * End to end: a temporary git repository holding this project's code with fixture environments
+ * in place of the repository's (test/support/fixtures.ts), a commit, then a change of one image
+ * tag and one new environment in the working tree. `npm run diff` must show exactly those changes.
  */
 describe('npm run diff on a git repository', () => {
-  test('shows one image change per environment and one added environment, nothing else', async () => {
+  test('shows one image change per environment and one added environment, nothing else', () => {
     const repo = tempDir('genai-eks-diff-repo-');
     // Everything the render may need: the repository's top level less generated and installed files.
     const skip = new Set([
@@ -310,42 +320,31 @@ describe('npm run diff on a git repository', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
     writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
 
-    // The fixture's environments replace the repository's: a template that loads on its own.
+    // Fixture environments replace the repository's.
     const clusters = join(repo, 'clusters');
-    let template: Record<string, unknown> | undefined;
-    for (const file of environmentFiles(clusters)) {
-      const value = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
-      try {
-        validateEnvironments([{ file: basename(file), value }]);
-        template ??= structuredClone(value) as Record<string, unknown>;
-      } catch {
-        // refers to another environment: not a template on its own
-      }
-      rmSync(file);
-    }
-    expect(template, 'no environment file of clusters/ loads on its own').toBeDefined();
-    const prefix = generatedEnvName();
-    const [first, second] = [`${prefix}-a`, `${prefix}-b`];
-    const writeEnv = (name: string, cidr: string) =>
+    for (const file of environmentFiles(clusters)) rmSync(file);
+    const writeEnv = (props: Props) =>
       writeFileSync(
-        join(clusters, `${name}.ts`),
-        `export default ${JSON.stringify({ ...template, name, vpcCidr: cidr }, null, 2)};\n`,
+        join(clusters, `${props.name}.ts`),
+        `export default ${JSON.stringify(props, null, 2)};\n`,
       );
-    writeEnv(first, '10.201.0.0/16');
+    const [first, second] = [fixture('first', 1), fixture('second', 2)];
+    writeEnv(first);
 
     // A demo workload whose image tag the "pull request" changes.
     const demo = (tag: string) =>
-      `import { resource } from './lib/resource.js';\nimport type { Cluster } from './lib/cluster.js';\n` +
-      `export function demo(c: Cluster): void {\n  resource(c.layers.apps, 'demo', { apiVersion: 'apps/v1', kind: 'Deployment',\n` +
+      `import { KubeDeployment } from './imports/k8s.js';\nimport type { Cluster } from './lib/cluster.js';\n` +
+      `export function demo(c: Cluster): void {\n  new KubeDeployment(c.layers.apps, 'demo', {\n` +
       `    metadata: { name: 'demo', namespace: 'demo' },\n` +
-      `    body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.invalid/demo:${tag}' }] } } } } });\n}\n`;
+      `    spec: { selector: { matchLabels: { app: 'demo' } }, template: { metadata: { labels: { app: 'demo' } },\n` +
+      `      spec: { containers: [{ name: 'app', image: 'registry.invalid/demo:${tag}' }] } } } });\n}\n`;
     writeFileSync(join(repo, 'apps/demo.ts'), demo('1.0.0'));
     const index = readFileSync(join(repo, 'apps/index.ts'), 'utf8');
-    const anchor = 'const CAPABILITIES: readonly ((cluster: Cluster) => void)[] = [';
-    expect(index, 'apps/index.ts no longer has the CAPABILITIES list this test extends').toContain(anchor);
+    const anchor = '  cluster.finish();';
+    expect(index, 'apps/index.ts no longer finishes the cluster in buildCluster').toContain(anchor);
     writeFileSync(
       join(repo, 'apps/index.ts'),
-      `import { demo } from './demo.js';\n${index.replace(anchor, `${anchor}\n  demo,`)}`,
+      `import { demo } from './demo.js';\n${index.replace(anchor, `  demo(cluster);\n${anchor}`)}`,
     );
     const run = (cmd: string, args: string[]) =>
       execFileSync(cmd, args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -354,7 +353,7 @@ describe('npm run diff on a git repository', () => {
     run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'base']);
     // The change: a new image tag and a new environment.
     writeFileSync(join(repo, 'apps/demo.ts'), demo('1.0.1'));
-    writeEnv(second, '10.202.0.0/16');
+    writeEnv(second);
 
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/diff.ts', '--base', 'main'], {
       cwd: repo,
@@ -366,7 +365,7 @@ describe('npm run diff on a git repository', () => {
     expect(r.stderr).toContain('diff: rendering main with its own synth');
     const sections = r.stdout.split('\n== ').slice(1);
     const titles = sections.map((s) => s.split(':')[0]);
-    expect(titles).toEqual([first, `${second} (environment added)`]);
+    expect(titles).toEqual([first.name, `${second.name} (environment added)`]);
     expect(sections[0]!.split('\n').filter((l) => l.startsWith('  ') && l.trim())).toEqual([
       '  ~ Kubernetes Deployment demo/demo',
       '      spec.template.spec.containers[app].image: registry.invalid/demo:1.0.0 -> registry.invalid/demo:1.0.1',

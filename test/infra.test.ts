@@ -1,30 +1,30 @@
 /**
- * The AWS side of every repository environment, asserted on the synthesized Terraform JSON:
- * encryption, public access, secrets, wiring between components, pinned versions.
+ * The AWS side, asserted on the synthesized Terraform JSON of fixture environments
+ * (test/support/fixtures.ts): a development environment, and a production source whose model
+ * bucket replicates to a production replica in another region. Encryption, public access,
+ * secrets, wiring between components, pinned versions.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
-import { IDENTITIES } from '../clusters/identities.js';
-import { clusterName, type Environment } from '../clusters/lib/environment.js';
+import { describe, expect, test } from 'vitest';
+import { CONTRACT_VARIABLE_NAMES, IDENTITIES, SYSTEM_NODES } from '../clusters/contract.js';
+import { clusterName } from '../clusters/lib/environment.js';
+import type { Environment } from '../clusters/lib/resolve.js';
 import { versions } from '../clusters/versions.js';
 import { ADDON_PHASES, type AddonName } from '../infra/addons/index.js';
 import { Testing } from '../infra/cdktf.js';
-import { modelBucketName } from '../infra/model-data/index.js';
 import { planSubnets } from '../infra/network/index.js';
-import { render } from '../render/build.js';
+import { renderEnvironments } from '../render/build.js';
 import { sortKeys } from '../render/serialise.js';
-import { CLUSTERS, tempDir } from './helpers.js';
 import {
+  address,
   arr,
   deref,
   type Obj,
   obj,
   type PolicyStatement,
-  repositoryEnvironments,
   resource,
-  resourceId,
   resources,
   type Synth,
   statements,
@@ -32,20 +32,36 @@ import {
   synth,
   tf,
 } from './infra-helpers.js';
+import { fixture, type Props, resolve } from './support/fixtures.js';
 
-let all: Environment[];
+/** A development environment (one NAT gateway, shared-password sign-in, no replication). */
+const development = fixture('fixture', 0);
+/** A production environment over three zones whose model bucket replicates to `replica`. */
+const source = fixture('source', 1);
+source.tier = 'production';
+source.authentication = { kind: 'cognito' };
+source.natGateways = 'one-per-az';
+source.availabilityZones = ['us-west-2a', 'us-west-2b', 'us-west-2c'];
+source.modelData.disasterRecovery = { role: 'source', replicaEnvironment: 'replica' };
+/** The replica, in another region. */
+const replica = fixture('replica', 2);
+replica.tier = 'production';
+replica.authentication = { kind: 'cognito' };
+replica.region = 'us-east-2';
+replica.availabilityZones = ['us-east-2a', 'us-east-2b'];
+replica.modelData.disasterRecovery = { role: 'replica', sourceEnvironment: 'source' };
+
+const all = resolve(development, source, replica);
+const NAMES = all.map((e) => e.name);
 const synths = new Map<string, Synth>();
-beforeAll(async () => {
-  all = await repositoryEnvironments();
-  for (const env of all) synths.set(env.name, synth(env, all));
-});
-const ENVS = ['dev', 'prod', 'prod-dr'];
-const get = (name: string): { env: Environment; s: Synth } => ({
-  env: all.find((e) => e.name === name)!,
-  s: synths.get(name)!,
-});
+/** The environment and its synthesized stack (once per run). */
+const get = (name: string): { env: Environment; s: Synth } => {
+  const env = all.find((e) => e.name === name)!;
+  if (!synths.has(name)) synths.set(name, synth(env, all));
+  return { env, s: synths.get(name)! };
+};
 
-describe.each(ENVS)('%s', (name) => {
+describe.each(NAMES)('%s', (name) => {
   test('state: S3 backend with native locking, bucket left to -backend-config', () => {
     const { s } = get(name);
     const backend = obj(obj(obj(s.json.terraform).backend).s3);
@@ -90,7 +106,7 @@ describe.each(ENVS)('%s', (name) => {
 
   test('EKS: API access entries, envelope encryption with a rotated KMS key, all control-plane logs, private endpoint', () => {
     const { env, s } = get(name);
-    const cluster = resource(s, 'aws_eks_cluster', '/eks/cluster');
+    const cluster = resource(s, 'aws_eks_cluster', 'eks/cluster');
     expect(cluster).toMatchObject({
       name: clusterName(env),
       version: versions.kubernetes,
@@ -107,14 +123,15 @@ describe.each(ENVS)('%s', (name) => {
 
   test('system node group: on-demand, pinned AL2023 release, labelled and tainted, auto repair', () => {
     const { env, s } = get(name);
-    expect(resource(s, 'aws_eks_node_group', '/system-nodes/nodes')).toMatchObject({
+    expect(resource(s, 'aws_eks_node_group', 'system-nodes/nodes')).toMatchObject({
       instance_types: [env.systemNodeGroup.instanceType],
       capacity_type: 'ON_DEMAND',
       ami_type: versions.systemNodeGroupAmi.type,
       release_version: versions.systemNodeGroupAmi.releaseVersion,
       scaling_config: { desired_size: env.systemNodeGroup.size, min_size: env.systemNodeGroup.size },
-      labels: { 'genai-eks/node-role': 'system' },
-      taint: [{ key: 'CriticalAddonsOnly', value: 'true', effect: 'NO_SCHEDULE' }],
+      labels: { [SYSTEM_NODES.label.key]: SYSTEM_NODES.label.value },
+      // The EKS API spells the effect NO_SCHEDULE.
+      taint: [{ key: SYSTEM_NODES.taint.key, value: SYSTEM_NODES.taint.value, effect: 'NO_SCHEDULE' }],
       node_repair_config: { enabled: true },
     });
   });
@@ -135,31 +152,29 @@ describe.each(ENVS)('%s', (name) => {
     expect(config('aws-ebs-csi-driver').controller.tolerations).toContainEqual(tolerates);
     // Ordering: node group after what nodes need; CoreDNS & co. after the nodes; the add-ons
     // whose controllers may need Karpenter capacity after the Flux bootstrap.
-    const nodeGroupId = resourceId(s, 'aws_eks_node_group', 'system-nodes/nodes');
-    const syncId = resourceId(s, 'helm_release', 'flux/sync');
+    const nodeGroup = address(s, 'aws_eks_node_group', 'system-nodes/nodes');
+    const sync = address(s, 'helm_release', 'flux/sync');
     const deps = (a: Obj) => arr(a.depends_on ?? []).map(String);
     for (const a of addons) {
       const phase = ADDON_PHASES[str(a.addon_name) as AddonName];
       if (phase === 'before-nodes') {
         expect(arr(resource(s, 'aws_eks_node_group', 'system-nodes/nodes').depends_on)).toContain(
-          `aws_eks_addon.${resourceId(s, 'aws_eks_addon', `addons-before-nodes/${a.addon_name}`)}`,
+          address(s, 'aws_eks_addon', `addons-before-nodes/${a.addon_name}`),
         );
       } else {
         // after-flux add-ons wait for the node group through the Flux bootstrap.
-        const waitsFor =
-          phase === 'after-flux' ? `helm_release.${syncId}` : `aws_eks_node_group.${nodeGroupId}`;
-        expect(deps(a), String(a.addon_name)).toContain(waitsFor);
-        expect(deps(a).includes(`helm_release.${syncId}`), String(a.addon_name)).toBe(phase === 'after-flux');
+        expect(deps(a), String(a.addon_name)).toContain(phase === 'after-flux' ? sync : nodeGroup);
+        expect(deps(a).includes(sync), String(a.addon_name)).toBe(phase === 'after-flux');
       }
     }
   });
 
   test('Karpenter: node role with an EC2_LINUX access entry, interruption queue fed by four EventBridge rules', () => {
     const { env, s } = get(name);
-    const entry = resource(s, 'aws_eks_access_entry', '/karpenter/node-access-entry');
+    const entry = resource(s, 'aws_eks_access_entry', 'karpenter/node-access-entry');
     expect(entry.type).toBe('EC2_LINUX');
     expect(deref(s, entry.principal_arn).block.name).toBe(`${clusterName(env)}-karpenter-node`);
-    const queue = resource(s, 'aws_sqs_queue', '/karpenter/interruption-queue');
+    const queue = resource(s, 'aws_sqs_queue', 'karpenter/interruption-queue');
     expect(queue.sqs_managed_sse_enabled).toBe(true);
     const rules = Object.values(resources(s, 'aws_cloudwatch_event_rule')).map((r) =>
       JSON.parse(str(r.event_pattern)),
@@ -177,13 +192,13 @@ describe.each(ENVS)('%s', (name) => {
 
   test('model bucket: versioned, SSE-KMS with a rotated key, public access blocked, TLS only', () => {
     const { s } = get(name);
-    expect(resource(s, 'aws_s3_bucket_versioning', '/model-data/versioning')).toMatchObject({
+    expect(resource(s, 'aws_s3_bucket_versioning', 'model-data/versioning')).toMatchObject({
       versioning_configuration: { status: 'Enabled' },
     });
     expect(resource(s, 'aws_s3_bucket_lifecycle_configuration', 'model-data/lifecycle')).toMatchObject({
       rule: [{ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 30 }] }],
     });
-    const sse = resource(s, 'aws_s3_bucket_server_side_encryption_configuration', '/model-data/encryption');
+    const sse = resource(s, 'aws_s3_bucket_server_side_encryption_configuration', 'model-data/encryption');
     const rule = obj(arr(sse.rule)[0]);
     expect(rule).toMatchObject({ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms' } });
     const key = deref(s, obj(rule.apply_server_side_encryption_by_default).kms_master_key_id);
@@ -196,7 +211,7 @@ describe.each(ENVS)('%s', (name) => {
         restrict_public_buckets: true,
       }),
     ).toBe(true);
-    const policy = resource(s, 'aws_s3_bucket_policy', '/model-data/bucket-policy');
+    const policy = resource(s, 'aws_s3_bucket_policy', 'model-data/bucket-policy');
     expect(statements(s, policy.policy)).toContainEqual(
       expect.objectContaining({
         effect: 'Deny',
@@ -208,7 +223,7 @@ describe.each(ENVS)('%s', (name) => {
 
   test('FSx for Lustre: PERSISTENT_2 sized from the environment, encrypted, Lustre ports from the cluster only', () => {
     const { env, s } = get(name);
-    const fsx = resource(s, 'aws_fsx_lustre_file_system', '/model-data/fsx');
+    const fsx = resource(s, 'aws_fsx_lustre_file_system', 'model-data/fsx');
     expect(fsx).toMatchObject({
       deployment_type: 'PERSISTENT_2',
       storage_capacity: env.modelData.fsxStorageGiB,
@@ -233,22 +248,24 @@ describe.each(ENVS)('%s', (name) => {
 
   test("FSx links the bucket's models/ prefix with automatic import", () => {
     const { s } = get(name);
-    const dra = resource(s, 'aws_fsx_data_repository_association', '/model-data/models-association');
+    const dra = resource(s, 'aws_fsx_data_repository_association', 'model-data/models-association');
     expect(dra).toMatchObject({
       file_system_path: '/models',
       batch_import_meta_data_on_create: true,
       s3: { auto_import_policy: { events: ['NEW', 'CHANGED', 'DELETED'] } },
     });
-    const bucket = resource(s, 'aws_s3_bucket', '/model-data/bucket');
-    expect(dra.data_repository_path).toBe(`s3://\${${bucketRef(s)}.bucket}/models/`);
-    expect(str(bucket.bucket)).toBe(
-      modelBucketName(clusterName(get(name).env), tf('data.aws_caller_identity.account.account_id')),
+    const bucket = resource(s, 'aws_s3_bucket', 'model-data/bucket');
+    expect(dra.data_repository_path).toBe(
+      `s3://${tf(`${address(s, 'aws_s3_bucket', 'model-data/bucket')}.bucket`)}/models/`,
     );
+    // Named from the cluster and the account, so that a DR source can name its replica's bucket.
+    expect(str(bucket.bucket)).toContain(clusterName(get(name).env));
+    expect(str(bucket.bucket)).toContain(tf('data.aws_caller_identity.account.account_id'));
   });
 
   test('Hugging Face token: a secret without any value in code or state', () => {
     const { env, s } = get(name);
-    expect(resource(s, 'aws_secretsmanager_secret', '/secrets/huggingface-token').name).toBe(
+    expect(resource(s, 'aws_secretsmanager_secret', 'secrets/huggingface-token').name).toBe(
       `${clusterName(env)}/huggingface-token`,
     );
     expect(Testing.toHaveResource(s.text, 'aws_secretsmanager_secret_version')).toBe(false);
@@ -263,7 +280,7 @@ describe.each(ENVS)('%s', (name) => {
 
   test('cluster-vars carries every contract variable, each from a resource attribute or data source', () => {
     const { env, s } = get(name);
-    const configMap = resource(s, 'kubernetes_config_map_v1', '/flux/cluster-vars');
+    const configMap = resource(s, 'kubernetes_config_map_v1', 'flux/cluster-vars');
     expect(configMap.metadata).toMatchObject({ name: 'cluster-vars', namespace: 'flux-system' });
     const data = obj(configMap.data);
     expect(Object.keys(data).sort()).toEqual([...CONTRACT_VARIABLE_NAMES].sort());
@@ -304,7 +321,8 @@ describe.each(ENVS)('%s', (name) => {
           principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
         }),
       ]);
-      const roleName = `\${${deref(s, a.role_arn).type}.${roleId(s, role)}.name}`;
+      const { type, id } = deref(s, a.role_arn);
+      const roleName = tf(`${type}.${id}.name`);
       expect(
         attachments.filter((x) => x.role === roleName),
         'no managed policies',
@@ -318,7 +336,7 @@ describe.each(ENVS)('%s', (name) => {
 
   test('Flux: pinned chart on the system nodes, root Kustomization on dist/k8s/<env>/flux-system', () => {
     const { s } = get(name);
-    const flux = resource(s, 'helm_release', '/flux/flux');
+    const flux = resource(s, 'helm_release', 'flux/flux');
     expect(flux).toMatchObject({
       chart: versions.flux.chart,
       version: versions.flux.version,
@@ -329,76 +347,80 @@ describe.each(ENVS)('%s', (name) => {
     expect(fluxValues.kustomizeController.tolerations).toEqual([
       { key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoSchedule' },
     ]);
-    const sync = resource(s, 'helm_release', '/flux/sync');
+    const sync = resource(s, 'helm_release', 'flux/sync');
     expect(sync).toMatchObject({ name: 'flux-system', version: versions.fluxSync.version });
     const syncValues = JSON.parse(str(arr(sync.values)[0]));
     expect(syncValues.kustomization.spec.path).toBe(`./dist/k8s/${name}/flux-system`);
     expect(syncValues.gitRepository.spec.url).toBe(tf('var.flux_git_url'));
-    const cm = resource(s, 'kubernetes_config_map_v1', '/flux/cluster-vars');
-    expect(arr(sync.depends_on)).toContain(
-      `kubernetes_config_map_v1.${Object.keys(resources(s, 'kubernetes_config_map_v1'))[0]}`,
-    );
-    expect(cm).toBeDefined();
+    expect(arr(sync.depends_on)).toContain(address(s, 'kubernetes_config_map_v1', 'flux/cluster-vars'));
   });
 });
 
 describe('disaster recovery of the model data', () => {
-  test("prod replicates its bucket to prod-dr's bucket, in prod-dr's region, with prod-dr's key", () => {
-    const { s } = get('prod');
-    const dr = get('prod-dr').env;
-    const replication = resource(s, 'aws_s3_bucket_replication_configuration', '/model-data/replication');
+  test("the source replicates its bucket to the replica's bucket, in the replica's region, with the replica's key", () => {
+    const { s } = get('source');
+    const { env: target, s: targetStack } = get('replica');
+    expect(target.region).not.toBe(get('source').env.region);
+    const replication = resource(s, 'aws_s3_bucket_replication_configuration', 'model-data/replication');
     const rule = obj(arr(replication.rule)[0]);
-    const account = tf('data.aws_caller_identity.account.account_id');
     const partition = tf('data.aws_partition.partition.partition');
+    const account = tf('data.aws_caller_identity.account.account_id');
+    // The destination names are the ones the replica's own stack creates.
+    const targetBucket = str(resource(targetStack, 'aws_s3_bucket', 'model-data/bucket').bucket);
+    const targetAlias = str(resource(targetStack, 'aws_kms_alias', 'model-data/key-alias').name);
+    expect(targetBucket).toContain(account);
     expect(rule).toMatchObject({
       status: 'Enabled',
       delete_marker_replication: { status: 'Enabled' },
       source_selection_criteria: { sse_kms_encrypted_objects: { status: 'Enabled' } },
       destination: {
-        bucket: `arn:${partition}:s3:::${modelBucketName(clusterName(dr), account)}`,
+        bucket: `arn:${partition}:s3:::${targetBucket}`,
         encryption_configuration: {
-          replica_kms_key_id: `arn:${partition}:kms:${dr.region}:${account}:alias/${clusterName(dr)}-models`,
+          replica_kms_key_id: `arn:${partition}:kms:${target.region}:${account}:${targetAlias}`,
         },
       },
     });
-    // The destination names match what prod-dr's own stack creates.
-    const drStack = get('prod-dr').s;
-    expect(resource(drStack, 'aws_s3_bucket', '/model-data/bucket').bucket).toBe(
-      modelBucketName(clusterName(dr), account),
-    );
-    expect(resource(drStack, 'aws_kms_alias', '/model-data/key-alias').name).toBe(
-      `alias/${clusterName(dr)}-models`,
-    );
-    // The replication role can write replicas only into that bucket.
-    const role = deref(s, replication.role).block;
-    expect(statements(s, role.assume_role_policy)[0]!.principals).toEqual([
+    // S3 assumes the replication role, which writes replicas into that bucket only.
+    const role = deref(s, replication.role);
+    expect(statements(s, role.block.assume_role_policy)[0]!.principals).toEqual([
       { type: 'Service', identifiers: ['s3.amazonaws.com'] },
     ]);
+    const policy = resource(s, 'aws_iam_role_policy', 'model-data/replication-policy');
+    expect(policy.role).toBe(tf(`${role.type}.${role.id}.name`));
+    const writes = statements(s, policy.policy).filter((st) =>
+      st.actions.some((a) => a.startsWith('s3:Replicate')),
+    );
+    expect(writes.map((st) => st.resources)).toEqual([[`arn:${partition}:s3:::${targetBucket}/*`]]);
   });
 
-  test('prod-dr and dev replicate nothing; prod-dr FSx links its own replica bucket', () => {
-    for (const name of ['dev', 'prod-dr']) {
-      expect(Testing.toHaveResource(get(name).s.text, 'aws_s3_bucket_replication_configuration')).toBe(false);
+  test('the replica and the development environment replicate nothing; the replica FSx links its own bucket', () => {
+    for (const name of ['replica', 'fixture']) {
+      expect(Testing.toHaveResource(get(name).s.text, 'aws_s3_bucket_replication_configuration'), name).toBe(
+        false,
+      );
     }
-    const { s } = get('prod-dr');
-    const dra = resource(s, 'aws_fsx_data_repository_association', '/model-data/models-association');
-    expect(dra.data_repository_path).toBe(`s3://\${${bucketRef(s)}.bucket}/models/`);
+    const { s } = get('replica');
+    const dra = resource(s, 'aws_fsx_data_repository_association', 'model-data/models-association');
+    expect(dra.data_repository_path).toBe(
+      `s3://${tf(`${address(s, 'aws_s3_bucket', 'model-data/bucket')}.bucket`)}/models/`,
+    );
   });
 });
 
 describe('authentication', () => {
   test('Cognito user pool, domain and a public PKCE client exist exactly where authentication is cognito', () => {
-    for (const name of ENVS) {
+    expect(new Set(all.map((e) => e.authentication.kind))).toEqual(new Set(['dummy', 'cognito']));
+    for (const name of NAMES) {
       const { env, s } = get(name);
       const cognito = env.authentication.kind === 'cognito';
       expect(Testing.toHaveResource(s.text, 'aws_cognito_user_pool'), name).toBe(cognito);
       if (!cognito) continue;
-      expect(resource(s, 'aws_cognito_user_pool_client', '/cognito/web-client')).toMatchObject({
+      expect(resource(s, 'aws_cognito_user_pool_client', 'cognito/web-client')).toMatchObject({
         generate_secret: false,
         allowed_oauth_flows: ['code'],
         callback_urls: tf('var.cognito_callback_urls'),
       });
-      expect(resource(s, 'aws_cognito_user_pool', '/cognito/user-pool')).toMatchObject({
+      expect(resource(s, 'aws_cognito_user_pool', 'cognito/user-pool')).toMatchObject({
         admin_create_user_config: { allow_admin_create_user_only: true },
         deletion_protection: 'ACTIVE',
       });
@@ -406,15 +428,12 @@ describe('authentication', () => {
   });
 });
 
-describe('variations of the repository environments', () => {
+describe('variations', () => {
   test('a public endpoint carries exactly the environment CIDRs', () => {
-    const dev = get('dev').env;
-    const open = { ...dev, endpoint: { publicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] } };
-    const s = synth(
-      open,
-      all.map((e) => (e.name === 'dev' ? open : e)),
-    );
-    expect(resource(s, 'aws_eks_cluster', '/eks/cluster').vpc_config).toMatchObject({
+    const props: Props = fixture('open', 3);
+    props.endpoint = { publicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] };
+    const [open] = resolve(props);
+    expect(resource(synth(open!, [open!]), 'aws_eks_cluster', 'eks/cluster').vpc_config).toMatchObject({
       endpoint_public_access: true,
       public_access_cidrs: ['203.0.113.0/24'],
     });
@@ -430,26 +449,7 @@ describe('variations of the repository environments', () => {
       /vpcCidr: 10\.0\.0\.0\/24 is too small for 6 availability zones: public subnets would be \/30/,
     );
   });
-
-  test('a source environment whose replica is missing is refused by the stack too', () => {
-    const prod = get('prod').env;
-    expect(() =>
-      synth(
-        prod,
-        all.filter((e) => e.name !== 'prod-dr'),
-      ),
-    ).toThrow(/modelData\.disasterRecovery\.replicaEnvironment: environment prod-dr does not exist/);
-  });
 });
-
-/** `aws_s3_bucket.<id>` of the model bucket. */
-function bucketRef(s: Synth): string {
-  return `aws_s3_bucket.${resourceId(s, 'aws_s3_bucket', 'model-data/bucket')}`;
-}
-
-function roleId(s: Synth, role: unknown): string {
-  return Object.entries(resources(s, 'aws_iam_role')).find(([, r]) => r === role)![0];
-}
 
 /**
  * Least privilege: a statement on every resource (`*`) may only hold actions that have no
@@ -474,14 +474,12 @@ function expectScoped(st: PolicyStatement, who: string): void {
 }
 
 describe('cdktf synth', () => {
-  test("cdktf's own synth (what `npx cdktf synth` writes) equals the rendered JSON: the S3 backend is there, no local one is added", async () => {
-    const outdir = tempDir('genai-eks-cdktf-');
-    const results = await render({ clustersDir: CLUSTERS, parts: ['terraform'], cdktfOutdir: outdir });
-    for (const r of results) {
-      const ours = JSON.parse(r.files.get(`terraform/${r.env.name}/cdk.tf.json`)!);
-      const theirs = JSON.parse(readFileSync(join(outdir, 'stacks', r.env.name, 'cdk.tf.json'), 'utf8'));
-      expect(sortKeys(theirs), r.env.name).toEqual(ours);
-      expect(Object.keys(obj(obj(ours.terraform).backend))).toEqual(['s3']);
-    }
+  test("cdktf's own synth (what `npx cdktf synth` writes) equals the rendered JSON: the S3 backend is there, no local one is added", () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'genai-eks-cdktf-'));
+    const [r] = renderEnvironments(all, { parts: ['terraform'], cdktfOutdir: outdir, only: ['fixture'] });
+    const ours = JSON.parse(r!.files.get('terraform/fixture/cdk.tf.json')!);
+    const theirs = JSON.parse(readFileSync(join(outdir, 'stacks', 'fixture', 'cdk.tf.json'), 'utf8'));
+    expect(sortKeys(theirs)).toEqual(ours);
+    expect(Object.keys(obj(obj(ours.terraform).backend))).toEqual(['s3']);
   });
 });
