@@ -25,7 +25,12 @@ import { INFERENCE_NAMESPACE, VLLM_PORT, vllmServiceName } from '../apps/workloa
 import { LAYERS } from '../clusters/contract.js';
 import { parseCidr } from '../clusters/lib/net.js';
 import type { Environment } from '../clusters/lib/resolve.js';
-import type { ClusterRender, Manifest } from './policy/rules.js';
+import {
+  type ClusterRender,
+  isDefaultDeny,
+  type Manifest,
+  workloadNamespacesDenyByDefault,
+} from './policy/rules.js';
 import { fixture, type Props, resolve } from './support/fixtures.js';
 import { renderFixture } from './support/render.js';
 import { repository } from './support/repository.js';
@@ -421,7 +426,6 @@ describe('namespaces declared with isolation deny by default', () => {
 describe('the policy rule rejects workload namespaces without a default deny', () => {
   // The rule itself (test/policy/rules.ts) runs over every environment in test/policy.test.ts;
   // here it meets renders that break it.
-  const rules = () => import('./policy/rules.js');
   const props = fixture();
   const [env] = resolve(props);
   const rendered = renderFixture(props);
@@ -434,8 +438,7 @@ describe('the policy rule rejects workload namespaces without a default deny', (
     })),
   });
 
-  test('a removed default deny is reported', async () => {
-    const { isDefaultDeny, workloadNamespacesDenyByDefault } = await rules();
+  test('a removed default deny is reported', () => {
     expect(workloadNamespacesDenyByDefault(render((o) => o))).toEqual([]);
     const c = render((objs) =>
       objs.filter((m) => !(m.metadata.namespace === INFERENCE_NAMESPACE && isDefaultDeny(m))),
@@ -445,8 +448,7 @@ describe('the policy rule rejects workload namespaces without a default deny', (
     ]);
   });
 
-  test('a new restricted namespace with a workload, or a chart installing into one, and no policies is reported', async () => {
-    const { workloadNamespacesDenyByDefault } = await rules();
+  test('a new restricted namespace with a workload, or a chart installing into one, and no policies is reported', () => {
     const ns: Manifest = {
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -472,8 +474,7 @@ describe('the policy rule rejects workload namespaces without a default deny', (
     ]);
   });
 
-  test('a deny of one direction only, or one with rules, is not a default deny', async () => {
-    const { isDefaultDeny, workloadNamespacesDenyByDefault } = await rules();
+  test('a deny of one direction only, or one with rules, is not a default deny', () => {
     const base: Manifest = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
