@@ -69,7 +69,8 @@ const tolerate = (key: string): Toleration => ({ key, operator: 'Exists', effect
 const onPool = (pool: string): Selector => ({ [NODEPOOL_LABEL]: pool });
 const small: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 
-export function accelerators(cluster: Cluster): void {
+/** `after`: HelmReleases to install first (the Load Balancer Controller: see platform()). */
+export function accelerators(cluster: Cluster, after: readonly string[]): void {
   const gpu = POOLS.nvidia;
   const neuron = POOLS.neuron;
   cluster.namespaces.declare(NVIDIA_NAMESPACE, { podSecurity: 'privileged' });
@@ -78,6 +79,7 @@ export function accelerators(cluster: Cluster): void {
     name: 'nvidia-device-plugin',
     namespace: NVIDIA_NAMESPACE,
     chart: versions.nvidiaDevicePlugin,
+    dependsOn: after,
     values: {
       // Device plugin and GPU feature discovery: only on the GPU pool.
       nodeSelector: onPool(gpu.name),
@@ -102,7 +104,7 @@ export function accelerators(cluster: Cluster): void {
     name: 'dcgm-exporter',
     namespace: NVIDIA_NAMESPACE,
     chart: versions.dcgmExporter,
-    dependsOn: ['nvidia-device-plugin'],
+    dependsOn: ['nvidia-device-plugin', ...after],
     values: {
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
@@ -116,6 +118,7 @@ export function accelerators(cluster: Cluster): void {
     name: 'neuron',
     namespace: 'kube-system',
     chart: versions.neuron,
+    dependsOn: after,
     values: {
       devicePlugin: { nodeSelector: onPool(neuron.name) },
       // The scheduler extension and the custom kube-scheduler are Deployments: on the system
@@ -140,6 +143,7 @@ export function accelerators(cluster: Cluster): void {
     name: 'aws-efa-k8s-device-plugin',
     namespace: 'kube-system',
     chart: versions.efaDevicePlugin,
+    dependsOn: after,
     values: {
       // The chart's own node affinity restricts it to EFA-capable instance types; these let it
       // onto the tainted accelerator pools.

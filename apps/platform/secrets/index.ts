@@ -51,7 +51,11 @@ export const HF_TOKEN_SECRET = { name: 'hf-token', key: 'token' } as const;
 export class SecretSync {
   private readonly synced = new Map<string, SyncedSecretProps>();
 
-  constructor(private readonly cluster: Cluster) {
+  /** `after`: HelmReleases to install first (the Load Balancer Controller: see platform()). */
+  constructor(
+    private readonly cluster: Cluster,
+    after: readonly string[],
+  ) {
     const id = IDENTITIES.externalSecrets;
     cluster.namespaces.declare(id.namespace, { podSecurity: 'restricted' });
     const resources: Resources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } };
@@ -59,6 +63,7 @@ export class SecretSync {
       name: 'external-secrets',
       namespace: id.namespace,
       chart: versions.externalSecrets,
+      dependsOn: after,
       values: {
         installCRDs: true,
         serviceAccount: { create: true, name: id.serviceAccount },
