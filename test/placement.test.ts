@@ -24,6 +24,8 @@ interface ChartPod {
   readonly name: string;
   /** Values path of the object that holds its `nodeSelector` and `tolerations`. */
   readonly path: readonly string[];
+  /** Values path of the switch that creates it, for a pod the chart creates only when it is `true`. */
+  readonly enabledBy?: readonly string[];
 }
 
 /**
@@ -41,7 +43,8 @@ interface ChartPod {
  *   templates: master.yaml, nfd-gc.yaml (Deployments) and post-delete-job.yaml (a post-delete
  *   hook Job that takes `master.nodeSelector`/`tolerations`); worker.yaml is a DaemonSet
  * - neuron-helm-chart 1.10.0: the scheduler extension and custom scheduler Deployments
- *   (`scheduler.`, `scheduler.customScheduler.`); device plugin DaemonSet
+ *   (`scheduler.`, `scheduler.customScheduler.`), only when `scheduler.enabled` (default false;
+ *   `helm show values` of 1.10.0); device plugin DaemonSet
  * - kuberay-operator: ray-project/kuberay@v1.7.0:helm-chart/kuberay-operator/templates (deployment.yaml)
  * - argo-workflows: controller and server Deployments and the CRD install Job, a
  *   pre-install/pre-upgrade hook (`crds.upgradeJob.`): argoproj/argo-helm@argo-workflows-1.0.18:
@@ -64,8 +67,18 @@ const CHART_PLACEMENT: Readonly<Record<string, 'daemonsets-only' | readonly Char
     { kind: 'Deployment', name: 'NFD gc', path: ['nfd', 'gc'] },
   ],
   'neuron-helm-chart': [
-    { kind: 'Deployment', name: 'scheduler extension', path: ['scheduler'] },
-    { kind: 'Deployment', name: 'custom scheduler', path: ['scheduler', 'customScheduler'] },
+    {
+      kind: 'Deployment',
+      name: 'scheduler extension',
+      path: ['scheduler'],
+      enabledBy: ['scheduler', 'enabled'],
+    },
+    {
+      kind: 'Deployment',
+      name: 'custom scheduler',
+      path: ['scheduler', 'customScheduler'],
+      enabledBy: ['scheduler', 'enabled'],
+    },
   ],
   'kuberay-operator': [{ kind: 'Deployment', name: 'operator', path: [] }],
   'argo-workflows': [
@@ -99,12 +112,17 @@ function placementProblems(release: ControllerRelease): string[] {
   }
   if (entry === 'daemonsets-only') return [];
   const problems: string[] = [];
-  // Pods that share a values path (the NFD prune Job takes the master's) are checked once.
-  const paths = [...new Map(entry.map((p) => [p.path.join('.'), p.path])).values()];
-  for (const path of paths) {
-    const where = path.length === 0 ? 'values' : `values.${path.join('.')}`;
+  const at = (path: readonly string[]): unknown => {
     let node: unknown = release.values;
     for (const key of path) node = isObj(node) ? node[key] : undefined;
+    return node;
+  };
+  const created = entry.filter((p) => p.enabledBy === undefined || at(p.enabledBy) === true);
+  // Pods that share a values path (the NFD prune Job takes the master's) are checked once.
+  const paths = [...new Map(created.map((p) => [p.path.join('.'), p.path])).values()];
+  for (const path of paths) {
+    const where = path.length === 0 ? 'values' : `values.${path.join('.')}`;
+    const node = at(path);
     if (!isObj(node)) {
       problems.push(`${release.where}: ${where} is missing (needs nodeSelector and tolerations)`);
       continue;
@@ -214,7 +232,8 @@ describe('bootstrap order: every pod of a controllers-layer chart (Deployments, 
     for (const release of releases.get(FIXTURE)!) {
       const entry = CHART_PLACEMENT[release.chart];
       if (entry === undefined || entry === 'daemonsets-only') continue;
-      for (const path of new Set(entry.map((p) => p.path.join('.')))) {
+      const created = entry.filter((p) => p.enabledBy === undefined);
+      for (const path of new Set(created.map((p) => p.path.join('.')))) {
         const values = structuredClone(release.values);
         let node: Obj = values;
         for (const key of path ? path.split('.') : []) node = node[key] as Obj;
@@ -282,6 +301,28 @@ describe('bootstrap order: every pod of a controllers-layer chart (Deployments, 
         values: { controller: good, server: good, crds: { install: true } },
       }),
     ).toEqual(['f: values.crds.upgradeJob is missing (needs nodeSelector and tolerations)']);
+  });
+
+  test('a switched-off Deployment needs no placement; switched on, it does', () => {
+    const base = { devicePlugin: { nodeSelector: { 'karpenter.sh/nodepool': 'neuron' } } };
+    expect(
+      placementProblems({
+        where: 'f',
+        chart: 'neuron-helm-chart',
+        values: { ...base, scheduler: { enabled: false } },
+      }),
+    ).toEqual([]);
+    expect(
+      placementProblems({
+        where: 'f',
+        chart: 'neuron-helm-chart',
+        values: { ...base, scheduler: { enabled: true } },
+      }),
+    ).toEqual([
+      'f: values.scheduler.nodeSelector does not select genai-eks/node-role=system',
+      'f: values.scheduler.tolerations does not tolerate CriticalAddonsOnly (operator Exists)',
+      'f: values.scheduler.customScheduler is missing (needs nodeSelector and tolerations)',
+    ]);
   });
 
   test('fails a chart without an entry in the table, saying what to add', () => {
