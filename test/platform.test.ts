@@ -223,3 +223,50 @@ describe('the Load Balancer Controller webhook race', () => {
     ]);
   });
 });
+
+describe('Mountpoint for S3', () => {
+  /** Every `claimName` in an object, with the namespace its pods run in. */
+  const claimsUsed = (objects: ReturnType<typeof render>): Set<string> => {
+    const used = new Set<string>();
+    for (const { manifest } of objects) {
+      const spec = (manifest.spec ?? {}) as Obj;
+      const ns =
+        manifest.kind === 'HelmRelease' ? String(spec.targetNamespace) : String(manifest.metadata.namespace);
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === 'object') {
+          for (const [k, x] of Object.entries(v)) {
+            if (k === 'claimName' && typeof x === 'string') used.add(`${ns}/${x}`);
+            else walk(x);
+          }
+        }
+      };
+      walk(spec);
+    }
+    return used;
+  };
+
+  test('the model bucket renders as a read-only Mountpoint volume, claimed and mounted by a workload', () => {
+    const objects = render(fixture('mountpoint'));
+    const volumes = objects
+      .map((o) => o.manifest as KubeManifest & { spec: Obj })
+      .filter(
+        (m) => m.kind === 'PersistentVolume' && (m.spec.csi as Obj | undefined)?.driver === 's3.csi.aws.com',
+      );
+    expect(volumes.length).toBeGreaterThan(0);
+    const used = claimsUsed(objects);
+    for (const pv of volumes) {
+      expect(pv.spec.accessModes, pv.metadata.name).toEqual(['ReadOnlyMany']);
+      expect(pv.spec.mountOptions, pv.metadata.name).toContain('read-only');
+      const ref = pv.spec.claimRef as { namespace: string; name: string };
+      const claim = find(objects, 'PersistentVolumeClaim', ref.name, ref.namespace) as KubeManifest & {
+        spec: Obj;
+      };
+      expect(claim.spec.volumeName).toBe(pv.metadata.name);
+      expect(
+        used.has(`${ref.namespace}/${ref.name}`),
+        `${ref.namespace}/${ref.name} is claimed but no pod uses it`,
+      ).toBe(true);
+    }
+  });
+});
