@@ -19,7 +19,7 @@ import { type Placement, systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
 
 /** Namespace of the NVIDIA components: privileged, the device plugin and GFD use host paths. */
-export const NVIDIA_NAMESPACE = 'nvidia-device-plugin';
+const NVIDIA_NAMESPACE = 'nvidia-device-plugin';
 
 type Selector = Readonly<Record<string, string>>;
 

@@ -22,7 +22,7 @@ import { type Placement, systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
 
 /** ClusterSecretStore backed by AWS Secrets Manager. */
-export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
+const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
 
 /** Values of the External Secrets chart that this project sets. */
 export interface ExternalSecretsValues extends Placement {
@@ -45,7 +45,7 @@ export interface SyncedSecretProps {
 }
 
 /** Secret name and key that pods read the Hugging Face token from. */
-export const HF_TOKEN_SECRET = { name: 'hf-token', key: 'token' } as const;
+const HF_TOKEN_SECRET = { name: 'hf-token', key: 'token' } as const;
 
 /** Kubernetes Secrets synced from AWS Secrets Manager, once per namespace and name. */
 export class SecretSync {

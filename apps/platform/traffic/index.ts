@@ -31,13 +31,13 @@ import { systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
 
 /** GatewayClass served by the LBC's ALB gateway controller (HTTPRoute needs layer 7). */
-export const GATEWAY_CLASS = { name: 'aws-alb', controllerName: 'gateway.k8s.aws/alb' } as const;
+const GATEWAY_CLASS = { name: 'aws-alb', controllerName: 'gateway.k8s.aws/alb' } as const;
 
 /** Shared Gateway for path-based routing of the web endpoints. */
 export const GATEWAY = { name: 'genai', namespace: 'gateway', listener: 'http' } as const;
 
 /** Flux objects that install the Gateway API CRDs before the controllers layer. */
-export const GATEWAY_API_CRDS = 'gateway-api-crds';
+const GATEWAY_API_CRDS = 'gateway-api-crds';
 
 /** Values of the AWS Load Balancer Controller chart that this project sets. */
 export interface LoadBalancerControllerValues {
