@@ -54,26 +54,32 @@ export const versions = {
     chart: 'nvidia-device-plugin',
     version: '0.20.0',
   },
-  /** NVIDIA DCGM exporter (GPU metrics). */
+  /**
+   * NVIDIA DCGM exporter (GPU metrics). 4.8.2: helm-charts/index.yaml on the gh-pages branch of
+   * NVIDIA/dcgm-exporter (created 2026-05-05); chart source NVIDIA/dcgm-exporter@4.5.3-4.8.2:deployment/.
+   */
   // renovate: datasource=helm depName=dcgm-exporter registryUrl=https://nvidia.github.io/dcgm-exporter/helm-charts
   dcgmExporter: {
     repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts',
     chart: 'dcgm-exporter',
-    version: '4.1.1',
+    version: '4.8.2',
   },
-  /** Neuron device plugin, scheduler extension and neuron-monitor. */
+  /** Neuron device plugin (the chart's scheduler extension is off: apps/platform/accelerators). */
   // renovate: datasource=docker depName=public.ecr.aws/neuron/neuron-helm-chart
   neuron: {
     repository: 'oci://public.ecr.aws/neuron/neuron-helm-chart',
     chart: 'neuron-helm-chart',
     version: '1.10.0',
   },
-  /** EFA device plugin (eks-charts). */
+  /**
+   * EFA device plugin (eks-charts). v0.5.30 (plugin v0.5.20): index.yaml on the gh-pages branch
+   * of aws/eks-charts; chart source aws/eks-charts@bfe91c4:stable/aws-efa-k8s-device-plugin/.
+   */
   // renovate: datasource=helm depName=aws-efa-k8s-device-plugin registryUrl=https://aws.github.io/eks-charts
   efaDevicePlugin: {
     repository: 'https://aws.github.io/eks-charts',
     chart: 'aws-efa-k8s-device-plugin',
-    version: 'v0.5.7',
+    version: 'v0.5.30',
   },
   /** AWS Load Balancer Controller (NLB Services, Gateway API). */
   // renovate: datasource=helm depName=aws-load-balancer-controller registryUrl=https://aws.github.io/eks-charts

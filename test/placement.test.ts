@@ -1,8 +1,10 @@
 /**
  * Bootstrap order: the controllers layer must become Ready on the system managed node group
  * alone (Karpenter's NodePools come later, in the configs layer). Every HelmRelease rendered into
- * an environment's controllers layer whose chart runs a Deployment must place it on the system
- * nodes through the chart's own values keys. See docs/platform.md, "Bootstrap order".
+ * an environment's controllers layer must place every pod its chart creates that is not a
+ * per-node DaemonSet (Deployments, StatefulSets, Jobs, hook Jobs included: Helm waits for a
+ * pre-install hook before it creates anything else) on the system nodes through the chart's own
+ * values keys. See docs/platform.md, "Bootstrap order".
  *
  * Checked on every environment of the repository (its one render per run) and on a fixture
  * environment with every workload, which renders every chart some environment may need.
@@ -15,25 +17,75 @@ import { repository } from './support/repository.js';
 
 const { label: SYSTEM_LABEL, taint: SYSTEM_TAINT } = SYSTEM_NODES;
 
+/** A pod that a chart creates, and where the chart takes its nodeSelector and tolerations. */
+interface ChartPod {
+  /** What creates it: a Deployment, a StatefulSet, a Job (hooks included). */
+  readonly kind: 'Deployment' | 'StatefulSet' | 'Job' | 'hook Job';
+  readonly name: string;
+  /** Values path of the object that holds its `nodeSelector` and `tolerations`. */
+  readonly path: readonly string[];
+  /** Values path of the switch that creates it, for a pod the chart creates only when it is `true`. */
+  readonly enabledBy?: readonly string[];
+}
+
 /**
- * Per chart: where each of its Deployments takes nodeSelector and tolerations in the values
- * (confirmed in the chart's values.yaml; see the comment at each release in apps/), or
- * 'daemonsets-only' for a chart whose every workload is a per-node DaemonSet that belongs on the
- * accelerator nodes. A chart in the controllers layer that is not listed here fails the test.
+ * Per chart: every pod it creates that is not a per-node DaemonSet, and where each takes its
+ * nodeSelector and tolerations in the values; 'daemonsets-only' for a chart whose every workload
+ * is a DaemonSet that belongs on the accelerator nodes. Read in the charts' templates at the
+ * pinned versions (a chart in the controllers layer that is not listed here fails the test):
+ * - karpenter: aws/karpenter-provider-aws@v1.14.1:charts/karpenter/templates (deployment.yaml)
+ * - aws-load-balancer-controller: aws/eks-charts@5239609 (chart 3.5.0)
+ *   stable/aws-load-balancer-controller/templates (deployment.yaml)
+ * - external-secrets: external-secrets/external-secrets@helm-chart-2.9.0:deploy/charts/
+ *   external-secrets/templates (deployment.yaml, webhook-deployment.yaml, cert-controller-deployment.yaml)
+ * - nvidia-device-plugin: NVIDIA/k8s-device-plugin@v0.20.0 (DaemonSets only) with its `nfd`
+ *   dependency kubernetes-sigs/node-feature-discovery@v0.19.0:deployment/helm/node-feature-discovery/
+ *   templates: master.yaml, nfd-gc.yaml (Deployments) and post-delete-job.yaml (a post-delete
+ *   hook Job that takes `master.nodeSelector`/`tolerations`); worker.yaml is a DaemonSet
+ * - neuron-helm-chart 1.10.0: the scheduler extension and custom scheduler Deployments
+ *   (`scheduler.`, `scheduler.customScheduler.`), only when `scheduler.enabled` (default false;
+ *   `helm show values` of 1.10.0); device plugin DaemonSet
+ * - kuberay-operator: ray-project/kuberay@v1.7.0:helm-chart/kuberay-operator/templates (deployment.yaml)
+ * - argo-workflows: controller and server Deployments and the CRD install Job, a
+ *   pre-install/pre-upgrade hook (`crds.upgradeJob.`): argoproj/argo-helm@argo-workflows-1.0.18:
+ *   charts/argo-workflows/templates (2.0.2's own files could not be read here)
+ * - dcgm-exporter: NVIDIA/dcgm-exporter@4.5.3-4.8.2:deployment/templates (daemonset.yaml only)
+ * - aws-efa-k8s-device-plugin: aws/eks-charts@bfe91c4 (chart v0.5.30) templates (daemonset.yaml only)
+ * No chart above renders a StatefulSet.
  */
-const CHART_PLACEMENT: Readonly<Record<string, 'daemonsets-only' | readonly (readonly string[])[]>> = {
-  karpenter: [[]],
-  'aws-load-balancer-controller': [[]],
-  'external-secrets': [[], ['webhook'], ['certController']],
-  // Device plugin and GFD are DaemonSets on GPU nodes; NFD master and gc are Deployments.
-  'nvidia-device-plugin': [
-    ['nfd', 'master'],
-    ['nfd', 'gc'],
+const CHART_PLACEMENT: Readonly<Record<string, 'daemonsets-only' | readonly ChartPod[]>> = {
+  karpenter: [{ kind: 'Deployment', name: 'controller', path: [] }],
+  'aws-load-balancer-controller': [{ kind: 'Deployment', name: 'controller', path: [] }],
+  'external-secrets': [
+    { kind: 'Deployment', name: 'controller', path: [] },
+    { kind: 'Deployment', name: 'webhook', path: ['webhook'] },
+    { kind: 'Deployment', name: 'cert controller', path: ['certController'] },
   ],
-  // Device plugin and monitor are DaemonSets on neuron nodes; the schedulers are Deployments.
-  'neuron-helm-chart': [['scheduler'], ['scheduler', 'customScheduler']],
-  'kuberay-operator': [[]],
-  'argo-workflows': [['controller'], ['server']],
+  'nvidia-device-plugin': [
+    { kind: 'Deployment', name: 'NFD master', path: ['nfd', 'master'] },
+    { kind: 'hook Job', name: 'NFD prune (post-delete)', path: ['nfd', 'master'] },
+    { kind: 'Deployment', name: 'NFD gc', path: ['nfd', 'gc'] },
+  ],
+  'neuron-helm-chart': [
+    {
+      kind: 'Deployment',
+      name: 'scheduler extension',
+      path: ['scheduler'],
+      enabledBy: ['scheduler', 'enabled'],
+    },
+    {
+      kind: 'Deployment',
+      name: 'custom scheduler',
+      path: ['scheduler', 'customScheduler'],
+      enabledBy: ['scheduler', 'enabled'],
+    },
+  ],
+  'kuberay-operator': [{ kind: 'Deployment', name: 'operator', path: [] }],
+  'argo-workflows': [
+    { kind: 'Deployment', name: 'controller', path: ['controller'] },
+    { kind: 'Deployment', name: 'server', path: ['server'] },
+    { kind: 'hook Job', name: 'CRD install (pre-install, pre-upgrade)', path: ['crds', 'upgradeJob'] },
+  ],
   'dcgm-exporter': 'daemonsets-only',
   'aws-efa-k8s-device-plugin': 'daemonsets-only',
 };
@@ -55,15 +107,22 @@ function placementProblems(release: ControllerRelease): string[] {
   const entry = CHART_PLACEMENT[release.chart];
   if (entry === undefined) {
     return [
-      `${release.where}: chart ${release.chart} is in the controllers layer but has no entry in CHART_PLACEMENT (test/placement.test.ts): add the values paths where its Deployments take nodeSelector and tolerations (from the chart's values.yaml at the pinned version), or 'daemonsets-only' if it runs only DaemonSets, and place those Deployments with systemPlacement() from apps/lib/pod.ts`,
+      `${release.where}: chart ${release.chart} is in the controllers layer but has no entry in CHART_PLACEMENT (test/placement.test.ts): add every Deployment, StatefulSet and Job (hooks included) its templates create at the pinned version, with the values path where each takes nodeSelector and tolerations, or 'daemonsets-only' if it runs only DaemonSets, and place them with systemPlacement() from apps/lib/pod.ts`,
     ];
   }
   if (entry === 'daemonsets-only') return [];
   const problems: string[] = [];
-  for (const path of entry) {
-    const where = path.length === 0 ? 'values' : `values.${path.join('.')}`;
+  const at = (path: readonly string[]): unknown => {
     let node: unknown = release.values;
     for (const key of path) node = isObj(node) ? node[key] : undefined;
+    return node;
+  };
+  const created = entry.filter((p) => p.enabledBy === undefined || at(p.enabledBy) === true);
+  // Pods that share a values path (the NFD prune Job takes the master's) are checked once.
+  const paths = [...new Map(created.map((p) => [p.path.join('.'), p.path])).values()];
+  for (const path of paths) {
+    const where = path.length === 0 ? 'values' : `values.${path.join('.')}`;
+    const node = at(path);
     if (!isObj(node)) {
       problems.push(`${release.where}: ${where} is missing (needs nodeSelector and tolerations)`);
       continue;
@@ -147,14 +206,14 @@ beforeAll(async () => {
   releases.set(FIXTURE, controllerReleases(FIXTURE, renderFixture(fixture('placement'))));
 });
 
-describe('bootstrap order: controllers-layer Deployments run on the system nodes', () => {
+describe('bootstrap order: every pod of a controllers-layer chart (Deployments, Jobs, hooks) runs on the system nodes', () => {
   test('every environment, and the fixture with every workload, has controllers-layer releases', async () => {
     const { envs } = await repository();
     expect([...releases.keys()]).toEqual([...envs.map((e) => e.name), FIXTURE]);
     for (const [env, list] of releases) expect(list.length, env).toBeGreaterThan(0);
   });
 
-  test('every controllers-layer HelmRelease places its Deployments on the system nodes', () => {
+  test('every controllers-layer HelmRelease places its Deployments and Jobs on the system nodes', () => {
     expect([...releases.values()].flat().flatMap(placementProblems)).toEqual([]);
   });
 
@@ -173,13 +232,14 @@ describe('bootstrap order: controllers-layer Deployments run on the system nodes
     for (const release of releases.get(FIXTURE)!) {
       const entry = CHART_PLACEMENT[release.chart];
       if (entry === undefined || entry === 'daemonsets-only') continue;
-      for (const path of entry) {
+      const created = entry.filter((p) => p.enabledBy === undefined);
+      for (const path of new Set(created.map((p) => p.path.join('.')))) {
         const values = structuredClone(release.values);
         let node: Obj = values;
-        for (const key of path) node = node[key] as Obj;
+        for (const key of path ? path.split('.') : []) node = node[key] as Obj;
         delete node.nodeSelector;
         delete node.tolerations;
-        const where = path.length === 0 ? 'values' : `values.${path.join('.')}`;
+        const where = path ? `values.${path}` : 'values';
         expect(placementProblems({ ...release, values })).toEqual([
           `${release.where}: ${where}.nodeSelector does not select genai-eks/node-role=system`,
           `${release.where}: ${where}.tolerations does not tolerate CriticalAddonsOnly (operator Exists)`,
@@ -233,6 +293,38 @@ describe('bootstrap order: controllers-layer Deployments run on the system nodes
     ]);
   });
 
+  test('fails the Argo Workflows CRD hook Job left off the system nodes (it blocks the whole release)', () => {
+    expect(
+      placementProblems({
+        where: 'f',
+        chart: 'argo-workflows',
+        values: { controller: good, server: good, crds: { install: true } },
+      }),
+    ).toEqual(['f: values.crds.upgradeJob is missing (needs nodeSelector and tolerations)']);
+  });
+
+  test('a switched-off Deployment needs no placement; switched on, it does', () => {
+    const base = { devicePlugin: { nodeSelector: { 'karpenter.sh/nodepool': 'neuron' } } };
+    expect(
+      placementProblems({
+        where: 'f',
+        chart: 'neuron-helm-chart',
+        values: { ...base, scheduler: { enabled: false } },
+      }),
+    ).toEqual([]);
+    expect(
+      placementProblems({
+        where: 'f',
+        chart: 'neuron-helm-chart',
+        values: { ...base, scheduler: { enabled: true } },
+      }),
+    ).toEqual([
+      'f: values.scheduler.nodeSelector does not select genai-eks/node-role=system',
+      'f: values.scheduler.tolerations does not tolerate CriticalAddonsOnly (operator Exists)',
+      'f: values.scheduler.customScheduler is missing (needs nodeSelector and tolerations)',
+    ]);
+  });
+
   test('fails a chart without an entry in the table, saying what to add', () => {
     const [problem, ...rest] = placementProblems({ where: 'f', chart: 'cert-manager', values: good });
     expect(rest).toEqual([]);
@@ -244,7 +336,11 @@ describe('bootstrap order: controllers-layer Deployments run on the system nodes
 
   test('passes a correct placement; DaemonSet-only charts need none', () => {
     expect(
-      placementProblems({ where: 'f', chart: 'argo-workflows', values: { controller: good, server: good } }),
+      placementProblems({
+        where: 'f',
+        chart: 'argo-workflows',
+        values: { controller: good, server: good, crds: { upgradeJob: good } },
+      }),
     ).toEqual([]);
     expect(placementProblems({ where: 'f', chart: 'dcgm-exporter', values: {} })).toEqual([]);
   });

@@ -153,3 +153,120 @@ describe('versions', () => {
     }
   });
 });
+
+/**
+ * The Load Balancer Controller's Service webhook fails closed: every other controllers-layer
+ * release waits for it (Flux dependsOn, directly or through another release), and it waits for
+ * none of them (docs/platform.md, "Bootstrap order").
+ */
+function webhookOrderProblems(where: string, releases: readonly KubeManifest[]): string[] {
+  const lbcChart = versions.awsLoadBalancerController.chart;
+  const deps = new Map<string, string[]>();
+  let lbc: string | undefined;
+  for (const r of releases) {
+    const spec = r.spec as { chart?: { spec: { chart: string } }; dependsOn?: { name: string }[] };
+    deps.set(
+      r.metadata.name,
+      (spec.dependsOn ?? []).map((d) => d.name),
+    );
+    if (spec.chart?.spec.chart === lbcChart) lbc = r.metadata.name;
+  }
+  if (!lbc) return [`${where}: no HelmRelease of chart ${lbcChart} in the controllers layer`];
+  const closure = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const d of deps.get(name) ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        closure(d, seen);
+      }
+    }
+    return seen;
+  };
+  const problems: string[] = [];
+  for (const name of deps.keys()) {
+    if (name === lbc) {
+      if (closure(name).size > 0)
+        problems.push(`${where}: ${lbc} waits for ${[...closure(name)].join(', ')}`);
+    } else if (!closure(name).has(lbc)) {
+      problems.push(
+        `${where}: HelmRelease ${name} does not wait for ${lbc} (its Service webhook fails closed)`,
+      );
+    }
+  }
+  return problems;
+}
+
+describe('the Load Balancer Controller webhook race', () => {
+  const controllerReleases = (objects: Iterable<{ layer: string; manifest: object }>) =>
+    [...objects]
+      .filter((o) => o.layer === 'controllers' && (o.manifest as KubeManifest).kind === 'HelmRelease')
+      .map((o) => o.manifest as KubeManifest);
+
+  test('every other controllers-layer release installs after it, in every environment and a fixture with every workload', async () => {
+    const repo = await repository();
+    const problems = repo.envs.flatMap((e) =>
+      webhookOrderProblems(e.name, controllerReleases(repo.objects.get(e.name)!.kubernetes.values())),
+    );
+    const releases = controllerReleases(render(fixture('webhooks')));
+    expect(releases.length).toBeGreaterThan(2);
+    expect([...problems, ...webhookOrderProblems('fixture', releases)]).toEqual([]);
+  });
+
+  test('fails a release that no longer waits, and the controller waiting for another release', () => {
+    const releases = controllerReleases(render(fixture('webhooks'))).map((r) => structuredClone(r));
+    const lbc = releases.find((r) => r.metadata.name === 'aws-load-balancer-controller')!;
+    const other = releases.find((r) => r.metadata.name === 'external-secrets')!;
+    delete (other.spec as Obj).dependsOn;
+    (lbc.spec as Obj).dependsOn = [{ name: 'karpenter', namespace: 'flux-system' }];
+    expect(webhookOrderProblems('f', releases)).toEqual([
+      'f: aws-load-balancer-controller waits for karpenter, aws-load-balancer-controller',
+      'f: HelmRelease external-secrets does not wait for aws-load-balancer-controller (its Service webhook fails closed)',
+    ]);
+  });
+});
+
+describe('Mountpoint for S3', () => {
+  /** Every `claimName` in an object, with the namespace its pods run in. */
+  const claimsUsed = (objects: ReturnType<typeof render>): Set<string> => {
+    const used = new Set<string>();
+    for (const { manifest } of objects) {
+      const spec = (manifest.spec ?? {}) as Obj;
+      const ns =
+        manifest.kind === 'HelmRelease' ? String(spec.targetNamespace) : String(manifest.metadata.namespace);
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === 'object') {
+          for (const [k, x] of Object.entries(v)) {
+            if (k === 'claimName' && typeof x === 'string') used.add(`${ns}/${x}`);
+            else walk(x);
+          }
+        }
+      };
+      walk(spec);
+    }
+    return used;
+  };
+
+  test('the model bucket renders as a read-only Mountpoint volume, claimed and mounted by a workload', () => {
+    const objects = render(fixture('mountpoint'));
+    const volumes = objects
+      .map((o) => o.manifest as KubeManifest & { spec: Obj })
+      .filter(
+        (m) => m.kind === 'PersistentVolume' && (m.spec.csi as Obj | undefined)?.driver === 's3.csi.aws.com',
+      );
+    expect(volumes.length).toBeGreaterThan(0);
+    const used = claimsUsed(objects);
+    for (const pv of volumes) {
+      expect(pv.spec.accessModes, pv.metadata.name).toEqual(['ReadOnlyMany']);
+      expect(pv.spec.mountOptions, pv.metadata.name).toContain('read-only');
+      const ref = pv.spec.claimRef as { namespace: string; name: string };
+      const claim = find(objects, 'PersistentVolumeClaim', ref.name, ref.namespace) as KubeManifest & {
+        spec: Obj;
+      };
+      expect(claim.spec.volumeName).toBe(pv.metadata.name);
+      expect(
+        used.has(`${ref.namespace}/${ref.name}`),
+        `${ref.namespace}/${ref.name} is claimed but no pod uses it`,
+      ).toBe(true);
+    }
+  });
+});

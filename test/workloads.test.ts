@@ -3,9 +3,6 @@
  * and what each workload renders, on fixture environments (test/support/fixtures.ts). Bad
  * workload input is in test/support/bad-inputs.ts.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeManifest } from '../apps/index.js';
@@ -19,7 +16,6 @@ import { INSTANCE_TYPES } from '../clusters/catalog/instances.js';
 import { kvCacheGB, type LanguageModel, MODEL_CATALOGUE, weightsGB } from '../clusters/catalog/models.js';
 import { contractRef, NODEPOOL_LABEL, POOLS } from '../clusters/contract.js';
 import { EnvironmentError } from '../clusters/lib/resolve.js';
-import { checkValues } from '../scripts/check-helm-values.js';
 import { fixture, type Props, resolve } from './support/fixtures.js';
 import { find, renderFixture } from './support/render.js';
 import { repository } from './support/repository.js';
@@ -441,50 +437,5 @@ describe('what an environment asks for is what renders', () => {
     const internal = find(objects, 'Service', vllmServiceName(w.vllm[1]!.name), INFERENCE_NAMESPACE) as Any;
     expect(internal.metadata.annotations[scheme]).toBe('internal');
     expect(internal.spec.loadBalancerSourceRanges).toBeUndefined();
-  });
-});
-
-describe('check-helm-values', () => {
-  const schema = [
-    'type: object',
-    'additionalProperties: false',
-    'required: [hub]',
-    'properties:',
-    '  hub:',
-    '    type: object',
-    '    additionalProperties: false',
-    '    required: [image]',
-    '    properties:',
-    '      image: { type: string }',
-    '      replicas: { type: integer }',
-  ].join('\n');
-  const release = (values: string) =>
-    [
-      'apiVersion: helm.toolkit.fluxcd.io/v2',
-      'kind: HelmRelease',
-      'metadata: { name: x, namespace: y }',
-      'spec:',
-      '  chart: { spec: { chart: demo, version: 1.0.0, sourceRef: { kind: HelmRepository, name: r } } }',
-      `  values: ${values}`,
-    ].join('\n');
-
-  test('accepts overrides without required keys, rejects wrong types and unknown keys', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'genai-eks-helm-values-'));
-    mkdirSync(join(dir, 'env/apps'), { recursive: true });
-    writeFileSync(join(dir, 'env/apps/helmrelease-y-x.yaml'), release('{ hub: { replicas: 2 } }'));
-    expect(checkValues(schema, 'demo', dir)).toEqual({
-      checked: ['env/apps/helmrelease-y-x.yaml'],
-      errors: [],
-    });
-    writeFileSync(
-      join(dir, 'env/apps/helmrelease-y-x.yaml'),
-      release('{ hub: { replicas: two, extra: 1 } }'),
-    );
-    const { errors } = checkValues(schema, 'demo', dir);
-    expect(errors).toContainEqual('env/apps/helmrelease-y-x.yaml: values.hub.replicas: must be integer');
-    expect(errors).toContainEqual(
-      expect.stringMatching(/values\.hub: must NOT have additional properties.*extra/),
-    );
-    expect(checkValues(schema, 'other', dir).errors).toEqual([`${dir}: no HelmRelease of chart other found`]);
   });
 });

@@ -29,13 +29,15 @@ export interface Platform {
 
 export function platform(cluster: Cluster): Platform {
   const { workloads } = cluster.env;
-  karpenter(cluster);
-  accelerators(cluster);
+  // The Load Balancer Controller first: its Service webhook fails closed, so every other release
+  // that creates a Service waits until it is Ready (docs/platform.md, "Bootstrap order").
+  const after = traffic(cluster);
+  karpenter(cluster, after);
+  accelerators(cluster, after);
   const storage = new ModelStorage(cluster);
-  traffic(cluster);
-  const secrets = new SecretSync(cluster);
-  if (workloads.dogbooth) kuberayOperator(cluster);
-  if (workloads.pipeline) argoWorkflows(cluster);
+  const secrets = new SecretSync(cluster, after);
+  if (workloads.dogbooth) kuberayOperator(cluster, after);
+  if (workloads.pipeline) argoWorkflows(cluster, after);
   return {
     storage,
     secrets,

@@ -55,13 +55,15 @@ const CONSOLIDATION = {
   WhenEmptyOrUnderutilized: NodePoolSpecDisruptionConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED,
 } as const;
 
-export function karpenter(cluster: Cluster): void {
+/** `after`: HelmReleases to install first (the Load Balancer Controller: see platform()). */
+export function karpenter(cluster: Cluster, after: readonly string[]): void {
   const id = IDENTITIES.karpenter;
   cluster.namespaces.declare(id.namespace, { podSecurity: 'restricted' });
   helmRelease<KarpenterValues>(cluster, {
     name: 'karpenter',
     namespace: id.namespace,
     chart: versions.karpenter,
+    dependsOn: after,
     values: {
       serviceAccount: { create: true, name: id.serviceAccount },
       settings: {

@@ -22,6 +22,8 @@ export const JUPYTERHUB_SINGLEUSER_LABELS = { component: 'singleuser-server' } a
 const SECRET = 'jupyterhub-auth';
 /** Where the example notebooks other workloads offer (cluster.notebooks) appear in each server. */
 const EXAMPLES = '/home/jovyan/examples';
+/** Where the model bucket (datasets, staged models) appears in each server, read-only. */
+const MODEL_BUCKET = '/home/jovyan/model-bucket';
 
 export function jupyterhub(cluster: Cluster, platform: Platform): void {
   const cfg = cluster.env.workloads.jupyterhub;
@@ -159,6 +161,8 @@ export function jupyterhub(cluster: Cluster, platform: Platform): void {
   };
   const lb = loadBalancer(env, cfg.exposure);
   const examples = exampleNotebooks(cluster, ns);
+  // The model bucket through Mountpoint for S3 (platform.storage.bucket: a read-only PV/PVC).
+  const bucket = platform.storage.bucket(ns);
   const values: JupyterHubValues = {
     hub: {
       config,
@@ -212,7 +216,14 @@ export function jupyterhub(cluster: Cluster, platform: Platform): void {
         type: 'dynamic',
         capacity: `${cfg.homeGiB}Gi`,
         dynamic: { storageClass: platform.storageClass },
-        ...examples,
+        extraVolumes: [
+          ...examples.extraVolumes,
+          { name: 'model-bucket', persistentVolumeClaim: { claimName: bucket, readOnly: true } },
+        ],
+        extraVolumeMounts: [
+          ...examples.extraVolumeMounts,
+          { name: 'model-bucket', mountPath: MODEL_BUCKET, readOnly: true },
+        ],
       },
       profileList: profiles,
     },
