@@ -44,9 +44,9 @@ export const ADDON_PHASES: { readonly [A in AddonName]: AddonPhase } = {
  * while EKS reports CREATING or DEGRADED (hashicorp/terraform-provider-aws,
  * internal/service/eks/addon.go `waitAddonCreated`: Pending CREATING, DEGRADED; Target ACTIVE;
  * default create timeout 20m), so the add-on's pods may stay Pending until Karpenter has capacity.
- * That takes the Flux controllers layer (timeout 15m) then the configs layer with the NodePools
- * (timeout 10m; apps/lib/flux.ts, checked against the render by test/infra-addons.test.ts), plus a
- * node launch: 60m leaves room for each.
+ * That takes the chain of Flux Kustomizations up to the configs layer, which holds the NodePools
+ * (with today's render: gateway-api-crds 5m, controllers 15m, configs 10m; apps/lib/flux.ts), plus
+ * a node launch. test/infra-ops.test.ts checks this timeout against the rendered chain + 10m.
  */
 export const AFTER_FLUX_CREATE_TIMEOUT = '60m';
 
