@@ -71,7 +71,7 @@ export async function main(args: readonly string[], runner: Runner = shell): Pro
   });
   if (!values.yes) {
     runner.log(`teardown of ${env.name} (${name}, ${env.region}), working directory ${workdir}:`);
-    steps.forEach((s, i) => runner.log(`${i + 1}. ${s.id}: ${s.what}`));
+    for (const [i, s] of steps.entries()) runner.log(`${i + 1}. ${s.id}: ${s.what}`);
     runner.log('nothing changed; run again with --yes to take the environment down');
     return 0;
   }

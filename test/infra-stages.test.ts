@@ -28,6 +28,7 @@ import {
   statements,
   str,
   synth,
+  tf,
 } from './infra-helpers.js';
 import { fixture, resolve } from './support/fixtures.js';
 import { renderFixture } from './support/render.js';
@@ -83,9 +84,9 @@ describe.each(NAMES)('%s', (name) => {
       const state = obj(remote[id!], `remote state ${id}`);
       expect(state.backend).toBe('s3');
       expect(obj(state.config)).toEqual({
-        bucket: '${var.state_bucket}',
+        bucket: tf('var.state_bucket'),
         key: clusterBackend.key,
-        region: '${var.state_bucket_region}',
+        region: tf('var.state_bucket_region'),
       });
       expect(clusterBackend.key).toBe(stateKey(env, 'cluster'));
       expect(outputs, `output ${output}`).toHaveProperty([output!]);
@@ -178,9 +179,9 @@ describe.each(NAMES)('%s', (name) => {
     expect(secret).not.toHaveProperty('data');
     expect(secret).not.toHaveProperty('binary_data');
     expect(secret.data_wo).toBe(
-      '${jsondecode(ephemeral.aws_secretsmanager_secret_version.flux_git.secret_string)}',
+      tf('jsondecode(ephemeral.aws_secretsmanager_secret_version.flux_git.secret_string)'),
     );
-    expect(secret.data_wo_revision).toBe('${var.flux_git_credentials_revision}');
+    expect(secret.data_wo_revision).toBe(tf('var.flux_git_credentials_revision'));
     expect(secret.metadata).toMatchObject({ name: GIT_CREDENTIALS_SECRET, namespace: FLUX.namespace });
     expect(sync.gitRepository.spec.secretRef).toEqual({ name: GIT_CREDENTIALS_SECRET });
     expect(sync.gitRepository.spec.provider).toBe(kind === 'github-app' ? 'github' : undefined);
@@ -272,25 +273,25 @@ describe("Flux's strict substitution", () => {
   });
 
   test('fixture environments of each sign-in use only the variables they set (an unset one is left out, not empty)', () => {
-    for (const [i, kind] of (['dummy', 'github', 'cognito'] as const).entries()) {
-      const props = fixture(`signin-${i}`, 4);
-      if (kind !== 'dummy') props.tier = 'production';
-      props.authentication = kind === 'github' ? { kind, organization: 'example-org' } : { kind };
-      const [env] = resolve(props);
-      const set = new Set<ContractVariable>(contractVariablesOf(env!));
+    const byName = { inside, outside, vpn };
+    expect(new Set(all.map((e) => e.authentication.kind))).toEqual(new Set(['dummy', 'github', 'cognito']));
+    for (const env of all) {
+      const set = new Set<ContractVariable>(contractVariablesOf(env));
       const used = new Set<string>();
-      for (const o of renderFixture(props)) strictVariables(o.manifest, used);
+      const props = byName[env.name as keyof typeof byName];
+      for (const o of renderFixture(props, ...Object.values(byName).filter((p) => p !== props))) {
+        strictVariables(o.manifest, used);
+      }
       expect(
         [...used].filter((v) => !set.has(v as ContractVariable)),
-        kind,
+        env.name,
       ).toEqual([]);
-      const cm = obj(
-        resource(synth(env!, [env!]).bootstrap, 'kubernetes_config_map_v1', 'flux/cluster-vars').data,
-      );
-      expect(Object.keys(cm).sort(), kind).toEqual([...set].sort());
+      const cm = obj(resource(get(env.name).bootstrap, 'kubernetes_config_map_v1', 'flux/cluster-vars').data);
+      expect(Object.keys(cm).sort(), env.name).toEqual([...set].sort());
       // What is left out is left out, not written empty.
-      for (const v of CONTRACT_VARIABLE_NAMES.filter((n) => !set.has(n)))
-        expect(cm, `${kind} ${v}`).not.toHaveProperty(v);
+      for (const v of CONTRACT_VARIABLE_NAMES.filter((n) => !set.has(n))) {
+        expect(cm, `${env.name} ${v}`).not.toHaveProperty(v);
+      }
     }
   });
 });
