@@ -40,10 +40,48 @@ export const CONTRACT_VARIABLES = {
 
 export type ContractVariable = keyof typeof CONTRACT_VARIABLES;
 
-/** What infra/ writes into cluster-vars: every contract variable, nothing else. */
-export type ClusterVars = { readonly [K in ContractVariable]: string };
+/**
+ * Contract variables that only some environments set, and when. An environment that does not
+ * set one leaves it out of cluster-vars (the kubernetes provider plans an empty string as null),
+ * so its manifests may reference it only where it is set: Flux's strict post-build substitution
+ * (kustomize-controller `--feature-gates=StrictPostBuildSubstitutions=true`, which infra/flux
+ * turns on) fails on a variable without a default that cluster-vars does not hold.
+ */
+export const OPTIONAL_CONTRACT_VARIABLES = {
+  /** The Cognito app client and sign-in domain exist where `authentication.kind` is `cognito`. */
+  COGNITO_CLIENT_ID: (a: AuthenticationKind) => a === 'cognito',
+  COGNITO_DOMAIN: (a: AuthenticationKind) => a === 'cognito',
+  /** JupyterHub's public name and certificate: OAuth sign-in needs them, the shared password does not. */
+  JUPYTERHUB_HOST: (a: AuthenticationKind) => a !== 'dummy',
+  JUPYTERHUB_CERTIFICATE_ARN: (a: AuthenticationKind) => a !== 'dummy',
+} as const satisfies { readonly [K in ContractVariable]?: (a: AuthenticationKind) => boolean };
+
+/** `authentication.kind` of an environment (clusters/lib/environment.ts). */
+export type AuthenticationKind = 'dummy' | 'github' | 'cognito';
+export type OptionalContractVariable = keyof typeof OPTIONAL_CONTRACT_VARIABLES;
+export type RequiredContractVariable = Exclude<ContractVariable, OptionalContractVariable>;
+
+/**
+ * What infra/ writes into cluster-vars: every required contract variable, and the optional ones
+ * the environment sets (`contractVariablesOf`), nothing else.
+ */
+export type ClusterVars = { readonly [K in RequiredContractVariable]: string } & {
+  readonly [K in OptionalContractVariable]?: string;
+};
 
 export const CONTRACT_VARIABLE_NAMES = Object.keys(CONTRACT_VARIABLES) as ContractVariable[];
+
+/** The contract variables an environment's cluster-vars holds. */
+export function contractVariablesOf(env: {
+  readonly authentication: { readonly kind: AuthenticationKind };
+}): ContractVariable[] {
+  return CONTRACT_VARIABLE_NAMES.filter((name) => {
+    const setWhen = (
+      OPTIONAL_CONTRACT_VARIABLES as Partial<Record<ContractVariable, (a: AuthenticationKind) => boolean>>
+    )[name];
+    return setWhen ? setWhen(env.authentication.kind) : true;
+  });
+}
 
 /** Name of the ConfigMap (in `flux-system`) that carries the contract variables. */
 export const CLUSTER_VARS_CONFIGMAP = 'cluster-vars';

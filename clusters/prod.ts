@@ -39,6 +39,10 @@ export default defineEnvironment({
   },
   exposure: { openTo: [] },
   authentication: { kind: 'cognito' },
+  // Production hardening takes the tier's defaults (deletion protection, zonal shift, encrypted
+  // control-plane logs, ...); besides the creator, this role administers the cluster. Create it
+  // (or name yours) before the cluster stage applies: docs/infra.md, "Before you start".
+  hardening: { administratorRoles: ['genai-eks-admin'] },
   // --- workloads ---
   workloads: {
     vllm: [

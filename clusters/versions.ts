@@ -101,18 +101,34 @@ export const versions = {
 
   // --- infra --- (infra/: EKS add-ons, the system node group, the Flux bootstrap)
   /**
-   * EKS add-on versions for Kubernetes 1.35 (`aws eks describe-addon-versions
-   * --kubernetes-version 1.35 --addon-name <name>` lists what a region offers).
+   * EKS add-on versions for Kubernetes 1.35. `npm run addons:check` lists each pin against
+   * `aws eks describe-addon-versions --kubernetes-version 1.35` in your region before an apply
+   * (docs/infra.md, "Versions to check"); the evidence for each pin is on its line.
    */
   eksAddons: {
-    'vpc-cni': 'v1.23.0-eksbuild.1',
-    coredns: 'v1.13.2-eksbuild.3',
-    'kube-proxy': 'v1.35.3-eksbuild.18',
+    // EKS user guide, "Amazon VPC CNI versions", row 1.35:
+    // https://docs.amazonaws.cn/eks/latest/userguide/managing-vpc-cni.md
+    'vpc-cni': 'v1.21.1-eksbuild.7',
+    // EKS user guide, "CoreDNS versions", row 1.35:
+    // https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-coredns.md
+    coredns: 'v1.14.3-eksbuild.3',
+    // EKS user guide, "kube-proxy versions", row 1.35:
+    // https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-kube-proxy.md
+    'kube-proxy': 'v1.35.3-eksbuild.13',
+    // EKS offering for 1.35 not in a doc available here (the add-on's versions are not the
+    // aws/eks-pod-identity-agent repository's tags): run addons:check.
     'eks-pod-identity-agent': 'v1.3.7-eksbuild.2',
+    // kubernetes-sigs/aws-ebs-csi-driver@v1.57.0:CHANGELOG.md ("# v1.56.0"); EKS offering for 1.35: run addons:check.
     'aws-ebs-csi-driver': 'v1.56.0-eksbuild.1',
+    // kubernetes-sigs/aws-fsx-csi-driver@v1.9.0:CHANGELOG-0.x.md ("# v1.9.0"); EKS offering for 1.35: run addons:check.
     'aws-fsx-csi-driver': 'v1.9.0-eksbuild.1',
+    // awslabs/mountpoint-s3-csi-driver@v2.7.0 (tag, charts/aws-mountpoint-s3-csi-driver image v2.7.0);
+    // EKS offering for 1.35: run addons:check.
     'aws-mountpoint-s3-csi-driver': 'v2.7.0-eksbuild.1',
-    'eks-node-monitoring-agent': 'v1.4.0-eksbuild.1',
+    // aws/eks-node-monitoring-agent@v1.6.4:CHANGELOG.md ("[v1.6.4] - 2026-04-10"; was v1.4.0);
+    // EKS offering for 1.35: run addons:check.
+    'eks-node-monitoring-agent': 'v1.6.4-eksbuild.1',
+    // EKS offering for 1.35 not in a doc available here: run addons:check.
     'amazon-cloudwatch-observability': 'v6.3.0-eksbuild.1',
   },
   /**
@@ -120,15 +136,25 @@ export const versions = {
    * (`<kubernetes patch>-<YYYYMMDD>`).
    */
   systemNodeGroupAmi: { type: 'AL2023_x86_64_STANDARD', releaseVersion: '1.35.8-20260930' },
-  /** Flux controllers (fluxcd-community chart), installed by infra/flux with the Helm provider. */
+  /**
+   * Flux controllers (fluxcd-community chart), installed by infra/flux with the Helm provider.
+   * Chart 2.18.3 is Flux v2.8.5 (fluxcd-community/helm-charts@flux2-2.18.3:charts/flux2/Chart.yaml
+   * appVersion 2.8.5; values.yaml tags: helm-controller v1.5.3, kustomize-controller v1.8.3,
+   * source-controller v1.8.2, notification-controller v1.8.3), the newest flux2 chart in the
+   * repository's index (gh-pages:index.yaml, generated 2026-04-15). It has no chart for Flux 2.9.
+   */
   // renovate: datasource=helm depName=flux2 registryUrl=https://fluxcd-community.github.io/helm-charts
-  flux: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.19.0' },
-  /** The bootstrap GitRepository and root Kustomization (fluxcd-community chart). */
+  flux: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.18.3' },
+  /**
+   * The bootstrap GitRepository and root Kustomization (fluxcd-community chart), of the same Flux
+   * release as `flux` (fluxcd-community/helm-charts@flux2-sync-1.14.5:charts/flux2-sync/Chart.yaml
+   * appVersion 2.8.5; values.yaml cli tag v2.8.5).
+   */
   // renovate: datasource=helm depName=flux2-sync registryUrl=https://fluxcd-community.github.io/helm-charts
   fluxSync: {
     repository: 'https://fluxcd-community.github.io/helm-charts',
     chart: 'flux2-sync',
-    version: '1.13.1',
+    version: '1.14.5',
   },
   /**
    * Flux controllers whose CRDs the typed imports come from (apps/imports, cdk8s.yaml): each
@@ -137,6 +163,11 @@ export const versions = {
    * three: v2.9.3 and v2.9.4 ship helm-controller v1.6.3 and kustomize-controller v1.9.4 with
    * source-controller v1.9.3 / v1.9.4, and v2.9.0 ships source-controller v1.9.1
    * (fluxcd/flux2@<tag>:manifests/bases/<controller>/kustomization.yaml).
+   * KNOWN MISMATCH: the `flux` chart pinned above installs Flux v2.8.5 (helm-controller v1.5.3,
+   * kustomize-controller v1.8.3, source-controller v1.8.2): no fluxcd-community chart carries
+   * Flux 2.9. Regenerating the imports from the v2.8.5 CRDs (`npm run imports`) needs those CRD
+   * files; every Flux object in dist/k8s uses only fields the v2.8.5 CRDs define (checked once
+   * against charts/flux2/templates/*.crds.yaml at flux2-2.18.3).
    */
   fluxControllers: {
     // renovate: datasource=github-releases depName=fluxcd/helm-controller

@@ -7,7 +7,8 @@
 import { renderCluster } from '../apps/index.js';
 import type { Environment } from '../clusters/lib/resolve.js';
 import { App } from '../infra/cdktf.js';
-import { EnvironmentStack } from '../infra/index.js';
+import { environmentStacks } from '../infra/index.js';
+import { STAGES } from '../infra/stages.js';
 import { RenderError } from './error.js';
 import { loadEnvironments } from './load.js';
 import { kubernetesFiles, terraformJson } from './serialise.js';
@@ -103,10 +104,16 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
         for (const [path, content] of kubernetesFiles(env.name, objects)) files.set(path, content);
       }
       if (terraform) {
-        const stack = new EnvironmentStack(cliApp ?? newApp(), env, all);
-        const tf = stack.toTerraform() as { resource?: Record<string, Record<string, unknown>> };
-        terraformResources = Object.values(tf.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
-        files.set(`terraform/${env.name}/cdk.tf.json`, terraformJson(tf));
+        // Two root modules per environment, side by side (infra/stages.ts).
+        const stacks = environmentStacks(cliApp ?? newApp(), env, all);
+        for (const stage of STAGES) {
+          const tf = stacks[stage].toTerraform() as { resource?: Record<string, Record<string, unknown>> };
+          terraformResources += Object.values(tf.resource ?? {}).reduce(
+            (n, r) => n + Object.keys(r).length,
+            0,
+          );
+          files.set(`terraform/${env.name}/${stage}/cdk.tf.json`, terraformJson(tf));
+        }
       }
     } catch (e) {
       // The loader checked every input: what fails here is a fault of the code, named with its environment.

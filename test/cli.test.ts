@@ -95,7 +95,8 @@ describe('what synth writes', () => {
     expect(r.stdout).not.toMatch(/^beta /m);
     expect(existsSync(join(out, 'k8s/alpha/apps/stale.yaml'))).toBe(false);
     for (const layer of LAYERS) expect(existsSync(join(out, 'k8s/alpha', layer)), layer).toBe(true);
-    expect(existsSync(join(out, 'terraform/alpha/cdk.tf.json'))).toBe(true);
+    expect(existsSync(join(out, 'terraform/alpha/cluster/cdk.tf.json'))).toBe(true);
+    expect(existsSync(join(out, 'terraform/alpha/bootstrap/cdk.tf.json'))).toBe(true);
     expect(existsSync(join(out, 'k8s/beta'))).toBe(true);
     expect(hashWithout(out, 'alpha')).toBe(others);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('not rendered\n');
@@ -140,7 +141,9 @@ test('general-purpose x86_64 system node types are accepted and become the node 
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   for (const [i, props] of envs.entries()) {
-    const tf = JSON.parse(readFileSync(join(out, 'terraform', props.name, 'cdk.tf.json'), 'utf8')) as {
+    const tf = JSON.parse(
+      readFileSync(join(out, 'terraform', props.name, 'cluster', 'cdk.tf.json'), 'utf8'),
+    ) as {
       resource: { aws_eks_node_group: Record<string, { instance_types: string[] }> };
     };
     expect(Object.values(tf.resource.aws_eks_node_group).map((g) => g.instance_types)).toEqual([[types[i]]]);

@@ -6,8 +6,9 @@
 import type { IConstruct } from 'constructs';
 import { expect } from 'vitest';
 import type { Environment } from '../clusters/lib/resolve.js';
-import { Testing } from '../infra/cdktf.js';
-import { EnvironmentStack } from '../infra/index.js';
+import { type TerraformStack, Testing } from '../infra/cdktf.js';
+import { environmentStacks } from '../infra/index.js';
+import { STAGES, type Stage } from '../infra/stages.js';
 import { withoutTokenStacks } from '../render/build.js';
 
 export type Obj = Record<string, unknown>;
@@ -30,20 +31,33 @@ export function str(v: unknown, what = 'value'): string {
 
 export interface Synth {
   readonly env: Environment;
-  readonly stack: EnvironmentStack;
+  readonly stage: Stage;
+  readonly stack: TerraformStack;
   /** Testing.synth output, for the Testing matchers. */
   readonly text: string;
   readonly json: Obj;
 }
 
-/** The stack of `env` (one of `all`, the resolved environments it may refer to), synthesized. */
-export function synth(env: Environment, all: readonly Environment[]): Synth {
+/** Both stacks (stages) of an environment, synthesized. */
+export type Stages = { readonly [S in Stage]: Synth };
+
+/** The stacks of `env` (one of `all`, the resolved environments it may refer to), synthesized. */
+export function synth(env: Environment, all: readonly Environment[]): Stages {
   // As the render does: without the creation stacks cdktf records for every token (render/build.ts).
   return withoutTokenStacks(() => {
-    const stack = new EnvironmentStack(Testing.app(), env, all);
-    const text = Testing.synth(stack);
-    return { env, stack, text, json: JSON.parse(text) as Obj };
+    const stacks = environmentStacks(Testing.app(), env, all);
+    const one = (stage: Stage): Synth => {
+      const stack = stacks[stage];
+      const text = Testing.synth(stack);
+      return { env, stage, stack, text, json: JSON.parse(text) as Obj };
+    };
+    return Object.fromEntries(STAGES.map((stage) => [stage, one(stage)])) as unknown as Stages;
   });
+}
+
+/** Every block (resource, data source, output, variable, provider, ephemeral) of a stage, as JSON text. */
+export function everything(s: Stages): string[] {
+  return STAGES.map((stage) => s[stage].text);
 }
 
 /** Every resource of a type, by logical id. */

@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { FLUX, LAYERS, type Layer, layerPath } from '../clusters/contract.js';
+import { STAGES } from '../infra/stages.js';
 import { type EnvironmentRender, renderEnvironments } from '../render/build.js';
 import { world } from './support/bad-inputs.js';
 import { resolve } from './support/fixtures.js';
@@ -42,7 +43,9 @@ describe('render', () => {
       expect(perFile.get(f), `${f}: objects in the file`).toBe(1);
     }
     const terraform = [...files.keys()].filter((f) => f.startsWith('terraform/'));
-    expect(terraform.sort()).toEqual(names.map((n) => `terraform/${n}/cdk.tf.json`).sort());
+    expect(terraform.sort()).toEqual(
+      names.flatMap((n) => STAGES.map((stage) => `terraform/${n}/${stage}/cdk.tf.json`)).sort(),
+    );
     expect([...files.keys()].filter((f) => !f.startsWith('k8s/') && !f.startsWith('terraform/'))).toEqual([]);
   });
 

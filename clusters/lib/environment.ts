@@ -264,6 +264,69 @@ export interface WorkloadsProps {
   readonly pipeline?: PipelineProps;
 }
 
+/**
+ * How the bootstrap stage (Terraform's kubernetes and helm providers, `dist/terraform/<env>/bootstrap`)
+ * reaches the EKS API server (docs/infra.md, "Two stages").
+ */
+export type BootstrapAccess = 'private-endpoint' | 'public-endpoint';
+
+/** How Flux authenticates to this Git repository. */
+export type GitCredentials = 'none' | 'ssh-key' | 'github-app';
+
+/** The bootstrap stage: how it reaches the cluster, and how Flux reaches this repository. */
+export interface BootstrapProps {
+  /**
+   * - `private-endpoint`: the bootstrap runs from a machine inside the VPC, or in a network
+   *   routed to it (VPN, peering, Transit Gateway) named in `runnerCidrs`; the cluster security
+   *   group admits HTTPS from the VPC CIDR and those networks.
+   * - `public-endpoint`: the bootstrap runs through the public endpoint, which the cluster stage
+   *   opens to `runnerCidrs` only while its input `bootstrap_public_access` is true (set it for
+   *   the bootstrap apply, then apply the cluster stage again without it to close it).
+   * @default 'private-endpoint'
+   */
+  readonly access?: BootstrapAccess;
+  /**
+   * Networks the bootstrap runs from: for `private-endpoint`, networks outside the VPC that are
+   * routed to it (the VPC's own CIDR is always admitted); for `public-endpoint`, the public
+   * addresses the runner's traffic leaves from (required).
+   * @default none
+   */
+  readonly runnerCidrs?: readonly string[];
+  /**
+   * Credentials Flux uses to fetch this repository: `none` for a public repository over HTTPS;
+   * `ssh-key` (a deploy key: JSON `{identity, known_hosts}`) or `github-app` (JSON `{githubAppID,
+   * githubAppInstallationID, githubAppPrivateKey}`) for a private one. The value is put into the
+   * Secrets Manager secret `genai-<env>/flux-git` out of band; the bootstrap stage reads it as an
+   * ephemeral value into a write-only attribute, so it is in neither dist/ nor Terraform state.
+   * @default 'none'
+   */
+  readonly gitCredentials?: GitCredentials;
+}
+
+/**
+ * Production hardening of the AWS side. Each switch defaults by tier (`HARDENING_DEFAULTS`);
+ * an environment may set any of them either way.
+ */
+export interface HardeningProps {
+  /** EKS deletion protection: the cluster cannot be deleted until it is turned off. @default true (production), false (development) */
+  readonly deletionProtection?: boolean;
+  /** ARC zonal shift for the cluster (traffic moves away from an impaired zone). @default true (production), false (development) */
+  readonly zonalShift?: boolean;
+  /** Encrypt the control-plane log group with a customer managed KMS key. @default true (production), false (development) */
+  readonly encryptControlPlaneLogs?: boolean;
+  /** An S3 gateway VPC endpoint on the private route tables, so model weights do not cross the NAT gateway. @default true */
+  readonly s3GatewayEndpoint?: boolean;
+  /** Run the VPC CNI on its own EKS Pod Identity role instead of the node role. @default true */
+  readonly vpcCniPodIdentity?: boolean;
+  /**
+   * IAM role names (optionally with a path, `ci/deployer`) in the environment's account that get
+   * an access entry with cluster administrator access (a CI role, a break-glass role), besides
+   * the identity that created the cluster. Each role must exist before the cluster stage applies.
+   * @default none
+   */
+  readonly administratorRoles?: readonly string[];
+}
+
 /** One cluster: what `clusters/<env>.ts` exports (`export default defineEnvironment({...})`). */
 export interface EnvironmentProps {
   /** Environment name: a DNS label of at most 20 characters, used in resource names (`genai-<name>`) and dist/ paths. */
@@ -292,6 +355,10 @@ export interface EnvironmentProps {
   readonly authentication: AuthenticationProps;
   /** GenAI workloads (vLLM, Open WebUI, …). @default none */
   readonly workloads?: WorkloadsProps;
+  /** How the bootstrap stage reaches the cluster and Flux reaches this repository. @default private endpoint, no Git credentials */
+  readonly bootstrap?: BootstrapProps;
+  /** Production hardening switches. @default by tier (`HARDENING_DEFAULTS`) */
+  readonly hardening?: HardeningProps;
 }
 
 /** Identity function that gives an environment file its type (and the editor its documentation). */
@@ -326,10 +393,20 @@ export interface ParsedWorkloads {
   readonly dogbooth: ParsedDogbooth | undefined;
   readonly pipeline: ParsedPipeline | undefined;
 }
-export interface ParsedEnvironment extends Omit<EnvironmentProps, 'pools' | 'modelData' | 'workloads'> {
+export type ParsedBootstrap = Required<BootstrapProps>;
+/** Hardening as written: a switch left out is `undefined` until the loader applies the tier's default. */
+export interface ParsedHardening extends Omit<HardeningProps, 'administratorRoles'> {
+  readonly administratorRoles: readonly string[];
+}
+/** Hardening with every switch decided (the tier's default where the file left it out). */
+export type Hardening = Required<HardeningProps>;
+export interface ParsedEnvironment
+  extends Omit<EnvironmentProps, 'pools' | 'modelData' | 'workloads' | 'bootstrap' | 'hardening'> {
   readonly pools: ParsedPools;
   readonly modelData: ParsedModelData;
   readonly workloads: ParsedWorkloads;
+  readonly bootstrap: ParsedBootstrap;
+  readonly hardening: ParsedHardening;
 }
 
 // --- the schema ---
@@ -484,6 +561,68 @@ const NO_WORKLOADS: ParsedWorkloads = {
   pipeline: undefined,
 };
 
+/** What a hardening switch left out resolves to, per tier. */
+export const HARDENING_DEFAULTS: {
+  readonly [T in EnvironmentProps['tier']]: Omit<Hardening, 'administratorRoles'>;
+} = {
+  production: {
+    deletionProtection: true,
+    zonalShift: true,
+    encryptControlPlaneLogs: true,
+    s3GatewayEndpoint: true,
+    vpcCniPodIdentity: true,
+  },
+  development: {
+    deletionProtection: false,
+    zonalShift: false,
+    encryptControlPlaneLogs: false,
+    s3GatewayEndpoint: true,
+    vpcCniPodIdentity: true,
+  },
+};
+
+export const DEFAULT_BOOTSTRAP: ParsedBootstrap = {
+  access: 'private-endpoint',
+  runnerCidrs: [],
+  gitCredentials: 'none',
+};
+
+/** An IAM role name with an optional path (`deployer`, `ci/deployer`): IAM's name characters. */
+const roleName = () =>
+  str((v) =>
+    /^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(v)
+      ? undefined
+      : `${JSON.stringify(v)} is not an IAM role name (letters, digits and +=,.@_-, at most 64, with an optional path like ci/deployer)`,
+  );
+
+const bootstrap = withDefault(
+  obj<BootstrapProps, ParsedBootstrap>({
+    access: withDefault(oneOf(['private-endpoint', 'public-endpoint'] as const), DEFAULT_BOOTSTRAP.access),
+    runnerCidrs: withDefault(list(cidr(), { unique: true }), []),
+    gitCredentials: withDefault(oneOf(['none', 'ssh-key', 'github-app'] as const), 'none'),
+  }),
+  DEFAULT_BOOTSTRAP,
+);
+
+const hardening = withDefault(
+  obj<HardeningProps, ParsedHardening>({
+    deletionProtection: optional(bool()),
+    zonalShift: optional(bool()),
+    encryptControlPlaneLogs: optional(bool()),
+    s3GatewayEndpoint: optional(bool()),
+    vpcCniPodIdentity: optional(bool()),
+    administratorRoles: withDefault(list(roleName(), { unique: true, max: 10 }), []),
+  }),
+  {
+    deletionProtection: undefined,
+    zonalShift: undefined,
+    encryptControlPlaneLogs: undefined,
+    s3GatewayEndpoint: undefined,
+    vpcCniPodIdentity: undefined,
+    administratorRoles: [],
+  },
+);
+
 export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   name: dnsLabel(20),
   tier: oneOf(['development', 'production'] as const),
@@ -505,6 +644,8 @@ export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   exposure: obj<ExposureProps>({ openTo: list(cidr(), { unique: true }) }),
   authentication,
   workloads: withDefault(workloads, NO_WORKLOADS),
+  bootstrap,
+  hardening,
 });
 
 /** The EKS cluster name of an environment. */

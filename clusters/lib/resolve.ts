@@ -12,6 +12,8 @@ import { type AcceleratedPool, POOL_NAMES, type PoolName } from '../contract.js'
 import { versions } from '../versions.js';
 import {
   environmentSchema,
+  HARDENING_DEFAULTS,
+  type Hardening,
   type ParsedDogbooth,
   type ParsedEnvironment,
   type ParsedJupyterHub,
@@ -59,10 +61,12 @@ export interface Workloads {
 }
 
 /** A checked environment with every default filled and every workload placed. */
-export interface Environment extends Omit<ParsedEnvironment, 'workloads'> {
+export interface Environment extends Omit<ParsedEnvironment, 'workloads' | 'hardening'> {
   /** The file that defines it, as messages show it (`clusters/dev.ts`). */
   readonly file: string;
   readonly workloads: Workloads;
+  /** Every hardening switch decided: the file's value, else the tier's default. */
+  readonly hardening: Hardening;
 }
 
 /** One environment file's default export, before any check. */
@@ -115,6 +119,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
   checkSystemNodeGroup(env, push);
   checkPools(env, push);
   checkAuthentication(env, push);
+  checkBootstrapAccess(env, push);
   const before = issues.length;
   const attempt = <T>(f: () => T): T | undefined => {
     try {
@@ -196,6 +201,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
   return {
     ...env,
     file,
+    hardening: resolveHardening(env),
     workloads: {
       vllm: vllm as VllmDeployment[],
       openWebUI,
@@ -352,6 +358,72 @@ function checkAuthentication(env: ParsedEnvironment, push: Push): void {
       );
     }
   }
+}
+
+/** Private address space (RFC 1918, and RFC 6598 shared space): never a source the public endpoint sees. */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+
+/**
+ * Can the bootstrap stage reach the API server the way `bootstrap.access` says? The public
+ * endpoint is reached over the internet, where the runner's traffic carries a public source
+ * address (from inside the VPC, the NAT gateway's), so a private range in its allow-list never
+ * matches. A network routed to the VPC (peering, VPN, Transit Gateway) cannot overlap the VPC's
+ * CIDR without lying inside it (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html,
+ * "VPC peering limitations": no overlapping CIDR blocks).
+ */
+function checkBootstrapAccess(env: ParsedEnvironment, push: Push): void {
+  const { access, runnerCidrs } = env.bootstrap;
+  const vpc = parseCidr(env.vpcCidr);
+  if (access === 'public-endpoint' && runnerCidrs.length === 0) {
+    push(
+      'bootstrap.runnerCidrs',
+      'access "public-endpoint" needs the public CIDRs the bootstrap runs from: the public endpoint is opened to them only',
+    );
+  }
+  runnerCidrs.forEach((text, i) => {
+    const c = parseCidr(text);
+    if (typeof c === 'string') return;
+    const field = `bootstrap.runnerCidrs[${i}]`;
+    if (c.prefix === 0) {
+      push(
+        field,
+        `${text} opens the API server to the whole internet; name the networks the bootstrap runs from`,
+      );
+      return;
+    }
+    if (access === 'public-endpoint') {
+      const range = PRIVATE_RANGES.find((r) => {
+        const p = parseCidr(r);
+        return typeof p !== 'string' && overlaps(p, c);
+      });
+      if (range) {
+        push(
+          field,
+          `${text} is private address space (${range}): the public endpoint sees the runner's public address (from inside the VPC, the NAT gateway's), so it can never match; use access "private-endpoint" to run from inside the VPC`,
+        );
+      }
+    } else if (typeof vpc !== 'string' && overlaps(vpc, c) && c.prefix < vpc.prefix) {
+      // Aligned CIDR blocks either nest or are disjoint: this one contains the VPC's.
+      push(
+        field,
+        `${text} contains vpcCidr ${env.vpcCidr}: a network routed to the VPC cannot overlap its CIDR (name the VPC-external network the bootstrap runs from; the VPC's own CIDR is always admitted)`,
+      );
+    }
+  });
+}
+
+/** The hardening switches, each the file's value or the tier's default. */
+function resolveHardening(env: ParsedEnvironment): Hardening {
+  const defaults = HARDENING_DEFAULTS[env.tier];
+  const h = env.hardening;
+  return {
+    deletionProtection: h.deletionProtection ?? defaults.deletionProtection,
+    zonalShift: h.zonalShift ?? defaults.zonalShift,
+    encryptControlPlaneLogs: h.encryptControlPlaneLogs ?? defaults.encryptControlPlaneLogs,
+    s3GatewayEndpoint: h.s3GatewayEndpoint ?? defaults.s3GatewayEndpoint,
+    vpcCniPodIdentity: h.vpcCniPodIdentity ?? defaults.vpcCniPodIdentity,
+    administratorRoles: h.administratorRoles,
+  };
 }
 
 function checkAcross(envs: readonly Environment[], problems: string[]): void {

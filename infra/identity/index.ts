@@ -114,10 +114,19 @@ export function readSecrets(s: ScopeArns): Statement[] {
   ];
 }
 
-/** The EBS CSI driver: volumes and snapshots it creates carry `ebs.csi.aws.com/cluster=true`. */
+/**
+ * The EBS CSI driver, after the AWS-managed AmazonEBSCSIDriverPolicy, which mirrors the driver's
+ * example policy (kubernetes-sigs/aws-ebs-csi-driver@v1.56.0:docs/example-iam-policy.json;
+ * docs/install.md names the managed version), statement by statement, narrowed to this region
+ * and to what the driver tags as its own (`ebs.csi.aws.com/cluster=true`, set on every volume
+ * and snapshot it creates). Tags: CreateTags only while creating (`ec2:CreateAction`), DeleteTags
+ * on volumes and snapshots, as the managed policy grants them.
+ */
 export function ebsCsi(s: ScopeArns): Statement[] {
   const p = s.partition;
-  const ec2 = (type: string) => `arn:${p}:ec2:${s.region}:*:${type}/*`;
+  const volume = `arn:${p}:ec2:${s.region}:*:volume/*`;
+  const snapshot = `arn:${p}:ec2:${s.region}::snapshot/*`;
+  const instance = `arn:${p}:ec2:${s.region}:*:instance/*`;
   const csiTag = (kind: 'Request' | 'Resource') => ({
     test: 'StringEquals',
     variable: `aws:${kind}Tag/ebs.csi.aws.com/cluster`,
@@ -133,6 +142,7 @@ export function ebsCsi(s: ScopeArns): Statement[] {
         'ec2:DescribeTags',
         'ec2:DescribeVolumes',
         'ec2:DescribeVolumesModifications',
+        'ec2:DescribeVolumeStatus',
       ],
       // Describe calls take no resource-level permissions; the region condition scopes them.
       resources: ['*'],
@@ -141,7 +151,7 @@ export function ebsCsi(s: ScopeArns): Statement[] {
     {
       sid: 'AttachToClusterNodes',
       actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
-      resources: [ec2('instance')],
+      resources: [instance],
       conditions: [
         {
           test: 'StringEquals',
@@ -151,35 +161,53 @@ export function ebsCsi(s: ScopeArns): Statement[] {
       ],
     },
     {
-      sid: 'AttachOwnVolumes',
-      actions: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyVolume', 'ec2:DeleteVolume'],
-      resources: [ec2('volume')],
+      sid: 'ManageOwnVolumes',
+      actions: [
+        'ec2:AttachVolume',
+        'ec2:DetachVolume',
+        'ec2:ModifyVolume',
+        'ec2:DeleteVolume',
+        'ec2:CreateSnapshot',
+        'ec2:CopyVolumes',
+      ],
+      resources: [volume],
       conditions: [csiTag('Resource')],
     },
     {
       sid: 'CreateTaggedVolumesAndSnapshots',
-      actions: ['ec2:CreateVolume', 'ec2:CreateSnapshot'],
-      resources: [ec2('volume'), `arn:${p}:ec2:${s.region}::snapshot/*`],
+      actions: ['ec2:CreateVolume', 'ec2:CopyVolumes', 'ec2:CreateSnapshot'],
+      resources: [volume, snapshot],
       conditions: [csiTag('Request')],
     },
     {
-      sid: 'CreateFromOwnSnapshotsAndVolumes',
-      actions: ['ec2:CreateVolume', 'ec2:CreateSnapshot'],
-      resources: [`arn:${p}:ec2:${s.region}::snapshot/*`, ec2('volume')],
+      sid: 'CreateVolumesFromOwnSnapshots',
+      actions: ['ec2:CreateVolume', 'ec2:EnableFastSnapshotRestores'],
+      resources: [snapshot],
       conditions: [csiTag('Resource')],
     },
     {
       sid: 'TagOnCreate',
       actions: ['ec2:CreateTags'],
-      resources: [ec2('volume'), `arn:${p}:ec2:${s.region}::snapshot/*`],
+      resources: [volume, snapshot],
       conditions: [
-        { test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateVolume', 'CreateSnapshot'] },
+        {
+          test: 'StringEquals',
+          variable: 'ec2:CreateAction',
+          values: ['CreateVolume', 'CreateSnapshot', 'CopyVolumes'],
+        },
       ],
+    },
+    {
+      // Tag removal through a VolumeAttributesClass (`tagDeletion_*`: docs/tagging.md at the same tag).
+      sid: 'UntagOwnVolumesAndSnapshots',
+      actions: ['ec2:DeleteTags'],
+      resources: [volume, snapshot],
+      conditions: [csiTag('Resource')],
     },
     {
       sid: 'DeleteOwnSnapshots',
       actions: ['ec2:DeleteSnapshot'],
-      resources: [`arn:${p}:ec2:${s.region}::snapshot/*`],
+      resources: [snapshot],
       conditions: [csiTag('Resource')],
     },
   ];

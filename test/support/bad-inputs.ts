@@ -348,4 +348,53 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message:
       /^clusters\/dev\.ts \(dev\): workloads\.dogbooth\.modelId: "dogbooth" is not a Hugging Face repository id \(owner\/name\)$/,
   },
+  // --- the bootstrap stage and hardening (infra) ---
+  {
+    what: 'a bootstrap access mode that does not exist',
+    edit: (w) => set(w.dev, 'bootstrap', { access: 'vpn' }),
+    message:
+      /^clusters\/dev\.ts \(dev\): bootstrap\.access: expected one of "private-endpoint", "public-endpoint", got "vpn"$/,
+  },
+  {
+    what: 'a bootstrap through the public endpoint without runner CIDRs',
+    edit: (w) => set(w.live, 'bootstrap', { access: 'public-endpoint' }),
+    message:
+      /^clusters\/live\.ts \(live\): bootstrap\.runnerCidrs: access "public-endpoint" needs the public CIDRs the bootstrap runs from/,
+  },
+  {
+    what: 'a bootstrap through the public endpoint from private addresses',
+    edit: (w) => set(w.dev, 'bootstrap', { access: 'public-endpoint', runnerCidrs: ['192.168.10.0/24'] }),
+    message:
+      /^clusters\/dev\.ts \(dev\): bootstrap\.runnerCidrs\[0\]: 192\.168\.10\.0\/24 is private address space \(192\.168\.0\.0\/16\): the public endpoint sees the runner's public address/,
+  },
+  {
+    what: 'a bootstrap runner CIDR that is the whole internet',
+    edit: (w) => set(w.standby, 'bootstrap', { access: 'public-endpoint', runnerCidrs: ['0.0.0.0/0'] }),
+    message:
+      /^clusters\/standby\.ts \(standby\): bootstrap\.runnerCidrs\[0\]: 0\.0\.0\.0\/0 opens the API server to the whole internet/,
+  },
+  {
+    what: 'a private-endpoint runner network that contains the VPC',
+    edit: (w) => set(w.dev, 'bootstrap', { runnerCidrs: ['10.0.0.0/8'] }),
+    message:
+      /^clusters\/dev\.ts \(dev\): bootstrap\.runnerCidrs\[0\]: 10\.0\.0\.0\/8 contains vpcCidr 10\.200\.0\.0\/16: a network routed to the VPC cannot overlap its CIDR/,
+  },
+  {
+    what: 'a Git credential kind that does not exist',
+    edit: (w) => set(w.dev, 'bootstrap', { gitCredentials: 'password' }),
+    message:
+      /^clusters\/dev\.ts \(dev\): bootstrap\.gitCredentials: expected one of "none", "ssh-key", "github-app", got "password"$/,
+  },
+  {
+    what: 'an administrator role that is an ARN, not a role name',
+    edit: (w) => set(w.live, 'hardening', { administratorRoles: ['arn:aws:iam::111122223333:role/admin'] }),
+    message:
+      /^clusters\/live\.ts \(live\): hardening\.administratorRoles\[0\]: "arn:aws:iam::111122223333:role\/admin" is not an IAM role name/,
+  },
+  {
+    what: 'a hardening switch that is not true or false',
+    edit: (w) => set(w.live, 'hardening', { deletionProtection: 'yes' }),
+    message:
+      /^clusters\/live\.ts \(live\): hardening\.deletionProtection: expected true or false, got "yes"$/,
+  },
 ];
