@@ -3,6 +3,7 @@
  * NVIDIA device plugin with GPU feature discovery and node feature discovery, DCGM exporter,
  * the Neuron chart (device plugin, scheduler extension, neuron-monitor) and the EFA plugin.
  */
+import { daemonResources } from '../../../clusters/catalog/node-daemons.js';
 import { NODEPOOL_LABEL, POOLS } from '../../../clusters/contract.js';
 import { versions } from '../../../clusters/versions.js';
 import type { Toleration } from '../../imports/k8s.js';
@@ -31,7 +32,7 @@ export interface NvidiaDevicePluginValues {
   readonly gfd: { readonly enabled: boolean };
   readonly nfd: {
     readonly enabled: boolean;
-    readonly worker: Placement;
+    readonly worker: Placement & { readonly resources: Resources };
     readonly master: Placement;
     readonly gc: Placement;
   };
@@ -67,7 +68,10 @@ export interface EfaDevicePluginValues {
 
 const tolerate = (key: string): Toleration => ({ key, operator: 'Exists', effect: 'NoSchedule' });
 const onPool = (pool: string): Selector => ({ [NODEPOOL_LABEL]: pool });
-const small: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+/*
+ * DaemonSet requests come from one table (clusters/catalog/node-daemons.ts) that pod sizing reads
+ * too: what a node of an accelerated pool carries before any workload lands on it.
+ */
 
 export function accelerators(cluster: Cluster): void {
   const gpu = POOLS.nvidia;
@@ -82,11 +86,16 @@ export function accelerators(cluster: Cluster): void {
       // Device plugin and GPU feature discovery: only on the GPU pool.
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
-      resources: small,
+      // One value for the device plugin and GPU feature discovery DaemonSets.
+      resources: daemonResources('nvidiaDevicePlugin'),
       gfd: { enabled: true },
       nfd: {
         enabled: true,
-        worker: { nodeSelector: onPool(gpu.name), tolerations: [tolerate(gpu.taint.key)] },
+        worker: {
+          nodeSelector: onPool(gpu.name),
+          tolerations: [tolerate(gpu.taint.key)],
+          resources: daemonResources('nodeFeatureDiscoveryWorker'),
+        },
         // The NFD master and garbage collector are Deployments (not per-node): on the system
         // nodes, so that the release gets Ready before any GPU node exists. Keys of the
         // node-feature-discovery subchart (alias `nfd`): `master.` and `gc.` `nodeSelector`/
@@ -106,7 +115,7 @@ export function accelerators(cluster: Cluster): void {
     values: {
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
-      resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      resources: daemonResources('dcgmExporter'),
       // No Prometheus Operator in this platform: expose the Service, no ServiceMonitor.
       serviceMonitor: { enabled: false },
     },
@@ -144,7 +153,7 @@ export function accelerators(cluster: Cluster): void {
       // The chart's own node affinity restricts it to EFA-capable instance types; these let it
       // onto the tainted accelerator pools.
       tolerations: [tolerate(gpu.taint.key), tolerate(neuron.taint.key)],
-      resources: small,
+      resources: daemonResources('efaDevicePlugin'),
     },
   });
 }
