@@ -36,6 +36,22 @@ function association(objects: EnvironmentObjects): Association {
   return { fsxPath: body.file_system_path, prefix: m[1]! };
 }
 
+const claimIndex = new WeakMap<EnvironmentObjects, Map<string, Any>>();
+
+/** PersistentVolumes by the claim they are bound to (`namespace/name`). */
+function volumesByClaim(objects: EnvironmentObjects): Map<string, Any> {
+  let index = claimIndex.get(objects);
+  if (!index) {
+    index = new Map();
+    for (const o of objects.kubernetes.values()) {
+      const ref = o.kind === 'PersistentVolume' ? (o.manifest as Any).spec.claimRef : undefined;
+      if (ref) index.set(`${ref.namespace}/${ref.name}`, o.manifest);
+    }
+    claimIndex.set(objects, index);
+  }
+  return index;
+}
+
 /** FSx file system path of `path` in container `c`, or undefined when it is not on an FSx volume. */
 function fsxPathOf(
   objects: EnvironmentObjects,
@@ -48,14 +64,9 @@ function fsxPathOf(
   const volume = pod.volumes.find((v) => v.name === mount.name);
   const claim = volume?.persistentVolumeClaim?.claimName;
   if (!claim) return undefined;
-  const pv = [...objects.kubernetes.values()].find(
-    (o) =>
-      o.kind === 'PersistentVolume' &&
-      (o.manifest as Any).spec.claimRef?.name === claim &&
-      (o.manifest as Any).spec.claimRef?.namespace === pod.namespace,
-  );
+  const pv = volumesByClaim(objects).get(`${pod.namespace}/${claim}`);
   expect(pv, `${pod.where}: the PersistentVolume of claim ${claim}`).toBeDefined();
-  if ((pv!.manifest as Any).spec.csi?.driver !== 'fsx.csi.aws.com') return undefined;
+  if (pv.spec.csi?.driver !== 'fsx.csi.aws.com') return undefined;
   // The volume is the file system's root; subPath selects a directory of it.
   const rest = path.slice(mount.mountPath.length);
   return `/${mount.subPath ?? ''}${rest}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
