@@ -224,3 +224,120 @@ export type Layer = (typeof LAYERS)[number];
 export function layerPath(env: string, layer: Layer): string {
   return `./dist/k8s/${env}/${layer}`;
 }
+
+// --- model data paths ---
+
+/**
+ * The model data, one tree in two places: the model bucket's `models/` prefix and the FSx for
+ * Lustre directory it is linked to by a data repository association (infra/model-data, which
+ * takes the association from `dataRepositoryAssociation`). Pods mount the FSx file system and
+ * see that directory at the same path. A second FSx directory holds what is never imported or
+ * exported: caches written by pods (Hugging Face downloads, compiled Neuron artifacts, Python
+ * packages).
+ *
+ * Every S3 key, FSx path and container path of the model data is computed by `modelDataPath`,
+ * and every mount by `modelDataMount`: written once, so the layers cannot disagree (the
+ * association used to link FSx `/models` while pods mounted the FSx root at `/models`, so
+ * imported weights appeared at `/models/models/…`).
+ */
+export const MODEL_DATA = {
+  /** Imported from S3 by the association (FSx path = mount path = S3 prefix without the slash). */
+  linked: { s3Prefix: 'models/', fsxPath: '/models', mountPath: '/models' },
+  /** FSx only: written by pods, never imported or exported. */
+  cache: { fsxPath: '/cache', mountPath: '/cache' },
+} as const satisfies Record<string, { s3Prefix?: string; fsxPath: string; mountPath: string }>;
+
+export type ModelDataArea = keyof typeof MODEL_DATA;
+
+/** One place in the model data, as each layer names it. */
+export interface ModelDataPath {
+  readonly area: ModelDataArea;
+  /** Path relative to the area, `a/b/c` (no leading slash). */
+  readonly relative: string;
+  /** The S3 key in the model bucket (linked area only). */
+  readonly s3Key: string | undefined;
+  /** The path on the FSx file system. */
+  readonly fsxPath: string;
+  /** The path inside a container that mounts the area with `modelDataMount`. */
+  readonly containerPath: string;
+}
+
+/** Segments that make a relative path escape its area or name nothing. */
+const BAD_SEGMENT = /^(\.{1,2})?$/;
+
+/**
+ * A place in the model data by its path relative to an area. Argo placeholders
+ * (`{{workflow.name}}`) may appear in a segment; `..`, empty segments and absolute paths may not.
+ */
+export function modelDataPath(area: ModelDataArea, relative: string): ModelDataPath {
+  const segments = relative.split('/');
+  if (relative.startsWith('/') || segments.some((s) => BAD_SEGMENT.test(s))) {
+    throw new Error(
+      `model data path ${JSON.stringify(relative)} must be relative, without empty, . or .. segments`,
+    );
+  }
+  const a = MODEL_DATA[area];
+  return {
+    area,
+    relative,
+    s3Key: 's3Prefix' in a ? `${a.s3Prefix}${relative}` : undefined,
+    fsxPath: `${a.fsxPath}/${relative}`,
+    containerPath: `${a.mountPath}/${relative}`,
+  };
+}
+
+/** The volume mount that shows an area of the FSx file system volume `volume` in a container. */
+export function modelDataMount(
+  area: ModelDataArea,
+  volume: string,
+  readOnly = false,
+): {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly subPath: string;
+  readonly readOnly: boolean;
+} {
+  const a = MODEL_DATA[area];
+  // The volume is the file system's root; subPath selects the area's directory on it.
+  return { name: volume, mountPath: a.mountPath, subPath: a.fsxPath.slice(1), readOnly };
+}
+
+/** The data repository association of an environment's FSx file system with its model bucket. */
+export function dataRepositoryAssociation(bucket: string): {
+  readonly fileSystemPath: string;
+  readonly dataRepositoryPath: string;
+} {
+  return {
+    fileSystemPath: MODEL_DATA.linked.fsxPath,
+    dataRepositoryPath: `s3://${bucket}/${MODEL_DATA.linked.s3Prefix}`,
+  };
+}
+
+/**
+ * Everything that changes what NxD Inference compiles for a vLLM server on Neuron: two servers
+ * (or two versions of one) share compiled artifacts only when all of it is equal, so replicas and
+ * configuration changes never load stale artifacts. Add a field here when another setting starts
+ * to shape the compiled graphs.
+ */
+export interface NeuronCompileKey {
+  /** Model catalogue id. */
+  readonly model: string;
+  /** The Neuron vLLM image's tag: vLLM, plugin and Neuron SDK versions. */
+  readonly runtime: string;
+  readonly tensorParallelSize: number;
+  readonly maxModelLen: number;
+  /** Sequences compiled for (`--max-num-seqs`). */
+  readonly batch: number;
+  readonly dtype: string;
+}
+
+/** Where the compiled artifacts of one configuration live (model data cache area). */
+export function neuronArtifactsPath(k: NeuronCompileKey): ModelDataPath {
+  return modelDataPath(
+    'cache',
+    `neuron-compiled/${k.model}/${k.runtime}/tp${k.tensorParallelSize}-len${k.maxModelLen}-batch${k.batch}-${k.dtype}`,
+  );
+}
+
+/** The file a compile Job writes last into an artifacts directory: its presence means complete. */
+export const NEURON_ARTIFACTS_COMPLETE = '.complete';

@@ -185,12 +185,27 @@ export const versions = {
   // renovate: datasource=docker depName=vllm/vllm-openai
   vllmImage: 'vllm/vllm-openai:v0.12.0',
   /**
-   * AWS Neuron DLC "vLLM with NxD Inference" (github.com/aws-neuron/deep-learning-containers,
-   * vllm-inference-neuronx): vLLM 0.13.0 plugin on Neuron SDK 2.28.0, which still supports Inf2.
+   * AWS Neuron DLC "vLLM with NxD Inference": vLLM 0.16.0 with the vllm-neuron plugin
+   * release-0.5.3 on Neuron SDK 2.31.1 (NxD Inference 0.10.18399). The newest vLLM image whose
+   * supported instance types include inf2 (aws-neuron/deep-learning-containers@2.32.0:README.md,
+   * vllm-inference-neuronx table; vllm/inference/0.16.0/Dockerfile.neuronx at 2.31.1), and the
+   * NxD Inference line Neuron keeps supporting on Inf2 in maintenance mode ("remain in
+   * maintenance mode at Neuron SDK 2.31",
+   * https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/announcements/neuron2.x/announce-eos-nxdi-nxd-core-inference.html).
+   * Mistral is in NxD Inference's model table from the 2.29 line on
+   * (aws-neuron/neuronx-distributed-inference@ef2731e utils/constants.py), not in 2.28's
+   * (@cd3abf3): the 2.28 image could not serve it. The vLLM 0.21+ images are Trn2/Trn3 only.
    */
   // renovate: datasource=docker depName=public.ecr.aws/neuron/pytorch-inference-vllm-neuronx versioning=loose
   vllmNeuronImage:
-    'public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.28.0-ubuntu24.04',
+    'public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.16.0-neuronx-py312-sdk2.31.1-ubuntu24.04',
+  /**
+   * BusyBox for the model data's one-time directory setup (apps/workloads/model-data): the Docker
+   * official image (docker-library/official-images library/busybox lists 1.37.0), through its
+   * Amazon ECR Public mirror.
+   */
+  // renovate: datasource=docker depName=public.ecr.aws/docker/library/busybox
+  busyboxImage: 'public.ecr.aws/docker/library/busybox:1.37.0',
   /** Open WebUI (github.com/open-webui/open-webui releases, v0.11.3). */
   // renovate: datasource=docker depName=ghcr.io/open-webui/open-webui
   openWebUIImage: 'ghcr.io/open-webui/open-webui:v0.11.3',

@@ -14,7 +14,7 @@ import { PLACEMENT_ANNOTATION } from '../apps/workloads/placement.js';
 import { INFERENCE_NAMESPACE, vllmServiceName } from '../apps/workloads/vllm/index.js';
 import { INSTANCE_TYPES } from '../clusters/catalog/instances.js';
 import { kvCacheGB, type LanguageModel, MODEL_CATALOGUE, weightsGB } from '../clusters/catalog/models.js';
-import { contractRef, NODEPOOL_LABEL, POOLS } from '../clusters/contract.js';
+import { contractRef, modelDataPath, NODEPOOL_LABEL, POOLS } from '../clusters/contract.js';
 import { EnvironmentError } from '../clusters/lib/resolve.js';
 import { fixture, type Props, resolve } from './support/fixtures.js';
 import { find, renderFixture } from './support/render.js';
@@ -91,9 +91,11 @@ describe('placements the loader computes', () => {
     // g5.xlarge: 1 x A10G 24 GB (https://aws.amazon.com/ec2/instance-types/g5/) x 0.9.
     expect(gpu!.placement.availableGB).toBeCloseTo(21.6, 9);
     expect(gpu!.placement.requiredGB).toBeLessThan(gpu!.placement.availableGB);
-    // An Inferentia2 device has 2 NeuronCores and 32 GB (https://aws.amazon.com/ec2/instance-types/inf2/).
-    expect(inf!.placement).toMatchObject({ pool: 'neuron', devices: 1, availableGB: 32 });
-    expect(inf!.placement.requiredGB).toBeLessThan(32);
+    // An Inferentia2 device has 2 NeuronCores and 32 GB (https://aws.amazon.com/ec2/instance-types/inf2/);
+    // the runtime keeps 96 MB of micro-code per NeuronCore (Neuron device memory documentation).
+    expect(inf!.placement).toMatchObject({ pool: 'neuron', devices: 1 });
+    expect(inf!.placement.availableGB).toBeCloseTo(32 - (2 * 96 * MiB) / GB, 9);
+    expect(inf!.placement.requiredGB).toBeLessThan(inf!.placement.availableGB);
   });
 
   test('Llama-3-70B fits once spread over the 8 GPUs of one g5.48xlarge, not over 4', () => {
@@ -177,7 +179,7 @@ describe('vLLM', () => {
     expect(c.args).toContain('--gpu-memory-utilization');
     expect(c.resources.requests[POOLS.nvidia.resource]).toBe(c.resources.limits[POOLS.nvidia.resource]);
     const env = envOf(c);
-    expect(env.get('HF_HOME')!.value).toBe('/models/hf-cache');
+    expect(env.get('HF_HOME')!.value).toBe(modelDataPath('cache', 'huggingface').containerPath);
     expect(env.get('HF_TOKEN')!.valueFrom).toEqual({ secretKeyRef: { name: 'hf-token', key: 'token' } });
     expect(pod.volumes.find((v: { name: string }) => v.name === 'dshm').emptyDir.medium).toBe('Memory');
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
@@ -192,12 +194,12 @@ describe('vLLM', () => {
     expect(c.image).toMatch(/^public\.ecr\.aws\/neuron\/pytorch-inference-vllm-neuronx:/);
     const source = llm('mistral-7b-instruct-neuron').source;
     expect(source.kind).toBe('fsx');
-    expect(c.args[0]).toBe(`/models/${source.kind === 'fsx' ? source.path : ''}`);
+    expect(c.args[0]).toBe(modelDataPath('linked', source.kind === 'fsx' ? source.path : '?').containerPath);
     expect(c.resources.requests[POOLS.neuron.resource]).toBe(1);
     const env = envOf(c);
     expect(env.has('HF_TOKEN')).toBe(false);
     expect(env.get('HF_HUB_OFFLINE')!.value).toBe('1');
-    expect(env.get('NEURON_COMPILED_ARTIFACTS')!.value).toBe('/models/neuron-cache/inf');
+    expect(env.get('NEURON_COMPILED_ARTIFACTS')!.value).toMatch(/^\/cache\/neuron-compiled\//);
     expect(pod.nodeSelector).toEqual({
       [NODEPOOL_LABEL]: POOLS.neuron.name,
       'node.kubernetes.io/instance-type': 'inf2.8xlarge',

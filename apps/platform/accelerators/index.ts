@@ -10,6 +10,7 @@
  * amazon-cloudwatch-observability-6.3.0:charts/amazon-cloudwatch-observability/values.yaml and
  * templates/linux/neuron-monitor-daemonset.yaml). The Neuron Helm chart has no neuron-monitor.
  */
+import { daemonResources } from '../../../clusters/catalog/node-daemons.js';
 import { NODEPOOL_LABEL, POOLS } from '../../../clusters/contract.js';
 import { versions } from '../../../clusters/versions.js';
 import type { Toleration } from '../../imports/k8s.js';
@@ -31,7 +32,7 @@ export interface NvidiaDevicePluginValues {
   readonly gfd: { readonly enabled: boolean };
   readonly nfd: {
     readonly enabled: boolean;
-    readonly worker: Placement;
+    readonly worker: Placement & { readonly resources: Resources };
     readonly master: Placement;
     readonly gc: Placement;
   };
@@ -60,7 +61,10 @@ export interface EfaDevicePluginValues {
 
 const tolerate = (key: string): Toleration => ({ key, operator: 'Exists', effect: 'NoSchedule' });
 const onPool = (pool: string): Selector => ({ [NODEPOOL_LABEL]: pool });
-const small: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+/*
+ * DaemonSet requests come from one table (clusters/catalog/node-daemons.ts) that pod sizing reads
+ * too: what a node of an accelerated pool carries before any workload lands on it.
+ */
 
 /** `after`: HelmReleases to install first (the Load Balancer Controller: see platform()). */
 export function accelerators(cluster: Cluster, after: readonly string[]): void {
@@ -77,11 +81,16 @@ export function accelerators(cluster: Cluster, after: readonly string[]): void {
       // Device plugin and GPU feature discovery: only on the GPU pool.
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
-      resources: small,
+      // One value for the device plugin and GPU feature discovery DaemonSets.
+      resources: daemonResources('nvidiaDevicePlugin'),
       gfd: { enabled: true },
       nfd: {
         enabled: true,
-        worker: { nodeSelector: onPool(gpu.name), tolerations: [tolerate(gpu.taint.key)] },
+        worker: {
+          nodeSelector: onPool(gpu.name),
+          tolerations: [tolerate(gpu.taint.key)],
+          resources: daemonResources('nodeFeatureDiscoveryWorker'),
+        },
         // The NFD master and garbage collector are Deployments (not per-node): on the system
         // nodes, so that the release gets Ready before any GPU node exists. Keys of the
         // node-feature-discovery subchart (alias `nfd`): `master.` and `gc.` `nodeSelector`/
@@ -101,7 +110,7 @@ export function accelerators(cluster: Cluster, after: readonly string[]): void {
     values: {
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
-      resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      resources: daemonResources('dcgmExporter'),
       // No Prometheus Operator in this platform: expose the Service, no ServiceMonitor.
       serviceMonitor: { enabled: false },
     },
@@ -140,7 +149,7 @@ export function accelerators(cluster: Cluster, after: readonly string[]): void {
       // The chart's own node affinity restricts it to EFA-capable instance types; these let it
       // onto the tainted accelerator pools.
       tolerations: [tolerate(gpu.taint.key), tolerate(neuron.taint.key)],
-      resources: small,
+      resources: daemonResources('efaDevicePlugin'),
     },
   });
 }

@@ -18,13 +18,16 @@ export function dogbooth(cluster: Cluster, platform: Platform): void {
   const { dogbooth: serve, pipeline } = cluster.env.workloads;
   const base = MODEL_CATALOGUE.get(DOGBOOTH_BASE_MODEL);
   if (!base) throw new Error(`the dogbooth base model ${DOGBOOTH_BASE_MODEL} is not catalogued`);
+  if (base.source.kind !== 'huggingface' || !base.source.revision) {
+    throw new Error(
+      `the dogbooth base model ${DOGBOOTH_BASE_MODEL} must be pinned to a Hugging Face revision`,
+    );
+  }
   cluster.notebooks.push({
     configMap: NOTEBOOK_CONFIGMAP,
     file: 'dogbooth.ipynb',
-    content: dogboothNotebook({
-      baseModel: base.source.repo,
-      ...(serve ? { targetModel: serve.modelId } : {}),
-    }),
+    // Fine-tunes the pinned base; pushes nowhere unless the user names their own repository.
+    content: dogboothNotebook({ baseModel: base.source.repo, baseModelRevision: base.source.revision }),
   });
   if (serve) rayService(cluster, platform, serve);
   if (pipeline) fineTunePipeline(cluster, platform, pipeline, base);

@@ -55,12 +55,14 @@ export function jupyterhub(cluster: Cluster, platform: Platform): void {
     {
       display_name: `GPU (${gpu.device.model})`,
       slug: 'gpu',
-      description: `1 x ${gpu.device.model} ${gpu.device.memoryGB} GB on ${gpu.name}, ${share.cpu} CPUs, ${share.memoryGiB} GiB memory`,
+      description: `1 x ${gpu.device.model} ${gpu.device.memoryGB} GB on ${gpu.name}, ${share.cpu} CPUs, ${share.memoryGiB.toFixed(1)} GiB memory`,
+      // The pod's share of the node (clusters/lib/fit.ts podShare): cores, and MiB as KubeSpawner's
+      // byte specification reads `M` (1024 x 1024, jupyterhub/traitlets.py ByteSpecification).
       kubespawner_override: {
         cpu_guarantee: share.cpu,
         cpu_limit: share.cpu,
-        mem_guarantee: `${share.memoryGiB}G`,
-        mem_limit: `${share.memoryGiB}G`,
+        mem_guarantee: `${share.memoryMiB}M`,
+        mem_limit: `${share.memoryMiB}M`,
         node_selector: gpuPlacement.nodeSelector,
         tolerations: gpuPlacement.tolerations,
         extra_resource_guarantees: { 'nvidia.com/gpu': '1' },

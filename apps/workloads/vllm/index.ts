@@ -3,17 +3,34 @@
  * `workloads.vllm` entry, in the `inference` namespace:
  * - NVIDIA: the vllm/vllm-openai image; weights downloaded once from Hugging Face into a cache
  *   on the FSx volume (HF_HOME), so restarts and new replicas do not download again.
- * - Neuron: the AWS Neuron "vLLM with NxD Inference" image; weights read from the FSx volume
- *   (synced from the model bucket, no Hugging Face download) and compiled artifacts cached on FSx.
- * Every entry was checked and placed when the environment loaded (clusters/lib/fit.ts).
+ * - Neuron: the AWS Neuron "vLLM with NxD Inference" image; weights read from the model data
+ *   linked to the model bucket (no Hugging Face download). A Job compiles the model once per
+ *   configuration into the FSx cache (clusters/contract.ts `neuronArtifactsPath`); replicas wait
+ *   for it and load the artifacts instead of compiling under their startup probe.
+ * Every entry was checked and placed when the environment loaded (clusters/lib/fit.ts): the
+ * engine limits the fit assumed are the flags rendered here.
  *
- * The Deployment is typed with the Kubernetes 1.35 API rather than cdk8s-plus-28, which cannot
- * request extended resources (`nvidia.com/gpu`, `aws.amazon.com/neuron`), name probe ports, or
- * use the `sleep` preStop action (Kubernetes 1.29+).
+ * The servers run as uid 1000, which neither image has an account for (vllm-openai runs as root;
+ * the Neuron image's uid 1000 is `ubuntu`): HOME, USER and every cache directory are set on
+ * writable volumes (apps/workloads/images.ts `nonRootEnvironment`), keeping Pod Security
+ * `restricted`.
+ *
+ * The workload objects are typed with the Kubernetes 1.35 API rather than cdk8s-plus-28, which
+ * cannot request extended resources (`nvidia.com/gpu`, `aws.amazon.com/neuron`), name probe
+ * ports, or use the `sleep` preStop action (Kubernetes 1.29+).
  */
 
+import { createHash } from 'node:crypto';
 import type { LanguageModel } from '../../../clusters/catalog/models.js';
-import { POOLS } from '../../../clusters/contract.js';
+import {
+  modelDataMount,
+  modelDataPath,
+  NEURON_ARTIFACTS_COMPLETE,
+  type NeuronCompileKey,
+  neuronArtifactsPath,
+  POOLS,
+} from '../../../clusters/contract.js';
+import { neuronImageTag } from '../../../clusters/lib/fit.js';
 import type { VllmDeployment } from '../../../clusters/lib/resolve.js';
 import { versions } from '../../../clusters/versions.js';
 import {
@@ -21,8 +38,11 @@ import {
   type EnvVar,
   IntOrString,
   KubeDeployment,
+  KubeJob,
   KubePodDisruptionBudget,
   type PodSpec,
+  type Volume,
+  type VolumeMount,
 } from '../../imports/k8s.js';
 import type { Cluster } from '../../lib/cluster.js';
 import { loadBalancer, loadBalancerService } from '../../lib/exposure.js';
@@ -35,23 +55,45 @@ import {
   restrictedPod,
 } from '../../lib/pod.js';
 import type { Platform } from '../../platform/index.js';
-import { PLACEMENT_ANNOTATION, placementAnnotation } from '../placement.js';
+import { type ImageName, nonRootEnvironment } from '../images.js';
+import { PLACEMENT_ANNOTATION, placementAnnotation, shareQuantities } from '../placement.js';
+import { COMPILE_NEURON, WAIT_FOR_NEURON_ARTIFACTS } from './scripts.js';
 
 export const INFERENCE_NAMESPACE = 'inference';
 /** Port the vLLM server listens on; the Service exposes it on 80. */
 export const VLLM_PORT = 8000;
 /** Label every vLLM pod carries (with `app.kubernetes.io/instance: <name>`). */
 export const VLLM_POD_LABELS = { 'app.kubernetes.io/name': 'vllm' } as const;
-/** Where the FSx model volume is mounted in serving pods. */
-export const MODELS_MOUNT = '/models';
 /** Non-root user the servers run as (restricted Pod Security). */
-const UID = 1000;
-/** Batch size the Neuron graphs are compiled for (NxD Inference compiles fixed shapes). */
-const NEURON_MAX_NUM_SEQS = 4;
+export const VLLM_UID = 1000;
+/** Name of the pod volume of the FSx model data. */
+const MODELS_VOLUME = 'models';
 
 /** Name of the Deployment and Service of a vLLM entry. */
 export function vllmServiceName(name: string): string {
   return `vllm-${name}`;
+}
+
+/** What the Neuron compile of an entry depends on. */
+export function neuronCompileKey(e: VllmDeployment): NeuronCompileKey {
+  const model = e.placement.model as LanguageModel;
+  return {
+    model: model.id,
+    // The image tag: vLLM, plugin and Neuron SDK versions.
+    runtime: neuronImageTag(),
+    tensorParallelSize: e.tensorParallelSize,
+    maxModelLen: e.maxModelLen,
+    batch: e.placement.engine.maxNumSeqs,
+    dtype: model.dtype,
+  };
+}
+
+/** Name of the compile Job of an entry: new configuration, new Job (Jobs are immutable). */
+export function neuronCompileJobName(e: VllmDeployment): string {
+  const hash = createHash('sha256')
+    .update(neuronArtifactsPath(neuronCompileKey(e)).relative)
+    .digest('hex');
+  return `${vllmServiceName(e.name)}-compile-${hash.slice(0, 8)}`;
 }
 
 export function vllm(cluster: Cluster, platform: Platform): void {
@@ -66,7 +108,9 @@ export function vllm(cluster: Cluster, platform: Platform): void {
   cluster.network.fromLoadBalancers(ns, 'vllm', VLLM_POD_LABELS, [{ port: VLLM_PORT }]);
   for (const e of entries) {
     const labels = { ...VLLM_POD_LABELS, 'app.kubernetes.io/instance': e.name };
-    deployment(cluster, platform, ns, claim, e, labels);
+    const server = serverPod(platform, ns, claim, e);
+    deployment(cluster, ns, e, labels, server);
+    if (e.pool === 'neuron') compileJob(cluster, ns, e, server);
     cluster.endpoints.push({
       name: e.name,
       baseUrl: `http://${vllmServiceName(e.name)}.${ns}.svc.cluster.local/v1`,
@@ -82,21 +126,25 @@ export function vllm(cluster: Cluster, platform: Platform): void {
   }
 }
 
-function deployment(
-  cluster: Cluster,
-  platform: Platform,
-  ns: string,
-  claim: string,
-  e: VllmDeployment,
-  labels: Readonly<Record<string, string>>,
-): void {
-  const name = vllmServiceName(e.name);
+/** The server container and its pod, shared by the Deployment and (Neuron) the compile Job. */
+interface ServerPod {
+  readonly image: string;
+  readonly args: readonly string[];
+  readonly env: readonly EnvVar[];
+  readonly volumeMounts: readonly VolumeMount[];
+  readonly volumes: readonly Volume[];
+  readonly resources: Container['resources'];
+  readonly pod: Pick<PodSpec, 'nodeSelector' | 'tolerations'>;
+}
+
+function serverPod(platform: Platform, ns: string, claim: string, e: VllmDeployment): ServerPod {
   const p = e.placement;
   const model = p.model as LanguageModel;
   const neuron = e.pool === 'neuron';
+  const image: ImageName = neuron ? 'vllmNeuron' : 'vllm';
   const device = POOLS[e.pool].resource;
+  const overrides: Record<string, string> = {};
   const env: EnvVar[] = [
-    { name: 'HOME', value: '/home/vllm' },
     { name: 'VLLM_NO_USAGE_STATS', value: '1' },
     { name: 'DO_NOT_TRACK', value: '1' },
   ];
@@ -104,23 +152,19 @@ function deployment(
   if (model.source.kind === 'huggingface') {
     const token = platform.secrets.huggingFaceToken(ns);
     modelArg = model.source.repo;
-    env.push(
-      // The Hugging Face cache lives on FSx: the first replica downloads, the rest reuse it.
-      { name: 'HF_HOME', value: `${MODELS_MOUNT}/hf-cache` },
-      { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: token.name, key: token.key } } },
-    );
+    // The Hugging Face cache lives on FSx: the first replica downloads, the rest reuse it.
+    overrides.HF_HOME = modelDataPath('cache', 'huggingface').containerPath;
+    env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: token.name, key: token.key } } });
   } else {
-    modelArg = `${MODELS_MOUNT}/${model.source.path}`;
+    modelArg = modelDataPath('linked', model.source.path).containerPath;
     env.push({ name: 'HF_HUB_OFFLINE', value: '1' });
   }
   if (neuron) {
-    env.push(
-      { name: 'VLLM_NEURON_FRAMEWORK', value: 'neuronx-distributed-inference' },
-      // NxD Inference saves the compiled model here and loads it on the next start instead of recompiling.
-      { name: 'NEURON_COMPILED_ARTIFACTS', value: `${MODELS_MOUNT}/neuron-cache/${e.name}` },
-      { name: 'NEURON_COMPILE_CACHE_URL', value: `${MODELS_MOUNT}/neuron-cache/compiler` },
-    );
+    // NxD Inference loads the compiled model from here (and saves it here when it compiles).
+    overrides.NEURON_COMPILED_ARTIFACTS = neuronArtifactsPath(neuronCompileKey(e)).containerPath;
+    overrides.NEURON_COMPILE_CACHE_URL = modelDataPath('cache', 'neuron-compile-cache').containerPath;
   }
+  const scratch = nonRootEnvironment(image, overrides);
   const args = [
     modelArg,
     '--served-model-name',
@@ -135,10 +179,53 @@ function deployment(
     String(e.maxModelLen),
     '--tensor-parallel-size',
     String(e.tensorParallelSize),
-    ...(neuron
-      ? ['--max-num-seqs', String(NEURON_MAX_NUM_SEQS)]
-      : ['--gpu-memory-utilization', p.utilization.toFixed(2)]),
+    '--max-num-seqs',
+    String(p.engine.maxNumSeqs),
+    ...(e.pool === 'nvidia'
+      ? [
+          '--gpu-memory-utilization',
+          e.gpuMemoryUtilization.toFixed(2),
+          '--max-num-batched-tokens',
+          String(p.engine.maxNumBatchedTokens),
+        ]
+      : // vLLM V1 turns prefix caching on by default; the Neuron plugin's scheduler then demands a
+        // block size. Off, the plugin sets the block size to max-model-len itself
+        // (vllm-project/vllm-neuron@0.2.0:vllm_neuron/platform.py check_and_update_config).
+        ['--no-enable-prefix-caching']),
   ];
+  const requests = { ...shareQuantities(p), [device]: p.devices };
+  return {
+    image: neuron ? versions.vllmNeuronImage : versions.vllmImage,
+    args,
+    env: [...scratch.env, ...env],
+    volumeMounts: [
+      modelDataMount('linked', MODELS_VOLUME, true),
+      modelDataMount('cache', MODELS_VOLUME),
+      { name: 'dshm', mountPath: '/dev/shm' },
+      ...scratch.volumeMounts,
+    ],
+    volumes: [
+      { name: MODELS_VOLUME, persistentVolumeClaim: { claimName: claim } },
+      // Shared memory for the tensor-parallel workers: 1 GiB per rank plus 1 GiB, in RAM.
+      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: qty(`${e.tensorParallelSize + 1}Gi`) } },
+      ...scratch.volumes,
+    ],
+    resources: {
+      requests: quantities(requests),
+      limits: quantities({ memory: requests.memory, [device]: p.devices }),
+    },
+    pod: acceleratedPlacement(e.pool, e.instanceType),
+  };
+}
+
+function deployment(
+  cluster: Cluster,
+  ns: string,
+  e: VllmDeployment,
+  labels: Readonly<Record<string, string>>,
+  s: ServerPod,
+): void {
+  const name = vllmServiceName(e.name);
   const health = (periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path: '/health', port: port('http') },
     periodSeconds,
@@ -147,23 +234,16 @@ function deployment(
   });
   const container: Container = {
     name: 'vllm',
-    image: neuron ? versions.vllmNeuronImage : versions.vllmImage,
+    image: s.image,
     imagePullPolicy: 'IfNotPresent',
     command: ['vllm', 'serve'],
-    args,
-    env,
+    args: [...s.args],
+    env: [...s.env],
     ports: [{ name: 'http', containerPort: VLLM_PORT, protocol: 'TCP' }],
-    resources: {
-      requests: quantities({ cpu: String(p.cpu), memory: `${p.memoryGiB}Gi`, [device]: p.devices }),
-      limits: quantities({ memory: `${p.memoryGiB}Gi`, [device]: p.devices }),
-    },
-    volumeMounts: [
-      { name: 'models', mountPath: MODELS_MOUNT },
-      { name: 'dshm', mountPath: '/dev/shm' },
-      { name: 'home', mountPath: '/home/vllm' },
-      { name: 'tmp', mountPath: '/tmp' },
-    ],
-    // Model load (download on first start, or Neuron compilation) can take long: allow 40 minutes.
+    resources: s.resources,
+    volumeMounts: [...s.volumeMounts],
+    // Model load (a download on the first NVIDIA start; loading precompiled Neuron artifacts)
+    // can take long: allow 40 minutes.
     startupProbe: health(10, 240),
     readinessProbe: health(10, 3),
     livenessProbe: health(15, 4),
@@ -171,26 +251,40 @@ function deployment(
     lifecycle: { preStop: { sleep: { seconds: 15 } } },
     securityContext: restrictedContainer(),
   };
+  const waitForArtifacts: Container[] =
+    e.pool === 'neuron'
+      ? [
+          {
+            name: 'wait-for-compiled-artifacts',
+            image: s.image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['/bin/sh', '-c', WAIT_FOR_NEURON_ARTIFACTS],
+            // The server's environment and mounts: the same image, run as the same uid.
+            env: [...s.env],
+            resources: {
+              requests: quantities({ cpu: '10m', memory: '32Mi' }),
+              limits: quantities({ memory: '64Mi' }),
+            },
+            volumeMounts: [...s.volumeMounts],
+            securityContext: restrictedContainer(),
+          },
+        ]
+      : [];
   const pod: PodSpec = {
     automountServiceAccountToken: false,
-    securityContext: restrictedPod(UID),
-    ...acceleratedPlacement(e.pool, e.instanceType),
+    securityContext: restrictedPod(VLLM_UID),
+    ...s.pod,
     terminationGracePeriodSeconds: 120,
+    ...(waitForArtifacts.length > 0 ? { initContainers: waitForArtifacts } : {}),
     containers: [container],
-    volumes: [
-      { name: 'models', persistentVolumeClaim: { claimName: claim } },
-      // Shared memory for the tensor-parallel workers: 1 GiB per rank plus 1 GiB, in RAM.
-      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: qty(`${e.tensorParallelSize + 1}Gi`) } },
-      { name: 'home', emptyDir: { sizeLimit: qty('10Gi') } },
-      { name: 'tmp', emptyDir: { sizeLimit: qty('10Gi') } },
-    ],
+    volumes: [...s.volumes],
   };
   new KubeDeployment(cluster.layers.apps, `deployment-${name}`, {
     metadata: {
       name,
       namespace: ns,
       labels: { ...labels, 'app.kubernetes.io/component': 'model-server' },
-      annotations: { [PLACEMENT_ANNOTATION]: placementAnnotation(p) },
+      annotations: { [PLACEMENT_ANNOTATION]: placementAnnotation(e.placement) },
     },
     spec: {
       replicas: e.replicas,
@@ -224,4 +318,52 @@ function deployment(
     metadata: { name, namespace: ns, labels: { ...labels } },
     spec: { maxUnavailable: IntOrString.fromNumber(1), selector: { matchLabels: { ...labels } } },
   });
+}
+
+/**
+ * The Neuron compile Job of an entry: the server image, placement and arguments of its replicas,
+ * run once to fill NEURON_COMPILED_ARTIFACTS. Named by the compile key, so a configuration change
+ * creates a new Job and a new artifacts directory; an unchanged one keeps both.
+ */
+function compileJob(cluster: Cluster, ns: string, e: VllmDeployment, s: ServerPod): void {
+  const name = neuronCompileJobName(e);
+  const labels = {
+    'app.kubernetes.io/name': 'vllm-neuron-compile',
+    'app.kubernetes.io/instance': e.name,
+  };
+  new KubeJob(cluster.layers.apps, `job-${name}`, {
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      // A compile takes tens of minutes; two retries on infrastructure failures.
+      backoffLimit: 2,
+      activeDeadlineSeconds: 4 * 3600,
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          restartPolicy: 'Never',
+          securityContext: restrictedPod(VLLM_UID),
+          ...s.pod,
+          containers: [
+            {
+              name: 'compile',
+              image: s.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-c', COMPILE_NEURON, 'compile', ...s.args],
+              env: [...s.env, { name: 'SERVER_PORT', value: String(VLLM_PORT) }],
+              resources: s.resources,
+              volumeMounts: [...s.volumeMounts],
+              securityContext: restrictedContainer(),
+            },
+          ],
+          volumes: [...s.volumes],
+        },
+      },
+    },
+  });
+}
+
+/** The marker a compile Job writes when an entry's artifacts are complete (container path). */
+export function neuronArtifactsMarker(e: VllmDeployment): string {
+  return `${neuronArtifactsPath(neuronCompileKey(e)).containerPath}/${NEURON_ARTIFACTS_COMPLETE}`;
 }
