@@ -1,18 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { environmentFiles } from '../render/load.js';
 import { toYaml } from '../render/serialise.js';
 import {
   diffTrees,
@@ -24,8 +13,6 @@ import {
   WORD_CONTEXT,
 } from '../review/diff.js';
 import { readTreeFiles } from '../review/objects.js';
-import { fixture, type Props } from './support/fixtures.js';
-import { ROOT } from './support/workspace.js';
 
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
