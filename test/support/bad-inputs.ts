@@ -128,7 +128,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     what: 'a bad duration',
     edit: (w) => set(w.dev.pools.cpu, 'consolidateAfter', 'soon'),
     message:
-      /^clusters\/dev\.ts \(dev\): pools\.cpu\.consolidateAfter: "soon" is not a duration like 30m or 1h$/,
+      /^clusters\/dev\.ts \(dev\): pools\.cpu\.consolidateAfter: "soon" is not a duration like 30m or 1h \(or Never\)$/,
   },
   {
     what: 'two vLLM deployments with one name',
@@ -328,7 +328,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     what: 'a GPU memory utilization above 0.99',
     edit: (w) => set(vllm(w.live, 0), 'gpuMemoryUtilization', 1.5),
     message:
-      /^clusters\/live\.ts \(live\): workloads\.vllm\[0\]\.gpuMemoryUtilization: must be at most 0\.99, got 1\.5$/,
+      /^clusters\/live\.ts \(live\): workloads\.vllm\[0\]\.gpuMemoryUtilization: must be at most 0\.99 \(project limit\), got 1\.5$/,
   },
   {
     what: 'more vLLM replicas than the pool’s CPU limit holds',
@@ -347,5 +347,62 @@ export const BAD_INPUTS: readonly BadInput[] = [
     edit: (w) => set(w.dev.workloads!.dogbooth!, 'modelId', 'dogbooth'),
     message:
       /^clusters\/dev\.ts \(dev\): workloads\.dogbooth\.modelId: "dogbooth" is not a Hugging Face repository id \(owner\/name\)$/,
+  },
+  // --- numbers beyond what AWS or Kubernetes accepts ---
+  {
+    what: 'a memory limit beyond any Kubernetes quantity (1e21 GiB)',
+    edit: (w) => set(w.dev.pools.nvidia, 'memoryLimitGiB', 1e21),
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.nvidia\.memoryLimitGiB: must be at most 8589934591 \(the largest memory a Kubernetes quantity holds: 2\^63-1 bytes\), got 1e\+21$/,
+  },
+  {
+    what: 'a vCPU limit beyond an exact integer',
+    edit: (w) => set(w.live.pools.cpu, 'cpuLimit', 1e21),
+    message: /^clusters\/live\.ts \(live\): pools\.cpu\.cpuLimit: must be at most 9007199254740991 \(/,
+  },
+  {
+    what: 'a negative accelerator limit',
+    edit: (w) => set(w.dev.pools.neuron, 'acceleratorLimit', -1),
+    message: /^clusters\/dev\.ts \(dev\): pools\.neuron\.acceleratorLimit: must be at least 0, got -1$/,
+  },
+  {
+    what: 'a fractional replica count',
+    edit: (w) => set(vllm(w.dev, 0), 'replicas', 1.5),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.replicas: expected an integer, got number 1\.5$/,
+  },
+  {
+    what: 'an FSx size beyond the FSx API (2.4e15 GiB)',
+    edit: (w) => set(w.dev.modelData, 'fsxStorageGiB', 2.4e15),
+    message:
+      /^clusters\/dev\.ts \(dev\): modelData\.fsxStorageGiB: must be at most 2147481600 \(FSx takes a 32-bit StorageCapacity: the largest PERSISTENT_2 size below 2\^31 GiB\), got 2400000000000000$/,
+  },
+  {
+    what: 'an FSx throughput PERSISTENT_2 does not offer',
+    edit: (w) => set(w.dev.modelData, 'fsxThroughputPerTiB', 2000),
+    message:
+      /^clusters\/dev\.ts \(dev\): modelData\.fsxThroughputPerTiB: must be at most 1000 \(PERSISTENT_2 offers 125 to 1000 MB\/s\/TiB\), got 2000$/,
+  },
+  {
+    what: 'an Open WebUI volume larger than gp3 holds',
+    edit: (w) => set(w.live.workloads!.openWebUI!, 'storageGiB', 20000),
+    message:
+      /^clusters\/live\.ts \(live\): workloads\.openWebUI\.storageGiB: must be at most 16384 \(EBS gp3 volumes hold 1 GiB to 16 TiB\), got 20000$/,
+  },
+  {
+    what: 'a consolidation delay longer than Go parses',
+    edit: (w) => set(w.dev.pools.cpu, 'consolidateAfter', '99999999999h'),
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.cpu\.consolidateAfter: "99999999999h" is longer than Go's longest duration/,
+  },
+  {
+    what: 'more public endpoint CIDRs than EKS takes',
+    edit: (w) =>
+      set(w.dev, 'endpoint', {
+        publicAccess: true,
+        publicAccessCidrs: Array.from({ length: 41 }, (_, i) => `192.0.${i}.0/24`),
+      }),
+    message:
+      /^clusters\/dev\.ts \(dev\): endpoint\.publicAccessCidrs: allows at most 40 entries \(EKS takes at most 40 public endpoint CIDRs per cluster\), got 41$/,
   },
 ];
