@@ -5,7 +5,7 @@
  */
 
 import { renderCluster } from '../apps/index.js';
-import type { Environment } from '../clusters/lib/resolve.js';
+import type { Environment, VersionsTables } from '../clusters/lib/resolve.js';
 import { App } from '../infra/cdktf.js';
 import { EnvironmentStack } from '../infra/index.js';
 import { RenderError } from './error.js';
@@ -27,6 +27,8 @@ export interface BuildOptions {
 export interface RenderOptions extends BuildOptions {
   /** Directory holding the environment files. */
   readonly clustersDir: string;
+  /** The versions tables checked at load time: clusters/versions.ts when absent (tests pass others). */
+  readonly tables?: VersionsTables;
 }
 
 export interface EnvironmentRender {
@@ -40,7 +42,7 @@ export interface EnvironmentRender {
 
 /** Loads and resolves the environments in `clustersDir`, then renders them in memory. */
 export async function render(opts: RenderOptions): Promise<EnvironmentRender[]> {
-  return renderEnvironments(await loadEnvironments(opts.clustersDir), opts);
+  return renderEnvironments(await loadEnvironments(opts.clustersDir, process.cwd(), opts.tables), opts);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EnvironmentError } from '../clusters/lib/resolve.js';
+import { EnvironmentError, type VersionsTables } from '../clusters/lib/resolve.js';
 import { PARTS, type Part, render } from '../render/build.js';
 import { RenderError } from '../render/error.js';
 import { writeRender } from '../render/write.js';
@@ -20,10 +20,17 @@ export interface Io {
 
 const CONSOLE: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-/** The CLI: returns the exit code. Failures are reported on `io.err`, never thrown. */
-export async function main(args: readonly string[], io: Io = CONSOLE): Promise<number> {
+/**
+ * The CLI: returns the exit code. Failures are reported on `io.err`, never thrown. `tables`
+ * replaces clusters/versions.ts in the load-time check (tests).
+ */
+export async function main(
+  args: readonly string[],
+  io: Io = CONSOLE,
+  tables?: VersionsTables,
+): Promise<number> {
   try {
-    return await synth(args, io);
+    return await synth(args, io, tables);
   } catch (e: unknown) {
     const parseError = (e as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
     if (e instanceof EnvironmentError || e instanceof RenderError || parseError) {
@@ -35,7 +42,7 @@ export async function main(args: readonly string[], io: Io = CONSOLE): Promise<n
   }
 }
 
-async function synth(args: readonly string[], io: Io): Promise<number> {
+async function synth(args: readonly string[], io: Io, tables: VersionsTables | undefined): Promise<number> {
   const started = performance.now();
   const { values } = parseArgs({
     args: [...args],
@@ -59,6 +66,7 @@ async function synth(args: readonly string[], io: Io): Promise<number> {
     only,
     parts,
     ...(cdktfOutdir ? { cdktfOutdir } : {}),
+    ...(tables ? { tables } : {}),
   });
   writeRender(values.out, results, { parts, full: only.length === 0 });
   if (!values.quiet) {

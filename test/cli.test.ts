@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LAYERS } from '../clusters/contract.js';
-import { BAD_INPUTS, problems, world, worldDir } from './support/bad-inputs.js';
+import { apply, BAD_INPUTS, problems, world, worldDir } from './support/bad-inputs.js';
 import { tempDir, treeHash, writeTree } from './support/files.js';
 import { clustersDir, fixture } from './support/fixtures.js';
 import { synthCli, synthProcess } from './support/synth.js';
@@ -34,23 +34,25 @@ const SYNTH_FAILED = 'synth failed, dist/ unchanged:';
 
 describe('synth on bad input: exit 1, the problems in the one format, the output untouched', () => {
   test.each(BAD_INPUTS.map((b) => [b.what, b] as const))('%s', async (_what, bad) => {
-    const w = world();
-    bad.edit(w);
-    const clusters = worldDir(w);
+    const c = apply(bad);
+    const clusters = worldDir(c.world, c.sources);
     const out = existingOutput();
     const before = treeHash(out);
-    const r = await synthCli(['--clusters', clusters, '--out', out]);
+    const r = await synthCli(['--clusters', clusters, '--out', out], c.tables);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     const [head, ...lines] = r.stderr.trimEnd().split('\n');
     expect(head).toBe(SYNTH_FAILED);
     // The loader names files relative to the working directory; as the repository's clusters/
     // they read `clusters/<file>.ts (<env>): <field>: <reason>`, exactly the loader's problems.
+    // The versions table is the repository's clusters/versions.ts wherever the environments are.
     const prefix = `${relative(process.cwd(), clusters)}/`;
-    for (const line of lines) expect(line.startsWith(prefix), line).toBe(true);
+    for (const line of lines) {
+      expect(line.startsWith(prefix) || line.startsWith('clusters/versions.ts: '), line).toBe(true);
+    }
     const asRepository = lines.map((l) => l.replaceAll(prefix, 'clusters/'));
     expect(asRepository).toContainEqual(expect.stringMatching(bad.message));
-    expect(asRepository).toEqual(problems(bad.edit));
+    expect(asRepository).toEqual(await problems(bad));
     expect(treeHash(out)).toBe(before);
   });
 });
@@ -148,11 +150,12 @@ test('general-purpose x86_64 system node types are accepted and become the node 
 });
 
 describe('the synth program', () => {
-  test('node render/launch.mjs synth on bad input: exit 1, the message on stderr, the output untouched', () => {
-    const bad = BAD_INPUTS[0]!;
-    const w = world();
-    bad.edit(w);
-    const clusters = worldDir(w);
+  test('node render/launch.mjs synth on a file that does not compile: exit 1, file:line:column and the reason on stderr, no stack, the output untouched', async () => {
+    // The bundled render compiles environment files with esbuild itself (render/bundle.mjs):
+    // the other way to import them than the one the in-process cases above take.
+    const bad = BAD_INPUTS.find((b) => b.source && b.what.includes('syntax error'))!;
+    const c = apply(bad);
+    const clusters = worldDir(c.world, c.sources);
     const out = existingOutput();
     const before = treeHash(out);
     // Run beside the clusters folder, so the files are named `clusters/<file>.ts` as in the table.
@@ -161,6 +164,7 @@ describe('the synth program', () => {
     expect(r.stdout).toBe('');
     const [head, ...lines] = r.stderr.trimEnd().split('\n');
     expect(head).toBe(SYNTH_FAILED);
+    expect(lines).toEqual(await problems(bad));
     expect(lines).toContainEqual(expect.stringMatching(bad.message));
     expect(treeHash(out)).toBe(before);
   });

@@ -5,7 +5,7 @@
  * test/cli.test.ts runs the same inputs through the synth command and checks dist/ is untouched.
  */
 import { describe, expect, test } from 'vitest';
-import { EnvironmentError, resolveEnvironments } from '../clusters/lib/resolve.js';
+import { EnvironmentError, resolveEnvironments, versionProblems } from '../clusters/lib/resolve.js';
 import { BAD_INPUTS, problems } from './support/bad-inputs.js';
 import { fixture, type Props, resolve } from './support/fixtures.js';
 
@@ -73,12 +73,39 @@ describe('a valid environment', () => {
   });
 });
 
+/**
+ * The one message format: `clusters/<file>.ts (<env>): <field>: <reason>`; for the versions
+ * table, which belongs to no environment, `clusters/versions.ts: <entry>: <reason>`; for a file
+ * that does not compile, where an editor shows it: `clusters/<file>.ts:<line>:<column>: <reason>`.
+ */
+const FORMATS = [
+  /^clusters\/[^ :]+\.ts \([^)]+\): [^:]+: \S/,
+  /^clusters\/versions\.ts: \S+: \S/,
+  /^clusters\/[^ :]+\.ts:\d+:\d+: \S/,
+];
+
 describe('bad input names file, environment, field and reason', () => {
-  test.each(BAD_INPUTS.map((b) => [b.what, b] as const))('%s', (_what, bad) => {
-    const found = problems(bad.edit);
+  test.each(BAD_INPUTS.map((b) => [b.what, b] as const))('%s', async (_what, bad) => {
+    const found = await problems(bad);
     expect(found.length, found.join('\n')).toBeGreaterThan(0);
-    for (const p of found) expect(p).toMatch(/^clusters\/[^ ]+\.ts \([^)]+\): \S+: \S/);
+    for (const p of found)
+      expect(
+        FORMATS.some((f) => f.test(p)),
+        p,
+      ).toBe(true);
     expect(found).toContainEqual(expect.stringMatching(bad.message));
+    // No stack traces: one line per problem.
+    for (const p of found) expect(p).not.toMatch(/\n|^\s+at /);
+  });
+
+  test('every entry of the table is one kind of edit', () => {
+    for (const b of BAD_INPUTS) {
+      expect([b.edit, b.versions, b.source].filter(Boolean), b.what).toHaveLength(1);
+    }
+  });
+
+  test('the repository versions table passes its own check', () => {
+    expect(versionProblems()).toEqual([]);
   });
 
   test('every problem of every environment is reported at once', () => {

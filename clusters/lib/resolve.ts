@@ -9,7 +9,7 @@
 import type { InstanceType } from '../catalog/instances.js';
 import { DOGBOOTH_BASE_MODEL } from '../catalog/models.js';
 import { type AcceleratedPool, POOL_NAMES, type PoolName } from '../contract.js';
-import { versions } from '../versions.js';
+import { toolVersions, versions } from '../versions.js';
 import {
   environmentSchema,
   type ParsedDogbooth,
@@ -29,6 +29,7 @@ import {
 } from './fit.js';
 import { overlaps, parseCidr } from './net.js';
 import { INVALID, type Issue } from './schema.js';
+import { checkVersions } from './versions-check.js';
 
 export type VllmDeployment = ParsedVllm & {
   /** Where each replica lands and what it requests. */
@@ -84,9 +85,34 @@ export function where(file: string, name: string | undefined): string {
   return `${file} (${name ?? '?'})`;
 }
 
-/** Checks and resolves every environment; throws one EnvironmentError listing every problem. */
-export function resolveEnvironments(raw: readonly RawEnvironment[]): Environment[] {
-  const problems: string[] = [];
+/** Where the versions table lives, as messages name it. */
+export const VERSIONS_FILE = 'clusters/versions.ts';
+
+/** The versions table and the tools table of clusters/versions.ts. */
+export interface VersionsTables {
+  readonly versions: object;
+  readonly toolVersions: object;
+}
+
+/** The problems of the versions tables, each `clusters/versions.ts: <entry>: <reason>`. */
+export function versionProblems(tables: VersionsTables = { versions, toolVersions }): string[] {
+  return [
+    ...checkVersions(tables.versions).map((i) => `${VERSIONS_FILE}: ${i.path}: ${i.reason}`),
+    ...checkVersions(tables.toolVersions).map((i) => `${VERSIONS_FILE}: toolVersions.${i.path}: ${i.reason}`),
+  ];
+}
+
+/**
+ * Checks and resolves every environment, and the versions table they are rendered with; throws
+ * one EnvironmentError listing every problem. `tables` is clusters/versions.ts unless a test
+ * passes another.
+ */
+export function resolveEnvironments(
+  raw: readonly RawEnvironment[],
+  tables: VersionsTables = { versions, toolVersions },
+): Environment[] {
+  const problems: string[] = versionProblems(tables);
+  const tableProblems = problems.length;
   const resolved: Environment[] = [];
   for (const { file, value } of raw) {
     const name =
@@ -104,7 +130,7 @@ export function resolveEnvironments(raw: readonly RawEnvironment[]): Environment
     for (const i of issues) problems.push(`${at}: ${i.path}: ${i.reason}`);
     if (env && issues.length === 0) resolved.push(env);
   }
-  if (problems.length === 0) checkAcross(resolved, problems);
+  if (problems.length === tableProblems) checkAcross(resolved, problems);
   if (problems.length > 0) throw new EnvironmentError(problems);
   return resolved.sort((a, b) => a.name.localeCompare(b.name));
 }

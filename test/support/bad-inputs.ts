@@ -4,12 +4,16 @@
  * command on them and checks dist/ stays byte-identical.
  *
  * The world they edit: `dev` (development, us-west-2), `live` (production, us-west-2, its model
- * bucket replicated to `standby`) and `standby` (production, us-east-2), all fixtures.
+ * bucket replicated to `standby`) and `standby` (production, us-east-2), all fixtures, and a copy
+ * of the versions tables of clusters/versions.ts. An entry edits the environments' values, the
+ * versions tables, or the text of one environment file.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EnvironmentError, resolveEnvironments } from '../../clusters/lib/resolve.js';
+import { dirname, join } from 'node:path';
+import { EnvironmentError, resolveEnvironments, type VersionsTables } from '../../clusters/lib/resolve.js';
+import { toolVersions, versions } from '../../clusters/versions.js';
+import { loadEnvironments } from '../../render/load.js';
 import { fixture, type Props } from './fixtures.js';
 
 export interface World {
@@ -33,20 +37,68 @@ export function world(): World {
   return { dev, live, standby };
 }
 
+/** A writable copy of the versions tables of clusters/versions.ts. */
+export interface Tables extends VersionsTables {
+  readonly versions: Record<string, unknown> & typeof versions;
+  readonly toolVersions: Record<string, unknown>;
+}
+
+export function tables(): Tables {
+  return structuredClone({ versions, toolVersions }) as Tables;
+}
+
 export interface BadInput {
   readonly what: string;
-  readonly edit: (w: World) => void;
+  /** Edits the environments' values (what the files hold). */
+  readonly edit?: (w: World) => void;
+  /** Edits the versions tables. */
+  readonly versions?: (t: Tables) => void;
+  /** Replaces one environment file's text (given the valid file's text). */
+  readonly source?: { readonly member: keyof World; readonly text: (valid: string) => string };
   /** A line of the error output. */
   readonly message: RegExp;
 }
 
-/** The problems the loader reports for the world after `edit`; empty when it loads. */
-export function problems(edit: (w: World) => void): string[] {
+/** The inputs of one bad input: the world, the versions tables and the file texts. */
+export interface Case {
+  readonly world: World;
+  readonly tables: Tables;
+  /** Environment file texts that replace the world's plain data, by member. */
+  readonly sources: Partial<Record<keyof World, string>>;
+}
+
+/** The world, tables and file texts after a bad input's edits. */
+export function apply(bad: BadInput): Case {
   const w = world();
-  edit(w);
+  const t = tables();
+  bad.edit?.(w);
+  bad.versions?.(t);
+  const sources: Partial<Record<keyof World, string>> = {};
+  if (bad.source) sources[bad.source.member] = bad.source.text(fileText(w[bad.source.member]));
+  return { world: w, tables: t, sources };
+}
+
+/** The text of an environment file holding `props` as plain data. */
+const fileText = (props: Props) => `export default ${JSON.stringify(props, null, 2)};\n`;
+
+/**
+ * The problems the loader reports for a bad input; empty when everything loads. Entries that only
+ * edit values go straight to the resolver; a file's text needs the files, so those are loaded
+ * from a clusters folder (named `clusters/<member>.ts`, as in the table).
+ */
+export async function problems(bad: BadInput): Promise<string[]> {
+  const c = apply(bad);
   try {
-    // Files keep the world's names, as a user's files keep theirs when a field changes.
-    resolveEnvironments(Object.entries(w).map(([file, value]) => ({ file: `clusters/${file}.ts`, value })));
+    if (bad.source) {
+      const dir = worldDir(c.world, c.sources);
+      await loadEnvironments(dir, dirname(dir), c.tables);
+    } else {
+      // Files keep the world's names, as a user's files keep theirs when a field changes.
+      resolveEnvironments(
+        Object.entries(c.world).map(([file, value]) => ({ file: `clusters/${file}.ts`, value })),
+        c.tables,
+      );
+    }
   } catch (e) {
     if (e instanceof EnvironmentError) return [...e.problems];
     throw e;
@@ -57,14 +109,14 @@ export function problems(edit: (w: World) => void): string[] {
 /**
  * A clusters folder, `<temporary folder>/clusters`, holding the world as environment files named
  * after its members (`dev.ts`, `live.ts`, `standby.ts`: a file keeps its name when the name in
- * it changes), as plain data. Run from the temporary folder, the loader names them
- * `clusters/<member>.ts`, as the messages in BAD_INPUTS do.
+ * it changes), as plain data unless `sources` gives a member's text. Run from the temporary
+ * folder, the loader names them `clusters/<member>.ts`, as the messages in BAD_INPUTS do.
  */
-export function worldDir(w: World): string {
+export function worldDir(w: World, sources: Case['sources'] = {}): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'genai-eks-world-')), 'clusters');
   mkdirSync(dir);
-  for (const [file, props] of Object.entries(w)) {
-    writeFileSync(join(dir, `${file}.ts`), `export default ${JSON.stringify(props, null, 2)};\n`);
+  for (const [file, props] of Object.entries(w) as [keyof World, Props][]) {
+    writeFileSync(join(dir, `${file}.ts`), sources[file] ?? fileText(props));
   }
   return dir;
 }
@@ -404,5 +456,73 @@ export const BAD_INPUTS: readonly BadInput[] = [
       }),
     message:
       /^clusters\/dev\.ts \(dev\): endpoint\.publicAccessCidrs: allows at most 40 entries \(EKS takes at most 40 public endpoint CIDRs per cluster\), got 41$/,
+  },
+  // --- the versions table (clusters/versions.ts), checked by form ---
+  {
+    what: "kubernetes: 'latest'",
+    versions: (t) => set(t.versions, 'kubernetes', 'latest'),
+    message:
+      /^clusters\/versions\.ts: kubernetes: "latest" is not an EKS Kubernetes version like 1\.35 \(major\.minor\)$/,
+  },
+  {
+    what: 'an image tag with a trailing space',
+    versions: (t) => set(t.versions, 'vllmImage', `${versions.vllmImage} `),
+    message: /^clusters\/versions\.ts: vllmImage: ".*:v[\d.]+ " contains whitespace/,
+  },
+  {
+    what: 'an image with the latest tag',
+    versions: (t) => set(t.versions, 'openWebUIImage', 'ghcr.io/open-webui/open-webui:latest'),
+    message:
+      /^clusters\/versions\.ts: openWebUIImage: "latest" is a moving tag, not a release: pin a version$/,
+  },
+  {
+    what: 'the AMI alias al2023@latest',
+    versions: (t) => set(t.versions, 'amiAlias', 'al2023@latest'),
+    message:
+      /^clusters\/versions\.ts: amiAlias: "al2023@latest" is not a Karpenter AMI alias like al2023@v20250101/,
+  },
+  {
+    what: 'a chart version that is not exact',
+    versions: (t) => set(t.versions.karpenter, 'version', '1.x'),
+    message: /^clusters\/versions\.ts: karpenter\.version: "1\.x" is not an exact version like 1\.2\.3/,
+  },
+  {
+    what: 'a git tag that moves',
+    versions: (t) => set(t.versions.gatewayApi, 'tag', 'main'),
+    message:
+      /^clusters\/versions\.ts: gatewayApi\.tag: "main" is a moving tag, not a release: pin a version$/,
+  },
+  {
+    what: 'an EKS add-on without a version',
+    versions: (t) => set(t.versions.eksAddons, 'coredns', ''),
+    message: /^clusters\/versions\.ts: eksAddons\.coredns: "" is not an exact version/,
+  },
+  {
+    what: 'a system node AMI release of another Kubernetes minor',
+    versions: (t) => set(t.versions.systemNodeGroupAmi, 'releaseVersion', '1.34.2-20260930'),
+    message:
+      /^clusters\/versions\.ts: systemNodeGroupAmi\.releaseVersion: "1\.34\.2-20260930" is not a release of Kubernetes /,
+  },
+  {
+    what: 'a tool version that is not a pin',
+    versions: (t) => set(t.toolVersions, 'actionlint', 'latest'),
+    message: /^clusters\/versions\.ts: toolVersions\.actionlint: "latest" is not an exact version/,
+  },
+  // --- environment files that do not load ---
+  {
+    what: 'a TypeScript syntax error (a missing comma)',
+    source: {
+      member: 'dev',
+      text: (valid) => valid.replace('"tier": "development",', '"tier": "development"'),
+    },
+    message: /^clusters\/dev\.ts:4:3: Expected "}" but found "\\"region\\""$/,
+  },
+  {
+    what: 'an environment file that throws while it loads',
+    source: {
+      member: 'live',
+      text: () => "throw new Error('not ready');\nexport default {};\n",
+    },
+    message: /^clusters\/live\.ts \(\?\): default export: cannot be evaluated: Error: not ready$/,
   },
 ];
