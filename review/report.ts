@@ -3,6 +3,7 @@
  * environment definitions: NodePools and the maximum hourly cost their limits allow, model
  * placements, accelerator workloads, and exposures (what is reachable from where).
  */
+import { poolCapacities } from '../clusters/lib/capacity.js';
 import type { Environment } from '../clusters/lib/resolve.js';
 import type { EnvironmentObjects, JsonObject, KubeObject } from './objects.js';
 import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from './prices.js';
@@ -493,6 +494,37 @@ function routes(objects: readonly KubeObject[]): string[] {
     });
 }
 
+// ---------------------------------------------------------------- headroom
+
+/**
+ * Each accelerated pool's declared demand at its maximum (clusters/lib/capacity.ts: replicas and
+ * their rolling-update surge, workers and a RayService upgrade's new cluster, pipeline steps, GPU
+ * notebooks), the nodes it needs at least, and what its limits leave.
+ */
+function headroom(env: Environment): string[] {
+  const capacities = poolCapacities(env);
+  const lines = ['### Pool headroom', ''];
+  lines.push(
+    '| pool | demand (pods × devices each) | nodes at least | devices: needs / limit (headroom) | vCPU: needs / limit (headroom) | memory GiB: needs / limit (headroom) |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
+  );
+  const fig = (needs: number, limit: number | undefined) =>
+    limit === undefined
+      ? `${+needs.toFixed(1)} / no limit`
+      : `${+needs.toFixed(1)} / ${limit} (${+(limit - needs).toFixed(1)})`;
+  for (const c of capacities) {
+    const demand =
+      c.demand.map((d) => `${d.field}: ${d.pods} pods × ${d.devices} on ${d.instance.name}`).join('<br/>') ||
+      'none';
+    const nodes = c.nodes.map((n) => `${n.count} × ${n.instance.name}`).join(', ') || 'none';
+    lines.push(
+      `| ${c.pool} | ${demand} | ${nodes} | ${fig(c.needs.devices, c.limits.devices)} | ${fig(c.needs.cpu, c.limits.cpu)} | ${fig(c.needs.memoryGiB, c.limits.memoryGiB)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 // ---------------------------------------------------------------- the report
 
 export interface EnvironmentReport {
@@ -540,6 +572,9 @@ export function environmentReport(
     }
     lines.push('');
   }
+
+  // Demand against limits (clusters/lib/capacity.ts, which the loader enforces).
+  lines.push(...headroom(env));
 
   // Cost.
   const system = PRICES.get(env.systemNodeGroup.instanceType);
@@ -667,6 +702,13 @@ export function reportMarkdown(
     'costs more than on-demand, so on-demand prices give the upper bound for spot pools too.',
     'Karpenter checks limits before it launches a node, so a pool can end up to one node above its',
     'limit; the bound does not count that node, nor EBS, load balancers, NAT, FSx or data transfer.',
+    '',
+    "**Pool headroom.** Each accelerated pool's declared demand at its maximum (every workload at its",
+    'most replicas, workers, pipeline steps or GPU notebooks, plus the extra pods a rolling update or',
+    'a RayService upgrade starts), the nodes of each instance type it needs at least, and what the',
+    'NodePool limits leave, counted as Karpenter counts them: the capacity of the nodes it launches',
+    '(memory less its 7.5% VM overhead estimate). The render stops when a limit is exceeded',
+    '(`clusters/lib/capacity.ts`).',
     '',
     `Prices: ${PRICE_TABLE.source}; pinned in \`review/prices.ts\`. Confirmed for ${PRICE_TABLE.regions.join(', ')} only;`,
     'other regions are priced at those figures and marked as such.',

@@ -237,3 +237,16 @@ describe('docs/environments.md', () => {
     expect(readFileSync(join(ROOT, 'docs/environments.md'), 'utf8')).toBe(markdown);
   });
 });
+
+describe('pool headroom', () => {
+  test('each accelerated pool: its demand, the nodes it needs and what its limits leave', () => {
+    // The fixture's nvidia pool: vLLM 1 replica + 1 rolling-update copy on g5.xlarge; dogbooth
+    // 2 + 1 workers, 2 pipeline steps and 1 GPU notebook on g5.2xlarge: 8 GPUs, limit 8;
+    // 2 x 4 + 6 x 8 = 56 of 96 vCPUs; (2 x 16 + 6 x 32) x 0.925 = 207.2 of 384 GiB.
+    const r = environmentReport(environment(), undefined);
+    expect(r.markdown).toContain('### Pool headroom');
+    expect(r.markdown).toMatch(
+      /^\| nvidia \| .* \| 6 × g5\.2xlarge, 2 × g5\.xlarge \| 8 \/ 8 \(0\) \| 56 \/ 96 \(40\) \| 207\.2 \/ 384 \(176\.8\) \|$/m,
+    );
+  });
+});

@@ -209,12 +209,21 @@ export interface OpenWebUIProps {
   readonly exposure?: Exposure;
 }
 
+/** JupyterHub's GPU notebook profile: one GPU per notebook server. */
+export interface GpuProfileProps {
+  /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
+  readonly instanceType: string;
+  /**
+   * Most users running the GPU profile at the same time (one GPU each). The nvidia pool's limits
+   * must hold them besides every other GPU workload (clusters/lib/capacity.ts); a server beyond
+   * them would wait for a GPU that the pool may not launch. @default 1
+   */
+  readonly maxUsers?: number;
+}
+
 export interface JupyterHubProps {
   /** The GPU notebook profile (A10G-class, nvidia pool). */
-  readonly gpuProfile: {
-    /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
-    readonly instanceType: string;
-  };
+  readonly gpuProfile: GpuProfileProps;
   /** Minutes without activity before a notebook server is stopped. @default 60 */
   readonly idleCullMinutes?: number;
   /** Size of each user's gp3 home volume, GiB. @default 100 */
@@ -317,7 +326,10 @@ export type ParsedNvidiaVllm = Required<NvidiaVllmProps>;
 export type ParsedNeuronVllm = Required<NeuronVllmProps>;
 export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
 export type ParsedOpenWebUI = Required<OpenWebUIProps>;
-export type ParsedJupyterHub = Required<JupyterHubProps>;
+export type ParsedGpuProfile = Required<GpuProfileProps>;
+export interface ParsedJupyterHub extends Required<Omit<JupyterHubProps, 'gpuProfile'>> {
+  readonly gpuProfile: ParsedGpuProfile;
+}
 export type ParsedDogbooth = Required<DogboothProps>;
 export type ParsedPipeline = Required<PipelineProps>;
 export interface ParsedWorkloads {
@@ -535,9 +547,12 @@ const workloads = obj<WorkloadsProps, ParsedWorkloads>({
   ),
   jupyterhub: optional(
     obj<JupyterHubProps, ParsedJupyterHub>({
-      gpuProfile: obj<JupyterHubProps['gpuProfile']>({ instanceType: str() }),
-      idleCullMinutes: withDefault(int({ min: 10, max: 10080 }), 60),
-      homeGiB: withDefault(int({ min: 10, max: 16384 }), 100),
+      gpuProfile: obj<GpuProfileProps, ParsedGpuProfile>({
+        instanceType: str(),
+        maxUsers: withDefault(int(BOUNDS.notebookGpuUsers), 1),
+      }),
+      idleCullMinutes: withDefault(int(BOUNDS.idleCullMinutes), 60),
+      homeGiB: withDefault(int(BOUNDS.homeGiB), 100),
       exposure: exposure(),
     }),
   ),

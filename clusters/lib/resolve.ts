@@ -10,6 +10,7 @@ import type { InstanceType } from '../catalog/instances.js';
 import { DOGBOOTH_BASE_MODEL } from '../catalog/models.js';
 import { type AcceleratedPool, POOL_NAMES, type PoolName } from '../contract.js';
 import { toolVersions, versions } from '../versions.js';
+import { checkCapacity } from './capacity.js';
 import {
   environmentSchema,
   type ParsedDogbooth,
@@ -193,16 +194,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
     }
     const field = 'workloads.dogbooth.workerInstanceType';
     const placement = attempt(() => placeDiffusion(env, field, DOGBOOTH_BASE_MODEL, d.workerInstanceType));
-    if (placement) {
-      const cpuLimit = env.pools.nvidia.cpuLimit;
-      if (d.maxWorkers * placement.instance.vcpus > cpuLimit) {
-        push(
-          'workloads.dogbooth.maxWorkers',
-          `${d.maxWorkers} x ${placement.instance.name} (${placement.instance.vcpus} vCPUs each) exceeds the nvidia pool's cpuLimit of ${cpuLimit}`,
-        );
-      }
-      dogbooth = { ...d, placement };
-    }
+    if (placement) dogbooth = { ...d, placement };
   }
   let pipeline: Pipeline | undefined;
   if (w.pipeline) {
@@ -219,7 +211,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
     if (gpu) pipeline = { ...p, gpu };
   }
   if (issues.length > before || vllm.some((v) => v === undefined)) return undefined;
-  return {
+  const resolved: Environment = {
     ...env,
     file,
     workloads: {
@@ -230,6 +222,9 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
       pipeline,
     },
   };
+  // Every workload is placed: does each accelerated pool hold them all at their maximum?
+  checkCapacity(resolved, push);
+  return issues.length > before ? undefined : resolved;
 }
 
 type Push = (path: string, reason: string) => void;

@@ -400,6 +400,52 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message:
       /^clusters\/dev\.ts \(dev\): workloads\.dogbooth\.modelId: "dogbooth" is not a Hugging Face repository id \(owner\/name\)$/,
   },
+  // --- demand against pool limits (clusters/lib/capacity.ts) ---
+  {
+    what: 'an accelerator limit of 0 under GPU workloads',
+    edit: (w) => set(w.dev.pools.nvidia, 'acceleratorLimit', 0),
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.nvidia\.acceleratorLimit: 0 GPUs cannot hold the nvidia pool's demand, which needs at least 8 GPUs \(6 x g5\.2xlarge \+ 2 x g5\.xlarge\): workloads\.vllm\[0\]\.replicas: 2 x 1 GPU on g5\.xlarge \(vLLM gpu: 1 replica \+ 1 during a rolling update\); workloads\.dogbooth\.maxWorkers: 3 x 1 GPU on g5\.2xlarge/,
+  },
+  {
+    what: '32 single-GPU replicas against a limit of 8 GPUs',
+    edit: (w) => {
+      set(vllm(w.dev, 0), 'replicas', 32);
+      Object.assign(w.dev.pools.nvidia, { cpuLimit: 1024, memoryLimitGiB: 8192 });
+    },
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.nvidia\.acceleratorLimit: 8 GPUs cannot hold the nvidia pool's demand, which needs at least 39 GPUs \(6 x g5\.2xlarge \+ 33 x g5\.xlarge\): workloads\.vllm\[0\]\.replicas: 33 x 1 GPU on g5\.xlarge \(vLLM gpu: 32 replicas \+ 1 during a rolling update\)/,
+  },
+  {
+    what: 'a GPU limit that leaves out the workers of a RayService upgrade',
+    edit: (w) => set(w.live.pools.nvidia, 'acceleratorLimit', 7),
+    message:
+      /^clusters\/live\.ts \(live\): pools\.nvidia\.acceleratorLimit: 7 GPUs cannot hold .* workloads\.dogbooth\.maxWorkers: 3 x 1 GPU on g5\.2xlarge \(maxWorkers 2 \+ minWorkers 1 in the new RayCluster of an upgrade\)/,
+  },
+  {
+    what: 'more Neuron replicas than the Neuron limit holds',
+    edit: (w) => set(vllm(w.standby, 1), 'replicas', 2),
+    message:
+      /^clusters\/standby\.ts \(standby\): pools\.neuron\.acceleratorLimit: 2 Neuron devices cannot hold the neuron pool's demand, which needs at least 3 Neuron devices \(3 x inf2\.8xlarge\): workloads\.vllm\[1\]\.replicas: 3 x 1 Neuron device on inf2\.8xlarge \(vLLM inf: 2 replicas \+ 1 during a rolling update\)$/,
+  },
+  {
+    what: 'more GPU notebook users than the GPU limit holds',
+    edit: (w) => set(w.live.workloads!.jupyterhub!.gpuProfile, 'maxUsers', 4),
+    message:
+      /^clusters\/live\.ts \(live\): pools\.nvidia\.acceleratorLimit: 8 GPUs cannot hold the nvidia pool's demand, which needs at least 11 GPUs .* workloads\.jupyterhub\.gpuProfile\.maxUsers: 4 x 1 GPU on g5\.2xlarge \(maxUsers 4: GPU notebook servers at once\)$/,
+  },
+  {
+    what: 'a GPU pool vCPU limit below the nodes its workloads need',
+    edit: (w) => set(w.dev.pools.nvidia, 'cpuLimit', 40),
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.nvidia\.cpuLimit: 40 vCPUs cannot hold the nvidia pool's demand, which needs at least 56 vCPUs \(6 x g5\.2xlarge \+ 2 x g5\.xlarge\)/,
+  },
+  {
+    what: 'a GPU pool memory limit below the nodes its workloads need',
+    edit: (w) => set(w.live.pools.nvidia, 'memoryLimitGiB', 200),
+    message:
+      /^clusters\/live\.ts \(live\): pools\.nvidia\.memoryLimitGiB: 200 GiB cannot hold the nvidia pool's demand, which needs at least 207\.2 GiB \(6 x g5\.2xlarge \+ 2 x g5\.xlarge; instance memory less Karpenter's 7\.5% VM overhead\)/,
+  },
   // --- numbers beyond what AWS or Kubernetes accepts ---
   {
     what: 'a memory limit beyond any Kubernetes quantity (1e21 GiB)',
