@@ -4,13 +4,13 @@
  * in any environment leaves every output untouched.
  */
 
-import { renderCluster } from '../apps/index.js';
+import { type RenderedObject, renderCluster } from '../apps/index.js';
 import type { Environment, VersionsTables } from '../clusters/lib/resolve.js';
 import { App } from '../infra/cdktf.js';
 import { EnvironmentStack } from '../infra/index.js';
 import { RenderError } from './error.js';
 import { loadEnvironments } from './load.js';
-import { kubernetesFiles, terraformJson } from './serialise.js';
+import { kubernetesFiles, kubernetesPath, terraformJson } from './serialise.js';
 
 export type Part = 'k8s' | 'terraform';
 export const PARTS: readonly Part[] = ['k8s', 'terraform'];
@@ -35,6 +35,12 @@ export interface EnvironmentRender {
   readonly env: Environment;
   /** Relative path under the output directory -> file content. */
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * The Kubernetes objects as data, by the path of their file (`k8s/<env>/…`): what the review
+   * tools read, without parsing the YAML back (the generated docs, review/docs.ts). Absent
+   * when the Kubernetes part was not rendered.
+   */
+  readonly manifests?: ReadonlyMap<string, RenderedObject>;
   readonly kubernetesObjects: number;
   readonly terraformResources: number;
   readonly millis: number;
@@ -96,6 +102,7 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
   for (const env of selected) {
     const started = performance.now();
     const files = new Map<string, string>();
+    const manifests = new Map<string, RenderedObject>();
     let kubernetesObjects = 0;
     let terraformResources = 0;
     try {
@@ -103,6 +110,7 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
         const objects = renderCluster(env, all);
         kubernetesObjects = objects.length;
         for (const [path, content] of kubernetesFiles(env.name, objects)) files.set(path, content);
+        for (const o of objects) manifests.set(kubernetesPath(env.name, o), o);
       }
       if (terraform) {
         const stack = new EnvironmentStack(cliApp ?? newApp(), env, all);
@@ -115,7 +123,14 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
       const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
       throw new RenderError(`${env.file} (${env.name}): render failed: ${message}`);
     }
-    results.push({ env, files, kubernetesObjects, terraformResources, millis: performance.now() - started });
+    results.push({
+      env,
+      files,
+      manifests,
+      kubernetesObjects,
+      terraformResources,
+      millis: performance.now() - started,
+    });
   }
   cliApp?.synth();
   return results;

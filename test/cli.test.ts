@@ -7,10 +7,11 @@
  *
  * Output folders are temporary and hold a small tree of their own; environments are fixtures.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { LAYERS } from '../clusters/contract.js';
+import { main as driftMain } from '../scripts/drift.js';
 import { apply, BAD_INPUTS, problems, world, worldDir } from './support/bad-inputs.js';
 import { tempDir, treeHash, writeTree } from './support/files.js';
 import { clustersDir, fixture } from './support/fixtures.js';
@@ -37,8 +38,10 @@ describe('synth on bad input: exit 1, the problems in the one format, the output
     const c = apply(bad);
     const clusters = worldDir(c.world, c.sources);
     const out = existingOutput();
-    const before = treeHash(out);
-    const r = await synthCli(['--clusters', clusters, '--out', out], c.tables);
+    const docs = join(dirname(out), 'docs');
+    writeTree(docs, { 'environments.md': 'as it was\n' });
+    const before = [treeHash(out), treeHash(docs)];
+    const r = await synthCli(['--clusters', clusters, '--out', out, '--docs', docs], c.tables);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     const [head, ...lines] = r.stderr.trimEnd().split('\n');
@@ -53,7 +56,7 @@ describe('synth on bad input: exit 1, the problems in the one format, the output
     const asRepository = lines.map((l) => l.replaceAll(prefix, 'clusters/'));
     expect(asRepository).toContainEqual(expect.stringMatching(bad.message));
     expect(asRepository).toEqual(await problems(bad));
-    expect(treeHash(out)).toBe(before);
+    expect([treeHash(out), treeHash(docs)]).toEqual(before);
   });
 });
 
@@ -119,6 +122,74 @@ describe('what synth writes', () => {
     expect(existsSync(join(out, 'terraform/alpha'))).toBe(false);
     expect(hashWithout(out, 'alpha')).toBe(withoutAlpha);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('not rendered\n');
+  });
+});
+
+describe('the generated documents', () => {
+  const alpha = fixture('alpha', 0);
+  const beta = fixture('beta', 1);
+
+  test('a full render writes them when it has a docs folder; --env leaves them as they were', async () => {
+    const out = existingOutput();
+    const docs = join(dirname(out), 'docs');
+    const clusters = clustersDir(alpha, beta);
+    const first = await synthCli(['--clusters', clusters, '--out', out, '--docs', docs]);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/; .*environments\.md, .*architecture\.md written$/m);
+    const report = readFileSync(join(docs, 'environments.md'), 'utf8');
+    for (const name of [alpha.name, beta.name]) expect(report).toContain(`## ${name}`);
+    expect(report).toContain('### Pool headroom');
+    expect(readFileSync(join(docs, 'architecture.md'), 'utf8')).toContain('```mermaid');
+    const written = treeHash(docs);
+    const again = await synthCli(['--clusters', clusters, '--out', out, '--docs', docs]);
+    expect(again.stdout).toMatch(/architecture\.md unchanged$/m);
+    expect(treeHash(docs)).toBe(written);
+    // They need every environment and both parts: a partial render does not touch them.
+    rmSync(join(docs, 'architecture.md'));
+    const partial = treeHash(docs);
+    for (const args of [
+      ['--env', alpha.name],
+      ['--only', 'k8s'],
+    ]) {
+      const r = await synthCli(['--clusters', clusters, '--out', out, '--docs', docs, ...args]);
+      expect(r.status).toBe(0);
+      expect(treeHash(docs)).toBe(partial);
+    }
+  });
+
+  test('a render into another folder writes no documents unless --docs names a folder', async () => {
+    const out = join(tempDir('genai-eks-cli-'), 'dist');
+    const r = await synthCli(['--clusters', clustersDir(alpha), '--out', out]);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(dirname(out), 'docs'))).toBe(false);
+  });
+
+  test('the drift check compares them too, and names what to run', async () => {
+    const out = join(tempDir('genai-eks-cli-'), 'dist');
+    const docs = join(dirname(out), 'docs');
+    const clusters = clustersDir(alpha, beta);
+    expect((await synthCli(['--clusters', clusters, '--out', out, '--docs', docs, '--quiet'])).status).toBe(
+      0,
+    );
+    const drift = async () => {
+      const lines: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...a) => void lines.push(a.join(' ')));
+      const error = vi.spyOn(console, 'error').mockImplementation((...a) => void lines.push(a.join(' ')));
+      try {
+        return { status: await driftMain(['--clusters', clusters, '--out', out, '--docs', docs]), lines };
+      } finally {
+        log.mockRestore();
+        error.mockRestore();
+      }
+    };
+    expect((await drift()).status).toBe(0);
+    const file = join(docs, 'environments.md');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}edited by hand\n`);
+    const stale = await drift();
+    expect(stale.status).toBe(1);
+    expect(stale.lines[0]).toMatch(/run `npm run synth`/);
+    expect(stale.lines).toContainEqual(expect.stringMatching(new RegExp(`generated, differs: ${file}$`)));
   });
 });
 

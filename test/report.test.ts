@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Environment } from '../clusters/lib/resolve.js';
 import { toYaml } from '../render/serialise.js';
 import { parseTree } from '../review/objects.js';
 import { PRICES } from '../review/prices.js';
-import { costBound, environmentReport, quantity, reportMarkdown } from '../review/report.js';
+import { costBound, environmentReport, quantity } from '../review/report.js';
 import { fixture, resolve } from './support/fixtures.js';
 import { repository } from './support/repository.js';
-import { ROOT } from './support/workspace.js';
 
 const nodePool = (name: string, families: string[], limits: Record<string, unknown>, taint?: string) => ({
   apiVersion: 'karpenter.sh/v1',
@@ -227,14 +224,6 @@ describe('placements, workloads and exposures', () => {
     expect(r.markdown).toContain('none rendered (no Karpenter NodePool in dist/k8s).');
     expect(r.markdown).toContain('Load balancers: none.');
     expect(r.markdown).toContain('HTTP routes: none.');
-  });
-});
-
-describe('docs/environments.md', () => {
-  test('is the report of the rendered environments (run `npm run report -- --write` after `npm run synth`)', async () => {
-    const { envs, objects } = await repository();
-    const { markdown } = reportMarkdown(envs, objects);
-    expect(readFileSync(join(ROOT, 'docs/environments.md'), 'utf8')).toBe(markdown);
   });
 });
 
