@@ -8,7 +8,10 @@
  * `--docs` names a folder. A failure leaves <out> and <docs> exactly as they were. The render
  * itself is render/ (build.ts, write.ts); this file parses arguments, prints and sets the exit
  * code.
-
+ *
+ * Under `cdk8s synth` (CDK8S_OUTDIR set) the summary goes to stderr, because cdk8s-cli swallows
+ * the app's stdout (cdk8s-cli@2.207.60 lib/util.js, shell()), and the folder cdk8s expects
+ * (cdk8s.yaml `output`) gets one file saying where the manifests went.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,12 +99,19 @@ async function synth(args: readonly string[], io: Io, tables: VersionsTables | u
   }
   writeRender(out, results, { parts, full: only.length === 0 });
   const written = docs && docsDir !== undefined ? writeDocs(docsDir, docs) : [];
+  const cdk8sOutdir = process.env.CDK8S_OUTDIR;
+  if (cdk8sOutdir) noteForCdk8s(cdk8sOutdir, out);
   if (!values.quiet) {
-    const print = io.out;
+    // cdk8s-cli swallows the app's stdout: under it, the summary goes to stderr.
+    const print = cdk8sOutdir ? io.err : io.out;
     for (const r of results) {
-      print(
-        `${r.env.name.padEnd(12)} ${String(r.kubernetesObjects).padStart(4)} Kubernetes objects  ${String(r.terraformResources).padStart(4)} Terraform resources  ${r.millis.toFixed(0).padStart(5)} ms`,
-      );
+      const counts = [
+        parts.includes('k8s') ? `${String(r.kubernetesObjects).padStart(4)} Kubernetes objects` : undefined,
+        parts.includes('terraform')
+          ? `${String(r.terraformResources).padStart(4)} Terraform resources`
+          : undefined,
+      ].filter(Boolean);
+      print(`${r.env.name.padEnd(12)} ${counts.join('  ')}  ${r.millis.toFixed(0).padStart(5)} ms`);
     }
     const docNote =
       docs && docsDir !== undefined
@@ -130,6 +140,19 @@ function writeDocs(dir: string, docs: ReadonlyMap<string, string>): string[] {
     written.push(file);
   }
   return written;
+}
+
+/**
+ * `cdk8s synth` expects the app to write into CDK8S_OUTDIR and lists every YAML file there. The
+ * render writes dist/ itself (atomically, replacing each environment's folder), so the folder
+ * cdk8s.yaml names gets one file pointing there.
+ */
+function noteForCdk8s(outdir: string, out: string): void {
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(
+    join(outdir, 'rendered-into.yaml'),
+    `# npm run synth and cdk8s synth render into ${out}/k8s/<env>/ (see README.md)\nrenderedInto: ${out}/k8s\n`,
+  );
 }
 
 // Run as a program by tsx (render/launch.mjs calls main itself).

@@ -7,7 +7,7 @@
  *
  * Output folders are temporary and hold a small tree of their own; environments are fixtures.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { LAYERS } from '../clusters/contract.js';
@@ -190,6 +190,40 @@ describe('the generated documents', () => {
     expect(stale.status).toBe(1);
     expect(stale.lines[0]).toMatch(/run `npm run synth`/);
     expect(stale.lines).toContainEqual(expect.stringMatching(new RegExp(`generated, differs: ${file}$`)));
+  });
+});
+
+describe('under the cdk8s and cdktf command-line tools', () => {
+  test('cdk8s synth (CDK8S_OUTDIR): the summary on stderr, which cdk8s-cli shows, and one file in its output folder', async () => {
+    const out = join(tempDir('genai-eks-cli-'), 'dist');
+    const cdk8sOut = join(tempDir('genai-eks-cdk8s-'), 'output');
+    process.env.CDK8S_OUTDIR = cdk8sOut;
+    try {
+      const r = await synthCli(['--clusters', clustersDir(fixture('alpha')), '--out', out, '--only', 'k8s']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^alpha +\d+ Kubernetes objects +\d+ ms$/m);
+      expect(r.stderr).not.toMatch(/Terraform/);
+      expect(readdirSync(cdk8sOut)).toEqual(['rendered-into.yaml']);
+      expect(existsSync(join(out, 'k8s/alpha'))).toBe(true);
+    } finally {
+      delete process.env.CDK8S_OUTDIR;
+    }
+  });
+
+  test('--only terraform (cdktf synth) counts Terraform resources only', async () => {
+    const out = join(tempDir('genai-eks-cli-'), 'dist');
+    const r = await synthCli([
+      '--clusters',
+      clustersDir(fixture('alpha')),
+      '--out',
+      out,
+      '--only',
+      'terraform',
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^alpha +\d+ Terraform resources +\d+ ms$/m);
+    expect(r.stdout).not.toMatch(/Kubernetes/);
   });
 });
 
