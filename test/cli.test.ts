@@ -1,9 +1,12 @@
 /**
  * The synth command (scripts/synth.ts `main`, run in this process): on every bad input of
- * test/support/bad-inputs.ts it exits 1, prints the loader's problems in the one format and
- * leaves the output folder byte for byte as it was; `--env` renders only the named environments;
- * a full render replaces each part whole, so a removed environment disappears. One test runs
- * the real program (`node render/launch.mjs synth`) for what only a process shows.
+ * test/support/bad-inputs.ts (values, the versions table, files that do not compile) it exits 1,
+ * prints the loader's problems in the one format and leaves the output folder byte for byte as
+ * it was; `--env` renders only the named environments, by name; a full render replaces each part
+ * whole, so a removed environment disappears, and writes the generated documents, which the drift
+ * check compares; under cdk8s-cli the summary goes where it shows. One test runs the real program
+ * (`node render/launch.mjs synth`, which compiles environment files with esbuild itself) for what
+ * only a process shows.
  *
  * Output folders are temporary and hold a small tree of their own; environments are fixtures.
  */
@@ -106,6 +109,18 @@ describe('what synth writes', () => {
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('not rendered\n');
   });
 
+  test("--env and every message take the environment's name, whatever its file is called", async () => {
+    const clusters = join(tempDir('genai-eks-cli-'), 'clusters');
+    writeTree(clusters, { 'renamed.ts': `export default ${JSON.stringify(alpha)};\n` });
+    const out = join(dirname(clusters), 'dist');
+    const byName = await synthCli(['--clusters', clusters, '--out', out, '--env', alpha.name, '--quiet']);
+    expect(byName.status).toBe(0);
+    expect(existsSync(join(out, 'k8s', alpha.name))).toBe(true);
+    const byFile = await synthCli(['--clusters', clusters, '--out', out, '--env', 'renamed']);
+    expect(byFile.status).toBe(1);
+    expect(byFile.stderr).toContain(`--env: unknown environment renamed (known: ${alpha.name})`);
+  });
+
   test('a full render replaces each part whole: a removed environment disappears, the others are unchanged', async () => {
     const out = existingOutput();
     const clusters = clustersDir(alpha, beta);
@@ -168,7 +183,7 @@ describe('the generated documents', () => {
   test('the drift check compares them too, and names what to run', async () => {
     const out = join(tempDir('genai-eks-cli-'), 'dist');
     const docs = join(dirname(out), 'docs');
-    const clusters = clustersDir(alpha, beta);
+    const clusters = clustersDir(alpha);
     expect((await synthCli(['--clusters', clusters, '--out', out, '--docs', docs, '--quiet'])).status).toBe(
       0,
     );
