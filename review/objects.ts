@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { EnvironmentRender } from '../render/build.js';
 import { listFiles } from '../render/compare.js';
+import { sortKeys } from '../render/serialise.js';
 
 export type JsonObject = { readonly [k: string]: unknown };
 
@@ -97,6 +99,36 @@ export function parseTree(files: Files): Map<string, EnvironmentObjects> {
   );
 }
 
+/**
+ * The same objects as `parseTree` of a render's files, from a render still in memory: the
+ * Kubernetes objects from their data (keys sorted, as the YAML holds them, so nothing needs
+ * parsing back), Terraform from its JSON. Falls back to parsing where a render carries no objects.
+ */
+export function renderTree(results: readonly EnvironmentRender[]): Map<string, EnvironmentObjects> {
+  const files = new Map<string, string>();
+  const objects = new Map<string, Map<string, KubeObject>>();
+  for (const r of results) {
+    const kubernetes = new Map<string, KubeObject>();
+    for (const [path, content] of r.files) {
+      if (!path.startsWith('k8s/') || !r.manifests) files.set(path, content);
+    }
+    if (r.manifests) {
+      for (const path of [...r.manifests.keys()].sort((a, b) => a.localeCompare(b))) {
+        const { layer, manifest } = r.manifests.get(path)!;
+        const o = kubeObject(path, layer, sortKeys(manifest) as JsonObject);
+        if (kubernetes.has(o.id)) throw new Error(`${path}: ${o.id} is defined twice in ${r.env.name}`);
+        kubernetes.set(o.id, o);
+      }
+      objects.set(r.env.name, kubernetes);
+    }
+  }
+  const tree = parseTree(files);
+  for (const [env, kubernetes] of objects) {
+    tree.set(env, { env, kubernetes, terraform: tree.get(env)?.terraform ?? new Map() });
+  }
+  return new Map([...tree].sort(([a], [b]) => a.localeCompare(b)));
+}
+
 export function kubeId(kind: string, namespace: string | undefined, name: string): string {
   return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
 }
@@ -110,24 +142,27 @@ function parseKubernetesFile(path: string, layer: string, content: string): Kube
     if (typeof manifest !== 'object' || Array.isArray(manifest)) {
       throw new Error(`${path}: not a Kubernetes object`);
     }
-    const m = manifest as JsonObject;
-    const metadata = (m.metadata ?? {}) as JsonObject;
-    const kind = String(m.kind ?? '');
-    const name = String(metadata.name ?? '');
-    if (!kind || !name) throw new Error(`${path}: object without kind or metadata.name`);
-    const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
-    out.push({
-      id: kubeId(kind, namespace, name),
-      kind,
-      apiVersion: String(m.apiVersion ?? ''),
-      namespace,
-      name,
-      layer,
-      path,
-      manifest: m,
-    });
+    out.push(kubeObject(path, layer, manifest as JsonObject));
   }
   return out;
+}
+
+function kubeObject(path: string, layer: string, m: JsonObject): KubeObject {
+  const metadata = (m.metadata ?? {}) as JsonObject;
+  const kind = String(m.kind ?? '');
+  const name = String(metadata.name ?? '');
+  if (!kind || !name) throw new Error(`${path}: object without kind or metadata.name`);
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
+  return {
+    id: kubeId(kind, namespace, name),
+    kind,
+    apiVersion: String(m.apiVersion ?? ''),
+    namespace,
+    name,
+    layer,
+    path,
+    manifest: m,
+  };
 }
 
 /** Splits a cdktf JSON document into addressable blocks (ids prefixed with `stage/` when given). */

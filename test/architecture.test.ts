@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { toYaml } from '../render/serialise.js';
-import { architectureDiagram, architectureMarkdown } from '../review/architecture.js';
+import { architectureDiagram } from '../review/architecture.js';
 import { parseTree } from '../review/objects.js';
 import { fixture as fixtureProps, resolve } from './support/fixtures.js';
 import { repository } from './support/repository.js';
@@ -135,12 +135,6 @@ describe('architecture diagram', () => {
 });
 
 describe('docs/architecture.md', () => {
-  test('is generated from the rendered environments (run `npm run architecture -- --write` after `npm run synth`)', async () => {
-    const { envs, objects } = await repository();
-    const { markdown } = architectureMarkdown(envs, objects);
-    expect(readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8')).toBe(markdown);
-  });
-
   test('every diagram in it parses as Mermaid', async () => {
     const blocks = mermaidBlocks(readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8'));
     expect(blocks.length).toBe((await repository()).envs.length);

@@ -51,14 +51,14 @@ describe('Karpenter pools', () => {
   test('accelerator limits follow the environment; the CPU pool has none and no taint', () => {
     const props = fixture();
     props.pools.neuron.acceleratorLimit = 6;
-    props.pools.nvidia.acceleratorLimit = 3;
+    props.pools.nvidia.acceleratorLimit = 12;
     const objects = render(props);
     expect(nodePool(objects, 'neuron').spec.limits).toEqual({
       cpu: props.pools.neuron.cpuLimit,
       memory: `${props.pools.neuron.memoryLimitGiB}Gi`,
       [POOLS.neuron.resource]: 6,
     });
-    expect(nodePool(objects, 'nvidia').spec.limits[POOLS.nvidia.resource]).toBe(3);
+    expect(nodePool(objects, 'nvidia').spec.limits[POOLS.nvidia.resource]).toBe(12);
     const cpu = nodePool(objects, 'cpu');
     expect(Object.keys(cpu.spec.limits).sort()).toEqual(['cpu', 'memory']);
     expect(cpu.spec.template.spec.taints).toBeUndefined();

@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Environment } from '../clusters/lib/resolve.js';
 import { toYaml } from '../render/serialise.js';
 import { parseTree } from '../review/objects.js';
 import { PRICES } from '../review/prices.js';
-import { costBound, environmentReport, quantity, reportMarkdown } from '../review/report.js';
+import { costBound, environmentReport, quantity } from '../review/report.js';
 import { fixture, resolve } from './support/fixtures.js';
 import { repository } from './support/repository.js';
-import { ROOT } from './support/workspace.js';
 
 const nodePool = (name: string, families: string[], limits: Record<string, unknown>, taint?: string) => ({
   apiVersion: 'karpenter.sh/v1',
@@ -230,10 +227,15 @@ describe('placements, workloads and exposures', () => {
   });
 });
 
-describe('docs/environments.md', () => {
-  test('is the report of the rendered environments (run `npm run report -- --write` after `npm run synth`)', async () => {
-    const { envs, objects } = await repository();
-    const { markdown } = reportMarkdown(envs, objects);
-    expect(readFileSync(join(ROOT, 'docs/environments.md'), 'utf8')).toBe(markdown);
+describe('pool headroom', () => {
+  test('each accelerated pool: its demand, the nodes it needs and what its limits leave', () => {
+    // The fixture's nvidia pool: vLLM 1 replica + 1 rolling-update copy on g5.xlarge; dogbooth
+    // 2 + 1 workers, 2 pipeline steps and 1 GPU notebook on g5.2xlarge: 8 GPUs, limit 8;
+    // 2 x 4 + 6 x 8 = 56 of 96 vCPUs; (2 x 16 + 6 x 32) x 0.925 = 207.2 of 384 GiB.
+    const r = environmentReport(environment(), undefined);
+    expect(r.markdown).toContain('### Pool headroom');
+    expect(r.markdown).toMatch(
+      /^\| nvidia \| .* \| 6 × g5\.2xlarge, 2 × g5\.xlarge \| 8 \/ 8 \(0\) \| 56 \/ 96 \(40\) \| 207\.2 \/ 384 \(176\.8\) \|$/m,
+    );
   });
 });

@@ -81,6 +81,8 @@ describe('vLLM on Inferentia2 (defect 2)', () => {
   test('the artifacts path changes with everything that changes the compilation', () => {
     const artifacts = (edit: (v: Any) => void) => {
       const p = fixture();
+      // Room in the neuron pool for every variant below (the loader checks demand against limits).
+      Object.assign(p.pools.neuron, { acceleratorLimit: 8, cpuLimit: 256, memoryLimitGiB: 1024 });
       edit(p.workloads!.vllm.find((v) => v.pool === 'neuron')!);
       const o = renderFixture(p);
       const d = find(o, 'Deployment', vllmServiceName(inf.name), INFERENCE_NAMESPACE) as Any;

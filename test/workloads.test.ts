@@ -100,7 +100,9 @@ describe('placements the loader computes', () => {
 
   test('Llama-3-70B fits once spread over the 8 GPUs of one g5.48xlarge, not over 4', () => {
     const props = fixture();
-    props.pools.nvidia.cpuLimit = 192;
+    // Room for two g5.48xlarge (the replica and its rolling-update copy) besides the fixture's
+    // other GPU workloads: the loader checks the pool's limits (clusters/lib/capacity.ts).
+    Object.assign(props.pools.nvidia, { cpuLimit: 1024, memoryLimitGiB: 4096, acceleratorLimit: 32 });
     props.workloads!.vllm = [
       {
         name: 'llama70',
@@ -339,9 +341,11 @@ describe('dogbooth RayService', () => {
     route.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value);
 
   test('GPU workers on the nvidia pool within bounds, head on the CPU pool, Serve routed through the Gateway', () => {
-    const { props, rs, route } = render((p) =>
-      Object.assign(p.workloads!.dogbooth!, { minWorkers: 1, maxWorkers: 4 }),
-    );
+    const { props, rs, route } = render((p) => {
+      Object.assign(p.workloads!.dogbooth!, { minWorkers: 1, maxWorkers: 4 });
+      // Two more GPU workers need two more GPUs in the pool (clusters/lib/capacity.ts).
+      p.pools.nvidia.acceleratorLimit = 10;
+    });
     const placement = JSON.parse(rs.metadata.annotations[PLACEMENT_ANNOTATION]);
     expect(placement).toMatchObject({
       model: props.workloads!.dogbooth!.modelId,

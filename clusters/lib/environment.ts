@@ -18,6 +18,7 @@ import {
   obj,
   oneOf,
   optional,
+  type Range,
   type Schema,
   str,
   variant,
@@ -208,12 +209,21 @@ export interface OpenWebUIProps {
   readonly exposure?: Exposure;
 }
 
+/** JupyterHub's GPU notebook profile: one GPU per notebook server. */
+export interface GpuProfileProps {
+  /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
+  readonly instanceType: string;
+  /**
+   * Most users running the GPU profile at the same time (one GPU each). The nvidia pool's limits
+   * must hold them besides every other GPU workload (clusters/lib/capacity.ts); a server beyond
+   * them would wait for a GPU that the pool may not launch. @default 1
+   */
+  readonly maxUsers?: number;
+}
+
 export interface JupyterHubProps {
   /** The GPU notebook profile (A10G-class, nvidia pool). */
-  readonly gpuProfile: {
-    /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
-    readonly instanceType: string;
-  };
+  readonly gpuProfile: GpuProfileProps;
   /** Minutes without activity before a notebook server is stopped. @default 60 */
   readonly idleCullMinutes?: number;
   /** Size of each user's gp3 home volume, GiB. @default 100 */
@@ -383,7 +393,10 @@ export type ParsedNvidiaVllm = Required<NvidiaVllmProps>;
 export type ParsedNeuronVllm = Required<NeuronVllmProps>;
 export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
 export type ParsedOpenWebUI = Required<OpenWebUIProps>;
-export type ParsedJupyterHub = Required<JupyterHubProps>;
+export type ParsedGpuProfile = Required<GpuProfileProps>;
+export interface ParsedJupyterHub extends Required<Omit<JupyterHubProps, 'gpuProfile'>> {
+  readonly gpuProfile: ParsedGpuProfile;
+}
 export type ParsedDogbooth = Required<DogboothProps>;
 export type ParsedPipeline = Required<PipelineProps>;
 export interface ParsedWorkloads {
@@ -408,6 +421,83 @@ export interface ParsedEnvironment
   readonly bootstrap: ParsedBootstrap;
   readonly hardening: ParsedHardening;
 }
+
+// --- bounds: every number an environment writes, with where each bound comes from ---
+
+/** 2^63-1: the largest value a Kubernetes quantity may represent. */
+const QUANTITY_MAX = 2n ** 63n - 1n;
+
+/**
+ * The range of every number field. Upper bounds are what AWS or Kubernetes accepts where the
+ * field reaches an API as it is; where the project sets a tighter limit, `why` says so.
+ *
+ * Sources:
+ * - Kubernetes quantities (NodePool `limits`): "no quantity may represent a number greater than
+ *   2^63-1 in magnitude" (kubernetes/apimachinery@v0.35.4:pkg/api/resource/quantity.go).
+ *   cpuLimit and acceleratorLimit are plain counts, so JavaScript's exact-integer limit (2^53-1)
+ *   is the tighter bound; memoryLimitGiB is written as `<n>Gi`, n x 2^30 bytes.
+ * - FSx for Lustre: StorageCapacity is a 32-bit integer of GiB, 0..2147483647 (the FSx API model,
+ *   boto/botocore@1.43.11:botocore/data/fsx/2018-03-01/service-2.json, shape StorageCapacity);
+ *   PERSISTENT_2 SSD takes 1200, 2400 and multiples of 2400 GiB and 125, 250, 500 or 1000 MB/s/TiB
+ *   (https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystem.html,
+ *   StorageCapacity and PerUnitStorageThroughput).
+ * - EBS gp3 volumes (Open WebUI data, JupyterHub homes): 1 GiB to 16 TiB
+ *   (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html).
+ * - EKS: 450 nodes per managed node group (adjustable), 40 public endpoint CIDRs per cluster
+ *   (not adjustable) (https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html).
+ */
+export const BOUNDS = {
+  poolCpu: {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    why: 'a Kubernetes quantity stops at 2^63-1; 2^53-1 is the largest integer kept exactly here',
+  },
+  poolMemoryGiB: {
+    min: 0,
+    max: Number(QUANTITY_MAX / 2n ** 30n),
+    why: 'the largest memory a Kubernetes quantity holds: 2^63-1 bytes',
+  },
+  poolAccelerators: {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    why: 'a Kubernetes quantity stops at 2^63-1; 2^53-1 is the largest integer kept exactly here',
+  },
+  systemNodes: {
+    min: 1,
+    max: 10,
+    why: 'project limit: the system node group runs the cluster add-ons, workloads get Karpenter nodes (EKS allows 450 nodes per managed node group)',
+  },
+  fsxStorageGiB: {
+    min: 1200,
+    max: 2147483647 - (2147483647 % 2400),
+    why: 'FSx takes a 32-bit StorageCapacity: the largest PERSISTENT_2 size below 2^31 GiB',
+  },
+  fsxThroughputPerTiB: { min: 125, max: 1000, why: 'PERSISTENT_2 offers 125 to 1000 MB/s/TiB' },
+  tensorParallelSize: {
+    min: 1,
+    max: 64,
+    why: 'project limit: no catalogued instance has more than 64 GPUs or NeuronCores',
+  },
+  maxModelLen: {
+    min: 128,
+    max: 10_000_000,
+    why: "project limit; each model's context length bounds it further",
+  },
+  vllmReplicas: { min: 0, max: 32, why: 'project limit per deployment' },
+  gpuMemoryUtilization: { min: 0.1, max: 0.99, why: 'project limit' },
+  gp3GiB: { min: 1, max: 16384, why: 'EBS gp3 volumes hold 1 GiB to 16 TiB' },
+  homeGiB: { min: 10, max: 16384, why: 'EBS gp3 volumes hold at most 16 TiB' },
+  idleCullMinutes: { min: 10, max: 10080, why: 'project limit: a week' },
+  notebookGpuUsers: {
+    min: 0,
+    max: 1000,
+    why: 'project limit; the GPU pool limit bounds it further',
+  },
+  dogboothWorkers: { min: 0, max: 64, why: 'project limit' },
+  maxTrainSteps: { min: 50, max: 20000, why: 'project limit' },
+  pipelineParallelism: { min: 1, max: 16, why: 'project limit' },
+  publicAccessCidrs: 40,
+} as const satisfies Record<string, Range | number>;
 
 // --- the schema ---
 
@@ -439,18 +529,35 @@ const region = () =>
 
 const exposure = () => withDefault(oneOf(['internal', 'open'] as const), 'internal');
 
+/** The longest duration Go's time.ParseDuration (which Karpenter uses) accepts: 2^63-1 ns. */
+const MAX_DURATION_SECONDS = Number((2n ** 63n - 1n) / 1_000_000_000n);
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+
+/**
+ * A Karpenter duration: the NodePool CRD's pattern `^(([0-9]+(s|m|h))+|Never)$`
+ * (aws/karpenter-provider-aws@v1.14.1:pkg/apis/crds/karpenter.sh_nodepools.yaml), parsed by Go's
+ * time.ParseDuration, which rejects anything above 2^63-1 nanoseconds
+ * (kubernetes-sigs/karpenter pkg/apis/v1/duration.go; go/src/time/format.go ParseDuration).
+ */
 const duration = () =>
-  str((v) =>
-    /^([0-9]+(s|m|h))+$/.test(v) ? undefined : `${JSON.stringify(v)} is not a duration like 30m or 1h`,
-  );
+  str((v) => {
+    if (v === 'Never') return undefined;
+    if (!/^([0-9]+(s|m|h))+$/.test(v))
+      return `${JSON.stringify(v)} is not a duration like 30m or 1h (or Never)`;
+    let seconds = 0;
+    for (const [, n, unit] of v.matchAll(/([0-9]+)(s|m|h)/g)) seconds += Number(n) * UNIT_SECONDS[unit!]!;
+    return seconds > MAX_DURATION_SECONDS
+      ? `${JSON.stringify(v)} is longer than Go's longest duration (2562047h47m16s), which Karpenter parses it with`
+      : undefined;
+  });
 
 /** A pool's schema; the defaults depend on whether the pool carries accelerators. */
 function pool(accelerated: boolean): Schema<PoolProps, ParsedPool> {
   return obj<PoolProps, ParsedPool>({
     instanceFamilies: list(str(), { min: 1, unique: true }),
     capacityTypes: list(oneOf(['spot', 'on-demand'] as const), { min: 1, unique: true }),
-    cpuLimit: int({ min: 0 }),
-    memoryLimitGiB: int({ min: 0 }),
+    cpuLimit: int(BOUNDS.poolCpu),
+    memoryLimitGiB: int(BOUNDS.poolMemoryGiB),
     capacityReservationIds: withDefault(
       list(
         str((v) =>
@@ -462,7 +569,7 @@ function pool(accelerated: boolean): Schema<PoolProps, ParsedPool> {
       ),
       [],
     ),
-    acceleratorLimit: optional(int({ min: 0 })),
+    acceleratorLimit: optional(int(BOUNDS.poolAccelerators)),
     consolidationPolicy: withDefault(
       oneOf(['WhenEmpty', 'WhenEmptyOrUnderutilized'] as const),
       accelerated ? 'WhenEmpty' : 'WhenEmptyOrUnderutilized',
@@ -491,9 +598,9 @@ const vllmCommon = {
   name: dnsLabel(40),
   model: str(),
   instanceType: str(),
-  tensorParallelSize: int({ min: 1, max: 64 }),
-  maxModelLen: int({ min: 128 }),
-  replicas: int({ min: 0, max: 32 }),
+  tensorParallelSize: int(BOUNDS.tensorParallelSize),
+  maxModelLen: int(BOUNDS.maxModelLen),
+  replicas: int(BOUNDS.vllmReplicas),
   exposure: exposure(),
 } as const;
 
@@ -501,7 +608,7 @@ const vllm = variant<VllmProps, ParsedVllm>('pool', {
   nvidia: obj<NvidiaVllmProps, ParsedNvidiaVllm>({
     ...vllmCommon,
     pool: oneOf(['nvidia'] as const),
-    gpuMemoryUtilization: withDefault(num({ min: 0.1, max: 0.99 }), 0.9),
+    gpuMemoryUtilization: withDefault(num(BOUNDS.gpuMemoryUtilization), 0.9),
   }),
   neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({ ...vllmCommon, pool: oneOf(['neuron'] as const) }),
 });
@@ -511,15 +618,18 @@ const workloads = obj<WorkloadsProps, ParsedWorkloads>({
   openWebUI: optional(
     obj<OpenWebUIProps, ParsedOpenWebUI>({
       backends: list(dnsLabel(40), { min: 1, unique: true }),
-      storageGiB: withDefault(int({ min: 1, max: 1000 }), 20),
+      storageGiB: withDefault(int(BOUNDS.gp3GiB), 20),
       exposure: exposure(),
     }),
   ),
   jupyterhub: optional(
     obj<JupyterHubProps, ParsedJupyterHub>({
-      gpuProfile: obj<JupyterHubProps['gpuProfile']>({ instanceType: str() }),
-      idleCullMinutes: withDefault(int({ min: 10, max: 10080 }), 60),
-      homeGiB: withDefault(int({ min: 10, max: 16384 }), 100),
+      gpuProfile: obj<GpuProfileProps, ParsedGpuProfile>({
+        instanceType: str(),
+        maxUsers: withDefault(int(BOUNDS.notebookGpuUsers), 1),
+      }),
+      idleCullMinutes: withDefault(int(BOUNDS.idleCullMinutes), 60),
+      homeGiB: withDefault(int(BOUNDS.homeGiB), 100),
       exposure: exposure(),
     }),
   ),
@@ -531,8 +641,8 @@ const workloads = obj<WorkloadsProps, ParsedWorkloads>({
           : `${JSON.stringify(v)} is not a Hugging Face repository id (owner/name)`,
       ),
       workerInstanceType: str(),
-      minWorkers: withDefault(int({ min: 0, max: 64 }), 1),
-      maxWorkers: withDefault(int({ min: 1, max: 64 }), 2),
+      minWorkers: withDefault(int(BOUNDS.dogboothWorkers), 1),
+      maxWorkers: withDefault(int({ ...BOUNDS.dogboothWorkers, min: 1 }), 2),
       dashboardRoute: withDefault(bool(), false),
     }),
   ),
@@ -547,8 +657,8 @@ const workloads = obj<WorkloadsProps, ParsedWorkloads>({
         ),
         { min: 1, max: 16, unique: true },
       ),
-      maxTrainSteps: withDefault(int({ min: 50, max: 20000 }), 800),
-      parallelism: withDefault(int({ min: 1, max: 16 }), 2),
+      maxTrainSteps: withDefault(int(BOUNDS.maxTrainSteps), 800),
+      parallelism: withDefault(int(BOUNDS.pipelineParallelism), 2),
     }),
   ),
 });
@@ -632,13 +742,17 @@ export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   natGateways: oneOf(['single', 'one-per-az'] as const),
   endpoint: obj<EndpointProps>({
     publicAccess: bool(),
-    publicAccessCidrs: list(cidr(), { unique: true }),
+    publicAccessCidrs: list(cidr(), {
+      unique: true,
+      max: BOUNDS.publicAccessCidrs,
+      why: 'EKS takes at most 40 public endpoint CIDRs per cluster',
+    }),
   }),
-  systemNodeGroup: obj<SystemNodeGroupProps>({ instanceType: str(), size: int({ min: 1, max: 10 }) }),
+  systemNodeGroup: obj<SystemNodeGroupProps>({ instanceType: str(), size: int(BOUNDS.systemNodes) }),
   pools: obj<PoolsProps, ParsedPools>({ cpu: pool(false), nvidia: pool(true), neuron: pool(true) }),
   modelData: obj<ModelDataProps, ParsedModelData>({
-    fsxStorageGiB: int({ min: 1200 }),
-    fsxThroughputPerTiB: int(),
+    fsxStorageGiB: int(BOUNDS.fsxStorageGiB),
+    fsxThroughputPerTiB: int(BOUNDS.fsxThroughputPerTiB),
     disasterRecovery: optional(disasterRecovery),
   }),
   exposure: obj<ExposureProps>({ openTo: list(cidr(), { unique: true }) }),

@@ -9,7 +9,8 @@
 import type { InstanceType } from '../catalog/instances.js';
 import { DOGBOOTH_BASE_MODEL } from '../catalog/models.js';
 import { type AcceleratedPool, POOL_NAMES, type PoolName } from '../contract.js';
-import { versions } from '../versions.js';
+import { toolVersions, versions } from '../versions.js';
+import { checkCapacity } from './capacity.js';
 import {
   environmentSchema,
   HARDENING_DEFAULTS,
@@ -31,6 +32,7 @@ import {
 } from './fit.js';
 import { overlaps, parseCidr } from './net.js';
 import { INVALID, type Issue } from './schema.js';
+import { checkVersions } from './versions-check.js';
 
 export type VllmDeployment = ParsedVllm & {
   /** Where each replica lands and what it requests. */
@@ -88,9 +90,34 @@ export function where(file: string, name: string | undefined): string {
   return `${file} (${name ?? '?'})`;
 }
 
-/** Checks and resolves every environment; throws one EnvironmentError listing every problem. */
-export function resolveEnvironments(raw: readonly RawEnvironment[]): Environment[] {
-  const problems: string[] = [];
+/** Where the versions table lives, as messages name it. */
+export const VERSIONS_FILE = 'clusters/versions.ts';
+
+/** The versions table and the tools table of clusters/versions.ts. */
+export interface VersionsTables {
+  readonly versions: object;
+  readonly toolVersions: object;
+}
+
+/** The problems of the versions tables, each `clusters/versions.ts: <entry>: <reason>`. */
+export function versionProblems(tables: VersionsTables = { versions, toolVersions }): string[] {
+  return [
+    ...checkVersions(tables.versions).map((i) => `${VERSIONS_FILE}: ${i.path}: ${i.reason}`),
+    ...checkVersions(tables.toolVersions).map((i) => `${VERSIONS_FILE}: toolVersions.${i.path}: ${i.reason}`),
+  ];
+}
+
+/**
+ * Checks and resolves every environment, and the versions table they are rendered with; throws
+ * one EnvironmentError listing every problem. `tables` is clusters/versions.ts unless a test
+ * passes another.
+ */
+export function resolveEnvironments(
+  raw: readonly RawEnvironment[],
+  tables: VersionsTables = { versions, toolVersions },
+): Environment[] {
+  const problems: string[] = versionProblems(tables);
+  const tableProblems = problems.length;
   const resolved: Environment[] = [];
   for (const { file, value } of raw) {
     const name =
@@ -108,7 +135,7 @@ export function resolveEnvironments(raw: readonly RawEnvironment[]): Environment
     for (const i of issues) problems.push(`${at}: ${i.path}: ${i.reason}`);
     if (env && issues.length === 0) resolved.push(env);
   }
-  if (problems.length === 0) checkAcross(resolved, problems);
+  if (problems.length === tableProblems) checkAcross(resolved, problems);
   if (problems.length > 0) throw new EnvironmentError(problems);
   return resolved.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -172,16 +199,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
     }
     const field = 'workloads.dogbooth.workerInstanceType';
     const placement = attempt(() => placeDiffusion(env, field, DOGBOOTH_BASE_MODEL, d.workerInstanceType));
-    if (placement) {
-      const cpuLimit = env.pools.nvidia.cpuLimit;
-      if (d.maxWorkers * placement.instance.vcpus > cpuLimit) {
-        push(
-          'workloads.dogbooth.maxWorkers',
-          `${d.maxWorkers} x ${placement.instance.name} (${placement.instance.vcpus} vCPUs each) exceeds the nvidia pool's cpuLimit of ${cpuLimit}`,
-        );
-      }
-      dogbooth = { ...d, placement };
-    }
+    if (placement) dogbooth = { ...d, placement };
   }
   let pipeline: Pipeline | undefined;
   if (w.pipeline) {
@@ -198,7 +216,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
     if (gpu) pipeline = { ...p, gpu };
   }
   if (issues.length > before || vllm.some((v) => v === undefined)) return undefined;
-  return {
+  const resolved: Environment = {
     ...env,
     file,
     hardening: resolveHardening(env),
@@ -210,6 +228,9 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
       pipeline,
     },
   };
+  // Every workload is placed: does each accelerated pool hold them all at their maximum?
+  checkCapacity(resolved, push);
+  return issues.length > before ? undefined : resolved;
 }
 
 type Push = (path: string, reason: string) => void;

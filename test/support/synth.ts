@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { VersionsTables } from '../../clusters/lib/resolve.js';
 import { main } from '../../scripts/synth.js';
 import { ROOT } from './workspace.js';
 
@@ -17,10 +18,10 @@ export interface CliResult {
 const text = (lines: readonly string[]) => (lines.length > 0 ? `${lines.join('\n')}\n` : '');
 
 /** Runs scripts/synth.ts `main` in this process; a child process per case would cost a second of loading. */
-export async function synthCli(args: readonly string[]): Promise<CliResult> {
+export async function synthCli(args: readonly string[], tables?: VersionsTables): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const status = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const status = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) }, tables);
   return { status, stdout: text(out), stderr: text(err) };
 }
 
