@@ -25,13 +25,15 @@ afterAll(() => ws?.remove());
 
 /**
  * Qwen2.5-7B-Instruct, from its model card and config.json
- * (https://huggingface.co/Qwen/Qwen2.5-7B-Instruct: 7.61B parameters; num_hidden_layers 28,
- * num_attention_heads 28, num_key_value_heads 4, hidden_size 3584 -> head dim 128,
+ * (https://huggingface.co/Qwen/Qwen2.5-7B-Instruct: 7.61B parameters; architectures
+ * Qwen2ForCausalLM, num_hidden_layers 28, num_attention_heads 28, num_key_value_heads 4,
+ * hidden_size 3584 -> head dim 128, intermediate_size 18944, vocab_size 152064,
  * max_position_embeddings 32768, torch_dtype bfloat16).
  */
 const NEW_MODEL = `  {
     // https://huggingface.co/Qwen/Qwen2.5-7B-Instruct (config.json: 28 layers, 28 attention
-    // heads, 4 KV heads, hidden 3584 -> head dim 128, max_position_embeddings 32768, bf16)
+    // heads, 4 KV heads, hidden 3584 -> head dim 128, intermediate 18944, vocab 152064,
+    // max_position_embeddings 32768, bf16)
     kind: 'llm',
     id: 'qwen2.5-7b-instruct',
     source: { kind: 'huggingface', repo: 'Qwen/Qwen2.5-7B-Instruct' },
@@ -39,9 +41,14 @@ const NEW_MODEL = `  {
     dtypeBytes: 2,
     dtype: 'bfloat16',
     contextLength: 32768,
+    architecture: 'Qwen2ForCausalLM',
     layers: 28,
+    attentionHeads: 28,
     kvHeads: 4,
     headDim: 128,
+    hiddenSize: 3584,
+    intermediateSize: 18944,
+    vocabSize: 152064,
     runsOn: ['nvidia'],
   },
 `;
