@@ -137,37 +137,43 @@ export const versions = {
    */
   systemNodeGroupAmi: { type: 'AL2023_x86_64_STANDARD', releaseVersion: '1.35.8-20260930' },
   /**
-   * Flux controllers (fluxcd-community chart), installed by infra/flux with the Helm provider.
-   * Chart 2.18.3 is Flux v2.8.5 (fluxcd-community/helm-charts@flux2-2.18.3:charts/flux2/Chart.yaml
-   * appVersion 2.8.5; values.yaml tags: helm-controller v1.5.3, kustomize-controller v1.8.3,
-   * source-controller v1.8.2, notification-controller v1.8.3), the newest flux2 chart in the
-   * repository's index (gh-pages:index.yaml, generated 2026-04-15). It has no chart for Flux 2.9.
+   * The Flux release the bootstrap installs: a FluxInstance with `distribution.version` set to this
+   * exact release (without the `v`), built by the Flux Operator from the manifests its image embeds
+   * (infra/flux). clusters/catalog/flux.ts records what the release ships; test/imports.test.ts
+   * fails a release whose controllers' CRDs are not the ones the imports come from
+   * (`fluxControllers`), and test/infra.test.ts one that `fluxOperator` does not embed.
+   * fluxcd/flux2@v2.9.4 (2026-08-07), the newest 2.9 patch: source-controller v1.9.4,
+   * kustomize-controller v1.9.4, helm-controller v1.6.3 (manifests/bases/<controller>/kustomization.yaml).
    */
-  // renovate: datasource=helm depName=flux2 registryUrl=https://fluxcd-community.github.io/helm-charts
-  flux: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.18.3' },
+  // renovate: datasource=github-releases depName=fluxcd/flux2
+  flux: 'v2.9.4',
   /**
-   * The bootstrap GitRepository and root Kustomization (fluxcd-community chart), of the same Flux
-   * release as `flux` (fluxcd-community/helm-charts@flux2-sync-1.14.5:charts/flux2-sync/Chart.yaml
-   * appVersion 2.8.5; values.yaml cli tag v2.8.5).
+   * Flux Operator chart: the operator that installs and reconciles the FluxInstance. Charts are
+   * published at ghcr.io/controlplaneio-fluxcd/charts/<chart>, tagged with the operator release
+   * without its `v` (controlplaneio-fluxcd/flux-operator@v0.58.1:cmd/cli/distro_mirror.go);
+   * operator v0.58.1 (2026-08-19) embeds Flux v2.9.4 (config/data/flux-images/VERSION).
    */
-  // renovate: datasource=helm depName=flux2-sync registryUrl=https://fluxcd-community.github.io/helm-charts
-  fluxSync: {
-    repository: 'https://fluxcd-community.github.io/helm-charts',
-    chart: 'flux2-sync',
-    version: '1.14.5',
+  // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-operator
+  fluxOperator: {
+    repository: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator',
+    chart: 'flux-operator',
+    version: '0.58.1',
+  },
+  /** The FluxInstance chart of the same operator release (same registry and tag scheme). */
+  // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-instance
+  fluxInstance: {
+    repository: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance',
+    chart: 'flux-instance',
+    version: '0.58.1',
   },
   /**
    * Flux controllers whose CRDs the typed imports come from (apps/imports, cdk8s.yaml): each
    * controller's config/crd/bases at its release tag (github.com/fluxcd/<controller>/releases).
-   * They should be the controllers that `flux` installs. No flux2 release ships exactly these
-   * three: v2.9.3 and v2.9.4 ship helm-controller v1.6.3 and kustomize-controller v1.9.4 with
-   * source-controller v1.9.3 / v1.9.4, and v2.9.0 ships source-controller v1.9.1
-   * (fluxcd/flux2@<tag>:manifests/bases/<controller>/kustomization.yaml).
-   * KNOWN MISMATCH: the `flux` chart pinned above installs Flux v2.8.5 (helm-controller v1.5.3,
-   * kustomize-controller v1.8.3, source-controller v1.8.2): no fluxcd-community chart carries
-   * Flux 2.9. Regenerating the imports from the v2.8.5 CRDs (`npm run imports`) needs those CRD
-   * files; every Flux object in dist/k8s uses only fields the v2.8.5 CRDs define (checked once
-   * against charts/flux2/templates/*.crds.yaml at flux2-2.18.3).
+   * `flux` (v2.9.4) ships helm-controller v1.6.3 and kustomize-controller v1.9.4, and
+   * source-controller v1.9.4, whose CRDs have the same spec as v1.9.1's (clusters/catalog/flux.ts
+   * SAME_CRD_SPEC: an annotation and one HelmChart description differ). The reference CRDs the
+   * imports are checked against hold source-controller v1.9.1; moving this pin to v1.9.4 changes
+   * the files' sha256 and headers, not the generated types.
    */
   fluxControllers: {
     // renovate: datasource=github-releases depName=fluxcd/helm-controller

@@ -319,7 +319,7 @@ export class BootstrapStack extends TerraformStack {
       clusterName: clusterNameRef,
       addons: addonsIn('after-flux'),
       createTimeout: AFTER_FLUX_CREATE_TIMEOUT,
-      dependsOn: [flux.sync],
+      dependsOn: [flux.instance],
     });
   }
 

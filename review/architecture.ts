@@ -5,6 +5,7 @@
  * Terraform creates, and how they connect: contract variables (`${VAR}` in a manifest, resolved
  * from the cluster-vars ConfigMap that Terraform writes), Pod Identity associations, node pools.
  */
+import { layerPath } from '../clusters/contract.js';
 import type { Environment } from '../clusters/lib/resolve.js';
 import type { EnvironmentObjects, JsonObject, KubeObject, TerraformBlock } from './objects.js';
 
@@ -232,7 +233,9 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
   for (const k of kustomizations) lines.push(`    ${id(`k8s:${k.id}`)}[${label(`Kustomization ${k.name}`)}]`);
   lines.push('  end');
   const fluxReleases = shownTf.filter((b) => b.type === 'helm_release' && /flux/.test(tfName(env.name, b)));
-  const bootstrap = fluxReleases.find((b) => /sync/.test(tfName(env.name, b))) ?? fluxReleases[0];
+  // The release that syncs this repository: its values name the flux-system layer's path.
+  const syncPath = layerPath(env.name, 'flux-system');
+  const bootstrap = fluxReleases.find((b) => JSON.stringify(b.body).includes(syncPath)) ?? fluxReleases[0];
   for (const k of kustomizations) {
     const deps = arr(rec(k.manifest.spec).dependsOn).map((d) => String(rec(d).name));
     for (const d of deps) {

@@ -16,7 +16,7 @@ import {
 import type { Environment } from '../clusters/lib/resolve.js';
 import { ADDON_PHASES, type AddonName } from '../infra/addons/index.js';
 import { BOOTSTRAP_PUBLIC_ACCESS_VARIABLE } from '../infra/eks/index.js';
-import { GIT_CREDENTIALS_SECRET, STRICT_SUBSTITUTION } from '../infra/flux/index.js';
+import { GIT_CREDENTIALS_SECRET } from '../infra/flux/index.js';
 import { stateKey } from '../infra/stages.js';
 import {
   address,
@@ -147,10 +147,12 @@ describe.each(NAMES)('%s', (name) => {
       );
       expect(resources(stage, 'aws_secretsmanager_secret_version')).toEqual({});
     }
-    const sync = JSON.parse(str(arr(resource(bootstrap, 'helm_release', 'flux/sync').values)[0]));
-    expect(sync).not.toHaveProperty('secret');
-    const flux = JSON.parse(str(arr(resource(bootstrap, 'helm_release', 'flux/flux').values)[0]));
-    expect(flux.kustomizeController.container.additionalArgs).toContain(STRICT_SUBSTITUTION);
+    const instance = resource(bootstrap, 'helm_release', 'flux/instance');
+    const sync = JSON.parse(str(arr(instance.values)[0])).instance.sync;
+    // The FluxInstance names the Secret (`pullSecret`); none of its sync fields holds a credential
+    // (flux-operator@v0.58.1:config/crd/bases/fluxcd.controlplane.io_fluxinstances.yaml, spec.sync).
+    const syncFields = ['kind', 'name', 'url', 'ref', 'path', 'interval', 'pullSecret', 'provider'];
+    expect(Object.keys(sync).filter((k) => !syncFields.includes(k))).toEqual([]);
     const secrets = resources(bootstrap, 'kubernetes_secret_v1');
     const kind = env.bootstrap.gitCredentials;
     const url = obj(obj(bootstrap.json.variable).flux_git_url);
@@ -161,7 +163,8 @@ describe.each(NAMES)('%s', (name) => {
     if (kind === 'none') {
       expect(secrets).toEqual({});
       expect(bootstrap.json).not.toHaveProperty('ephemeral');
-      expect(sync.gitRepository.spec).not.toHaveProperty('secretRef');
+      expect(sync).not.toHaveProperty('pullSecret');
+      expect(sync).not.toHaveProperty('provider');
       const names = Object.values(resources(cluster, 'aws_secretsmanager_secret')).map((x) => x.name);
       expect(names).not.toContain(`genai-${name}/flux-git`);
       return;
@@ -183,8 +186,12 @@ describe.each(NAMES)('%s', (name) => {
     );
     expect(secret.data_wo_revision).toBe(tf('var.flux_git_credentials_revision'));
     expect(secret.metadata).toMatchObject({ name: GIT_CREDENTIALS_SECRET, namespace: FLUX.namespace });
-    expect(sync.gitRepository.spec.secretRef).toEqual({ name: GIT_CREDENTIALS_SECRET });
-    expect(sync.gitRepository.spec.provider).toBe(kind === 'github-app' ? 'github' : undefined);
+    expect(sync.pullSecret).toBe(GIT_CREDENTIALS_SECRET);
+    expect(sync.provider).toBe(kind === 'github-app' ? 'github' : undefined);
+    // Written before the instance, whose sync needs it.
+    expect(arr(instance.depends_on)).toContain(
+      address(bootstrap, 'kubernetes_secret_v1', 'flux/git-credentials'),
+    );
     // Write-only attributes need the kubernetes provider 2.38.0 or newer (what the binding pins).
     const kubernetes = obj(obj(obj(bootstrap.json.terraform).required_providers).kubernetes);
     const [major, minor] = str(kubernetes.version).split('.').map(Number);

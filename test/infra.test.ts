@@ -10,12 +10,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { IDENTITIES, SYSTEM_NODES } from '../clusters/contract.js';
+import { FLUX_RELEASES } from '../clusters/catalog/flux.js';
+import { FLUX, IDENTITIES, layerPath, SYSTEM_NODES } from '../clusters/contract.js';
 import { clusterName } from '../clusters/lib/environment.js';
 import type { Environment } from '../clusters/lib/resolve.js';
 import { versions } from '../clusters/versions.js';
 import { ADDON_PHASES, type AddonName } from '../infra/addons/index.js';
 import { Testing } from '../infra/cdktf.js';
+import { FLUX_COMPONENTS, STRICT_SUBSTITUTION } from '../infra/flux/index.js';
 import { INTERRUPTION_EVENTS } from '../infra/karpenter/index.js';
 import { planSubnets } from '../infra/network/index.js';
 import { STAGES, stackName } from '../infra/stages.js';
@@ -167,7 +169,7 @@ describe.each(NAMES)('%s', (name) => {
     // Ordering: node group after what nodes need; CoreDNS & co. after the nodes; the add-ons
     // whose controllers may need Karpenter capacity after the Flux bootstrap (another stage).
     const nodeGroup = address(s, 'aws_eks_node_group', 'system-nodes/nodes');
-    const sync = address(b, 'helm_release', 'flux/sync');
+    const fluxInstance = address(b, 'helm_release', 'flux/instance');
     const deps = (a: Obj) => arr(a.depends_on ?? []).map(String);
     for (const a of inCluster) {
       const phase = ADDON_PHASES[str(a.addon_name) as AddonName];
@@ -179,7 +181,7 @@ describe.each(NAMES)('%s', (name) => {
         expect(deps(a), String(a.addon_name)).toContain(nodeGroup);
       }
     }
-    for (const a of inBootstrap) expect(deps(a), String(a.addon_name)).toContain(sync);
+    for (const a of inBootstrap) expect(deps(a), String(a.addon_name)).toContain(fluxInstance);
   });
 
   test('Karpenter: node role with an EC2_LINUX access entry, interruption queue fed by one EventBridge rule per event', () => {
@@ -323,37 +325,107 @@ describe.each(NAMES)('%s', (name) => {
     expect(roles.size).toBe(associations.length);
   });
 
-  test('Flux: pinned chart on the system nodes, root Kustomization on dist/k8s/<env>/flux-system', () => {
-    const { b: s } = get(name);
-    const flux = resource(s, 'helm_release', 'flux/flux');
-    expect(flux).toMatchObject({
-      chart: versions.flux.chart,
-      version: versions.flux.version,
-      repository: versions.flux.repository,
-      namespace: 'flux-system',
-    });
-    const fluxValues = JSON.parse(str(arr(flux.values)[0]));
-    // Every Flux pod on the system nodes, the pre-install hook Job (`cli`) included.
-    for (const component of [
-      'sourceController',
-      'kustomizeController',
-      'helmController',
-      'notificationController',
-      'cli',
-    ]) {
-      expect(fluxValues[component].tolerations, component).toEqual([
-        { key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoSchedule' },
-      ]);
-      expect(fluxValues[component].nodeSelector, component).toEqual({
+  test('Flux: the operator installs versions.flux exactly, on the system nodes, and syncs dist/k8s/<env>/flux-system', () => {
+    const { b } = get(name);
+    const operator = resource(b, 'helm_release', 'flux/operator');
+    const instance = resource(b, 'helm_release', 'flux/instance');
+    for (const [release, chart] of [
+      [operator, versions.fluxOperator],
+      [instance, versions.fluxInstance],
+    ] as const) {
+      expect(release).toMatchObject({
+        chart: chart.chart,
+        version: chart.version,
+        namespace: FLUX.namespace,
+        atomic: true,
+        wait: true,
+      });
+      // The Helm provider's OCI form: the repository path, then the chart name.
+      expect(`${str(release.repository)}/${str(release.chart)}`).toBe(chart.repository);
+    }
+    expect(operator.create_namespace).toBe(true);
+    const onSystemNodes = (pod: Obj, what: string) => {
+      expect(obj(pod.nodeSelector, what)).toMatchObject({
         [SYSTEM_NODES.label.key]: SYSTEM_NODES.label.value,
       });
-    }
-    const sync = resource(s, 'helm_release', 'flux/sync');
-    expect(sync).toMatchObject({ name: 'flux-system', version: versions.fluxSync.version });
-    const syncValues = JSON.parse(str(arr(sync.values)[0]));
-    expect(syncValues.kustomization.spec.path).toBe(`./dist/k8s/${name}/flux-system`);
-    expect(syncValues.gitRepository.spec.url).toBe(tf('var.flux_git_url'));
-    expect(arr(sync.depends_on)).toContain(address(s, 'kubernetes_config_map_v1', 'flux/cluster-vars'));
+      expect(arr(pod.tolerations, what)).toContainEqual({
+        key: SYSTEM_NODES.taint.key,
+        operator: 'Exists',
+        effect: SYSTEM_NODES.taint.effect,
+      });
+    };
+    const operatorValues = JSON.parse(str(arr(operator.values)[0]));
+    onSystemNodes(operatorValues, 'the operator');
+    expect(operatorValues.web).toEqual({ enabled: false });
+
+    const values = JSON.parse(str(arr(instance.values)[0]));
+    // Exactly the pinned release, from the manifests embedded in the pinned operator image.
+    expect(values.instance.distribution).toEqual({
+      version: versions.flux.replace(/^v/, ''),
+      registry: 'ghcr.io/fluxcd',
+      artifact: '',
+    });
+    expect(values.instance.components).toEqual([...FLUX_COMPONENTS]);
+    expect(values.instance.components.filter((c: string) => c.startsWith('image-'))).toEqual([]);
+    expect(values.instance.sync).toMatchObject({
+      kind: 'GitRepository',
+      name: FLUX.gitRepository,
+      url: tf('var.flux_git_url'),
+      ref: `refs/heads/${tf('var.flux_git_branch')}`,
+      path: layerPath(name, 'flux-system'),
+    });
+    // Every pod: the operator (above), each Flux controller (a patch on every Deployment) and the
+    // chart's hook Job that waits for the instance.
+    const patches = arr(values.instance.kustomize.patches).map((p) => obj(p));
+    const everyDeployment = patches.filter((p) => obj(p.target).kind === 'Deployment' && !obj(p.target).name);
+    expect(everyDeployment).toHaveLength(1);
+    onSystemNodes(JSON.parse(str(everyDeployment[0]!.patch)).spec.template.spec, 'the Flux controllers');
+    expect(values.healthcheck.enabled).toBe(true);
+    onSystemNodes(values.healthcheck, 'the healthcheck Job');
+    // kustomize-controller substitutes strictly.
+    const kustomize = patches.filter((p) => obj(p.target).name === 'kustomize-controller');
+    expect(kustomize.flatMap((p) => JSON.parse(str(p.patch)))).toContainEqual({
+      op: 'add',
+      path: '/spec/template/spec/containers/0/args/-',
+      value: STRICT_SUBSTITUTION,
+    });
+    // Helm waits at least as long as the hook Job waits for the instance.
+    const minutes = /^(\d+)m$/.exec(str(values.healthcheck.timeout));
+    expect(minutes, str(values.healthcheck.timeout)).not.toBeNull();
+    expect(instance.timeout).toBeGreaterThan(Number(minutes![1]) * 60);
+    // Order: the operator (and the namespace), then cluster-vars, then the instance and its sync.
+    const operatorAddress = address(b, 'helm_release', 'flux/operator');
+    const clusterVars = resource(b, 'kubernetes_config_map_v1', 'flux/cluster-vars');
+    expect(arr(clusterVars.depends_on)).toContain(operatorAddress);
+    expect(arr(instance.depends_on)).toEqual(
+      expect.arrayContaining([operatorAddress, address(b, 'kubernetes_config_map_v1', 'flux/cluster-vars')]),
+    );
+  });
+});
+
+describe('the Flux release', () => {
+  const semver = (v: string) => v.replace(/^v/, '').split('.').map(Number);
+  const atLeast = (v: string, min: string) => {
+    const [a, b] = [semver(v), semver(min)];
+    const i = a.findIndex((x, j) => x !== b[j]);
+    return i < 0 || a[i]! > b[i]!;
+  };
+
+  test('is one the pinned Flux Operator embeds, and both operator charts are of one release', () => {
+    const release = FLUX_RELEASES[versions.flux];
+    expect(release, `versions.flux ${versions.flux} in clusters/catalog/flux.ts`).toBeDefined();
+    expect(
+      atLeast(versions.fluxOperator.version, release!.operatorSince),
+      `flux-operator ${versions.fluxOperator.version} embeds Flux ${versions.flux} from ${release!.operatorSince} on`,
+    ).toBe(true);
+    expect(versions.fluxInstance.version).toBe(versions.fluxOperator.version);
+  });
+
+  test('the version comparison orders releases numerically', () => {
+    expect(atLeast('0.58.1', '0.58.0')).toBe(true);
+    expect(atLeast('0.58.0', '0.58.0')).toBe(true);
+    expect(atLeast('0.9.0', '0.58.0')).toBe(false);
+    expect(atLeast('1.0.0', '0.58.0')).toBe(true);
   });
 });
 

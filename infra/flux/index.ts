@@ -1,15 +1,27 @@
 /**
- * The Flux bootstrap (in the bootstrap stage): Flux's controllers (Helm provider, pinned chart)
- * on the system nodes, the ConfigMap `flux-system/cluster-vars` with the contract variables the
- * environment sets, the Git credentials Flux needs for a private repository, and a GitRepository
- * of this repository with the root Kustomization on `dist/k8s/<env>/flux-system`.
+ * The Flux bootstrap (in the bootstrap stage), through the Flux Operator
+ * (controlplaneio-fluxcd/flux-operator; docs/decisions.md, "Flux through the Flux Operator"):
  *
- * Charts: fluxcd-community/helm-charts at the tags of clusters/versions.ts (`flux`, `fluxSync`):
- * charts/flux2/values.yaml (`<controller>.nodeSelector`, `.tolerations`, `cli.*` for the
- * pre-install hook Job `flux check --pre` of templates/pre-install-job.yaml,
- * `kustomizeController.container.additionalArgs`, `image*Controller.create`) and
- * charts/flux2-sync/values.yaml (`gitRepository.spec.url`, `.ref`, `.interval`, `.secretRef`,
- * `.provider`; `kustomization.spec.path`, `.prune`, `.interval`).
+ * 1. the operator (chart `versions.fluxOperator`, Helm provider) on the system nodes;
+ * 2. the ConfigMap `flux-system/cluster-vars` with the contract variables the environment sets,
+ *    and the Git credentials Secret for a private repository;
+ * 3. a FluxInstance (chart `versions.fluxInstance`) that has the operator install Flux
+ *    `versions.flux` exactly, from the manifests embedded in the operator's image, with the
+ *    controllers on the system nodes, image automation left out, strict post-build substitution
+ *    on, and `sync`: the GitRepository of this repository and the root Kustomization on
+ *    `dist/k8s/<env>/flux-system`. The chart's post-install hook Job waits until the operator
+ *    reports the instance Ready: controllers healthy, the repository fetched, the root
+ *    Kustomization applied.
+ *
+ * Values keys, read at controlplaneio-fluxcd/charts@cf746d9 (chart 0.49.0, the newest in the
+ * snapshot available here; confirm at the pinned version with `helm show values
+ * oci://ghcr.io/controlplaneio-fluxcd/charts/<chart> --version <version>`):
+ * charts/flux-operator/values.yaml `nodeSelector`, `tolerations` (templates/deployment.yaml),
+ * `web.enabled`; charts/flux-instance/values.yaml `instance.distribution.*`, `.components`,
+ * `.cluster.*`, `.sync.*`, `.kustomize.patches`, `healthcheck.enabled`, `.timeout`,
+ * `.nodeSelector`, `.tolerations` (templates/instance.yaml, templates/healthcheck.yaml). FluxInstance
+ * fields: controlplaneio-fluxcd/flux-operator@v0.58.1:docs/api/v1/fluxinstance.md and
+ * config/crd/bases/fluxcd.controlplane.io_fluxinstances.yaml.
  */
 
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider/index.js';
@@ -26,22 +38,27 @@ import {
   SYSTEM_NODES,
 } from '../../clusters/contract.js';
 import type { GitCredentials } from '../../clusters/lib/environment.js';
-import { versions } from '../../clusters/versions.js';
+import { type HelmChart, versions } from '../../clusters/versions.js';
 import { Fn, type ITerraformDependable, ref, TerraformStack, TerraformVariable, Token } from '../cdktf.js';
 
-/** Flux controllers the project uses (image automation is not used: versions change by pull request). */
-export const FLUX_CONTROLLERS = [
-  'sourceController',
-  'kustomizeController',
-  'helmController',
-  'notificationController',
-];
+/**
+ * The Flux components the FluxInstance installs: the operator's default set
+ * (docs/api/v1/fluxinstance.md, "Components configuration"), written out so that image automation
+ * stays off on purpose (versions change by pull request).
+ */
+export const FLUX_COMPONENTS = [
+  'source-controller',
+  'kustomize-controller',
+  'helm-controller',
+  'notification-controller',
+] as const;
 
 /**
  * kustomize-controller fails a post-build substitution whose variable has no default and is not in
- * cluster-vars, instead of substituting an empty string (fluxcd/kustomize-controller@v1.8.3:
- * internal/features/features.go StrictPostBuildSubstitutions; docs/spec/v1/kustomizations.md
- * recommends it).
+ * cluster-vars, instead of substituting an empty string. The gate is on by default since
+ * kustomize-controller v1.9 (fluxcd/kustomize-controller@v1.9.4:internal/features/features.go,
+ * StrictPostBuildSubstitutions "opt-out from v1.9"); the bootstrap sets it anyway, so the guarantee
+ * does not rest on a default.
  */
 export const STRICT_SUBSTITUTION = '--feature-gates=StrictPostBuildSubstitutions=true';
 
@@ -50,13 +67,25 @@ export const GIT_CREDENTIALS_SECRET = 'flux-git-credentials';
 
 /**
  * Keys of the credentials JSON, per kind, as source-controller reads them from the Secret
- * (fluxcd/source-controller@v1.8.2:docs/spec/v1/gitrepositories.md, "SSH authentication" and
+ * (fluxcd/source-controller@v1.9.4:docs/spec/v1/gitrepositories.md, "SSH authentication" and
  * "GitHub": `.spec.provider: github`).
  */
 export const GIT_CREDENTIAL_KEYS: { readonly [K in Exclude<GitCredentials, 'none'>]: readonly string[] } = {
   'ssh-key': ['identity', 'known_hosts'],
   'github-app': ['githubAppID', 'githubAppInstallationID', 'githubAppPrivateKey'],
 };
+
+/**
+ * How long the FluxInstance chart may take, seconds (the Helm provider's `timeout`, default 300:
+ * hashicorp/terraform-provider-helm@v3.1.1:docs/resources/release.md). Install: the hook Job waits
+ * up to INSTANCE_READY_TIMEOUT for the instance. Destroy: the uninstall waits (`wait`) while the
+ * operator's finalizer removes Flux, up to 5 minutes for the controllers and 5 for the CRDs
+ * (flux-operator@v0.58.1:internal/controller/fluxinstance_uninstaller.go).
+ */
+const INSTANCE_RELEASE_TIMEOUT = 900;
+
+/** How long the hook Job waits for the FluxInstance to become Ready (`healthcheck.timeout`). */
+const INSTANCE_READY_TIMEOUT = '10m';
 
 /** Address of the ephemeral resource that reads the credentials (never stored in plan or state). */
 const EPHEMERAL_CREDENTIALS = 'ephemeral.aws_secretsmanager_secret_version.flux_git';
@@ -79,11 +108,78 @@ export interface FluxBootstrapProps {
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
+/** One kustomize patch of the FluxInstance (`spec.kustomize.patches[]`). */
+interface FluxPatch {
+  /** A strategic merge patch or a JSON 6902 patch, as text. */
+  readonly patch: string;
+  readonly target: { readonly kind: string; readonly name?: string };
+}
+
+/**
+ * The patches the FluxInstance applies to the Flux manifests, after the operator's own
+ * (flux-operator@v0.58.1:internal/builder/templates.go appends `spec.kustomize.patches` last):
+ *
+ * - every Deployment on the system nodes, the only capacity before Flux installs Karpenter (the
+ *   same placement as the controllers-layer charts, docs/platform.md "Bootstrap order"): a
+ *   strategic merge, so the operator's `kubernetes.io/os: linux` selector stays (its
+ *   nodeSelectorTmpl), as in docs/guides/instance/instance-customization.md, "Node affinity and
+ *   tolerations";
+ * - kustomize-controller with STRICT_SUBSTITUTION. The operator already appends
+ *   `--feature-gates=ObjectLevelWorkloadIdentity=false` to every controller (internal/builder
+ *   workload_identity.go, profiles.go); repeated `--feature-gates` flags add up: the controllers
+ *   bind it as a component-base MapStringBool (fluxcd/pkg/runtime@v0.110.1:features/features.go
+ *   BindFlags, the version kustomize-controller v1.9.4's go.mod requires), whose Set adds each
+ *   occurrence's pairs to one map (k8s.io/component-base@v0.36.2:cli/flag/map_string_bool.go).
+ */
+function fluxPatches(): FluxPatch[] {
+  return [
+    {
+      target: { kind: 'Deployment' },
+      patch: JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'all' },
+        spec: { template: { spec: onSystemNodes() } },
+      }),
+    },
+    {
+      target: { kind: 'Deployment', name: 'kustomize-controller' },
+      patch: JSON.stringify([
+        { op: 'add', path: '/spec/template/spec/containers/0/args/-', value: STRICT_SUBSTITUTION },
+      ]),
+    },
+  ];
+}
+
+/** A pod's node selector and toleration for the system nodes (clusters/contract.ts SYSTEM_NODES). */
+function onSystemNodes() {
+  return {
+    nodeSelector: { [SYSTEM_NODES.label.key]: SYSTEM_NODES.label.value },
+    tolerations: [{ key: SYSTEM_NODES.taint.key, operator: 'Exists', effect: SYSTEM_NODES.taint.effect }],
+  };
+}
+
+/**
+ * Helm's `repository` and `chart` for a chart of the versions table: an OCI chart there is its full
+ * reference (`oci://<registry>/<path>/<chart>`), the Helm provider takes the path and the name
+ * (hashicorp/terraform-provider-helm@v3.1.1:docs/resources/release.md, "Chart Repository
+ * configured from OCI Registry").
+ */
+function helmSource(chart: HelmChart): { repository: string; chart: string } {
+  const suffix = `/${chart.chart}`;
+  if (!chart.repository.startsWith('oci://') || !chart.repository.endsWith(suffix)) {
+    throw new Error(`${chart.chart}: expected an OCI reference ending in ${suffix}, got ${chart.repository}`);
+  }
+  return { repository: chart.repository.slice(0, -suffix.length), chart: chart.chart };
+}
+
 export class FluxBootstrap extends Construct {
+  /** The Flux Operator. */
+  readonly operator: Release;
   readonly clusterVars: ConfigMapV1;
-  readonly flux: Release;
-  readonly sync: Release;
   readonly gitCredentials: SecretV1 | undefined;
+  /** The FluxInstance: Flux itself, and the sync of this repository. */
+  readonly instance: Release;
 
   constructor(scope: Construct, id: string, props: FluxBootstrapProps) {
     super(scope, id);
@@ -120,30 +216,20 @@ export class FluxBootstrap extends Construct {
     });
     const helm = new HelmProvider(stack, 'helm', { kubernetes: { host, clusterCaCertificate, exec } });
 
-    // The same placement as the controllers-layer charts (docs/platform.md, "Bootstrap order"):
-    // the system nodes are the only capacity before Flux installs Karpenter.
-    const onSystemNodes = {
-      nodeSelector: { [SYSTEM_NODES.label.key]: SYSTEM_NODES.label.value },
-      tolerations: [{ key: SYSTEM_NODES.taint.key, operator: 'Exists', effect: SYSTEM_NODES.taint.effect }],
-    };
-    this.flux = new Release(this, 'flux', {
+    this.operator = new Release(this, 'operator', {
       provider: helm,
-      name: 'flux2',
+      name: 'flux-operator',
       namespace: FLUX.namespace,
       createNamespace: true,
-      repository: versions.flux.repository,
-      chart: versions.flux.chart,
-      version: versions.flux.version,
+      ...helmSource(versions.fluxOperator),
+      version: versions.fluxOperator.version,
       atomic: true,
       wait: true,
       values: [
         JSON.stringify({
-          ...Object.fromEntries(FLUX_CONTROLLERS.map((c) => [c, onSystemNodes])),
-          kustomizeController: { ...onSystemNodes, container: { additionalArgs: [STRICT_SUBSTITUTION] } },
-          // The pre-install hook Job (`flux check --pre`) runs with the CLI's placement.
-          cli: onSystemNodes,
-          imageAutomationController: { create: false },
-          imageReflectionController: { create: false },
+          ...onSystemNodes(),
+          // The operator's web UI: not used here, and its server would need sign-in configured.
+          web: { enabled: false },
         }),
       ],
       ...(props.dependsOn ? { dependsOn: [...props.dependsOn] } : {}),
@@ -156,35 +242,52 @@ export class FluxBootstrap extends Construct {
         labels: { 'app.kubernetes.io/managed-by': 'terraform', 'app.kubernetes.io/part-of': 'genai-eks' },
       },
       data: { ...props.clusterVars },
-      dependsOn: [this.flux],
+      dependsOn: [this.operator],
     });
     this.gitCredentials = this.credentials(props, kubernetes);
-    const secretRef = this.gitCredentials ? { secretRef: { name: GIT_CREDENTIALS_SECRET } } : {};
-    const provider = props.gitCredentials === 'github-app' ? { provider: 'github' } : {};
-    this.sync = new Release(this, 'sync', {
+    this.instance = new Release(this, 'instance', {
       provider: helm,
-      name: FLUX.gitRepository,
+      // The chart names the FluxInstance `flux`, the one name the operator accepts
+      // (docs/api/v1/fluxinstance.md), in the operator's namespace.
+      name: 'flux',
       namespace: FLUX.namespace,
-      repository: versions.fluxSync.repository,
-      chart: versions.fluxSync.chart,
-      version: versions.fluxSync.version,
+      ...helmSource(versions.fluxInstance),
+      version: versions.fluxInstance.version,
+      atomic: true,
+      wait: true,
+      timeout: INSTANCE_RELEASE_TIMEOUT,
       values: [
         JSON.stringify({
-          gitRepository: {
-            spec: {
-              url: gitUrl.stringValue,
-              ref: { branch: gitBranch.stringValue },
-              interval: '1m',
-              ...secretRef,
-              ...provider,
+          instance: {
+            distribution: {
+              // An exact version, not a range: the operator installs this release and no other.
+              version: versions.flux.replace(/^v/, ''),
+              registry: 'ghcr.io/fluxcd',
+              // No artifact: the manifests embedded in the pinned operator image, not the latest
+              // ones pulled from an OCI artifact (the chart's default).
+              artifact: '',
             },
+            components: [...FLUX_COMPONENTS],
+            cluster: { type: 'aws', networkPolicy: true },
+            sync: {
+              kind: 'GitRepository',
+              name: FLUX.gitRepository,
+              url: gitUrl.stringValue,
+              ref: `refs/heads/${gitBranch.stringValue}`,
+              path: layerPath(props.environment, 'flux-system'),
+              interval: '1m',
+              ...(this.gitCredentials ? { pullSecret: GIT_CREDENTIALS_SECRET } : {}),
+              ...(props.gitCredentials === 'github-app' ? { provider: 'github' } : {}),
+            },
+            kustomize: { patches: fluxPatches() },
           },
-          kustomization: {
-            spec: { path: layerPath(props.environment, 'flux-system'), prune: true, interval: '10m' },
-          },
+          // The post-install/post-upgrade hook Job (`flux-operator wait instance`) that makes the
+          // release wait for the instance, on the system nodes like everything else here.
+          healthcheck: { enabled: true, timeout: INSTANCE_READY_TIMEOUT, ...onSystemNodes() },
         }),
       ],
-      dependsOn: [this.clusterVars, ...(this.gitCredentials ? [this.gitCredentials] : [])],
+      // cluster-vars and the credentials exist before the sync starts.
+      dependsOn: [this.operator, this.clusterVars, ...(this.gitCredentials ? [this.gitCredentials] : [])],
     });
   }
 
@@ -223,7 +326,7 @@ export class FluxBootstrap extends Construct {
         Fn.jsondecode(Token.asString(ref(`${EPHEMERAL_CREDENTIALS}.secret_string`, stack))),
       ),
       dataWoRevision: revision.numberValue,
-      dependsOn: [this.flux],
+      dependsOn: [this.operator],
     });
   }
 }

@@ -8,6 +8,12 @@
  *
  * This module is pure data and text: it loads neither cdk8s-cli nor ../shared.
  */
+import {
+  FLUX_RELEASES,
+  type FluxController,
+  type FluxRelease,
+  SAME_CRD_SPEC,
+} from '../../clusters/catalog/flux.js';
 import type { versions as Versions } from '../../clusters/versions.js';
 
 export type VersionsTable = typeof Versions;
@@ -441,6 +447,40 @@ export function checkImports(s: ImportsState): string[] {
   for (const name of specs.keys()) {
     if (!generated.has(name))
       problems.push(`cdk8s.yaml import ${specs.get(name)!.spec}: no generated module in apps/imports`);
+  }
+  problems.push(...fluxReleaseProblems(s.versions));
+  return problems;
+}
+
+/**
+ * The Flux release the bootstrap installs (`versions.flux`) against the controllers the Flux
+ * imports come from (`versions.fluxControllers`): each controller the release ships must be the
+ * pinned one, or one recorded with the same CRDs (clusters/catalog/flux.ts). One message per
+ * disagreement, empty when the cluster runs the CRDs the render types.
+ */
+export function fluxReleaseProblems(
+  v: VersionsTable,
+  releases: Readonly<Record<string, FluxRelease>> = FLUX_RELEASES,
+  same: typeof SAME_CRD_SPEC = SAME_CRD_SPEC,
+): string[] {
+  const release = releases[v.flux];
+  if (!release) {
+    return [
+      `clusters/versions.ts (flux) pins Flux ${v.flux}, which FLUX_RELEASES (clusters/catalog/flux.ts) does not ` +
+        'record: add the controllers it ships (fluxcd/flux2@<tag>:manifests/bases/*/kustomization.yaml) and the ' +
+        'first Flux Operator release that embeds it',
+    ];
+  }
+  const problems: string[] = [];
+  for (const controller of Object.keys(v.fluxControllers) as FluxController[]) {
+    const imported = v.fluxControllers[controller];
+    const installed = release.controllers[controller];
+    if (installed === imported || same[controller]?.[installed] === imported) continue;
+    problems.push(
+      `clusters/versions.ts: Flux ${v.flux} (flux) installs ${controller} ${installed}, but the imports come from ` +
+        `${imported} (fluxControllers.${controller}): regenerate them from ${installed}'s CRDs, or record the pair in ` +
+        `SAME_CRD_SPEC (clusters/catalog/flux.ts) after diffing config/crd/bases`,
+    );
   }
   return problems;
 }
