@@ -48,7 +48,12 @@ export default defineEnvironment({
         tensorParallelSize: 1,
         maxModelLen: 8192,
         gpuMemoryUtilization: 0.9,
-        replicas: 1,
+        // dev: scale to zero outside working hours when idle (clusters/lib/scaling.ts).
+        scaling: {
+          minReplicas: 0,
+          maxReplicas: 2,
+          activeHours: { timezone: 'America/Los_Angeles', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
+        },
       },
       {
         name: 'mistral',
@@ -57,7 +62,11 @@ export default defineEnvironment({
         instanceType: 'inf2.8xlarge',
         tensorParallelSize: 2,
         maxModelLen: 4096,
-        replicas: 1,
+        scaling: {
+          minReplicas: 0,
+          maxReplicas: 2,
+          activeHours: { timezone: 'America/Los_Angeles', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
+        },
       },
     ],
     openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 20 },

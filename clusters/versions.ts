@@ -127,7 +127,11 @@ export const versions = {
   prometheus: { image: 'quay.io/prometheus/prometheus', tag: 'v3.13.2' },
   /** KEDA: event-driven autoscaling of the vLLM Deployments (kedacore/charts, chart 2.20.2 = KEDA 2.20.2). */
   // renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts
-  keda: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' } satisfies HelmChart,
+  keda: {
+    repository: 'https://kedacore.github.io/charts',
+    chart: 'keda',
+    version: '2.20.2',
+  } satisfies HelmChart,
 
   // --- infra --- (infra/: EKS add-ons, the system node group, the Flux bootstrap)
   /**

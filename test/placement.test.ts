@@ -35,6 +35,10 @@ const CHART_PLACEMENT: Readonly<Record<string, 'daemonsets-only' | readonly (rea
   'kuberay-operator': [[]],
   'argo-workflows': [['controller'], ['server']],
   'dcgm-exporter': 'daemonsets-only',
+  // KEDA's operator, metrics API server and webhooks read the top-level nodeSelector/tolerations.
+  keda: [[]],
+  // CRDs only: no workload.
+  'prometheus-operator-crds': [],
   'aws-efa-k8s-device-plugin': 'daemonsets-only',
 };
 

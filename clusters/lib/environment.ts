@@ -9,7 +9,20 @@
  *   with placements computed. Constructs never apply a default themselves.
  */
 import type { AcceleratedPool } from '../contract.js';
+import {
+  budgetsSchema,
+  type DisruptionBudgetProps,
+  defaultBudgets,
+  type ParsedDisruptionBudget,
+} from './disruption.js';
 import { parseCidr } from './net.js';
+import {
+  DEFAULT_OBSERVABILITY,
+  type ObservabilityProps,
+  observabilitySchema,
+  type ParsedObservability,
+} from './observability.js';
+import { type ParsedVllmScaling, scalingSchema, type VllmScalingProps } from './scaling.js';
 import {
   bool,
   int,
@@ -92,6 +105,11 @@ export interface PoolProps {
   readonly consolidationPolicy?: ConsolidationPolicy;
   /** How long a node must be empty or underutilized before Karpenter acts on it. @default '5m' (cpu), '30m' (nvidia, neuron) */
   readonly consolidateAfter?: string;
+  /**
+   * How many of the pool's nodes Karpenter may disrupt at once, per reason (NodePool
+   * `spec.disruption.budgets`; clusters/lib/disruption.ts). @default [{ nodes: '10%' }] (cpu), [{ nodes: '1' }] (nvidia, neuron)
+   */
+  readonly disruptionBudgets?: readonly DisruptionBudgetProps[];
 }
 
 export interface PoolsProps {
@@ -177,8 +195,13 @@ interface VllmCommonProps {
   readonly tensorParallelSize: number;
   /** Longest sequence (prompt + output) served, tokens; at most the model's context length. */
   readonly maxModelLen: number;
-  /** Number of replicas. */
-  readonly replicas: number;
+  /** Number of replicas, when the deployment does not autoscale (excludes `scaling`). @default 1 */
+  readonly replicas?: number;
+  /**
+   * Autoscaling between a minimum and a maximum on the deployment's own queue and latency
+   * (clusters/lib/scaling.ts); excludes `replicas`. @default a fixed `replicas` count
+   */
+  readonly scaling?: VllmScalingProps;
   /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
   readonly exposure?: Exposure;
 }
@@ -292,6 +315,8 @@ export interface EnvironmentProps {
   readonly authentication: AuthenticationProps;
   /** GenAI workloads (vLLM, Open WebUI, …). @default none */
   readonly workloads?: WorkloadsProps;
+  /** The in-cluster monitoring stack (clusters/lib/observability.ts). @default 15 days of samples on a 50 GiB volume */
+  readonly observability?: ObservabilityProps;
 }
 
 /** Identity function that gives an environment file its type (and the editor its documentation). */
@@ -301,8 +326,9 @@ export function defineEnvironment(env: EnvironmentProps): EnvironmentProps {
 
 // --- what the schema resolves them to (defaults filled) ---
 
-export interface ParsedPool extends Required<Omit<PoolProps, 'acceleratorLimit'>> {
+export interface ParsedPool extends Required<Omit<PoolProps, 'acceleratorLimit' | 'disruptionBudgets'>> {
   readonly acceleratorLimit: number | undefined;
+  readonly disruptionBudgets: readonly ParsedDisruptionBudget[];
 }
 export interface ParsedPools {
   readonly cpu: ParsedPool;
@@ -312,8 +338,12 @@ export interface ParsedPools {
 export interface ParsedModelData extends Omit<ModelDataProps, 'disasterRecovery'> {
   readonly disasterRecovery: DisasterRecoveryProps | undefined;
 }
-export type ParsedNvidiaVllm = Required<NvidiaVllmProps>;
-export type ParsedNeuronVllm = Required<NeuronVllmProps>;
+/** A vLLM entry's `scaling`, resolved (undefined: a fixed `replicas` count). */
+interface ParsedScalingField {
+  readonly scaling: ParsedVllmScaling | undefined;
+}
+export type ParsedNvidiaVllm = Required<Omit<NvidiaVllmProps, 'scaling'>> & ParsedScalingField;
+export type ParsedNeuronVllm = Required<Omit<NeuronVllmProps, 'scaling'>> & ParsedScalingField;
 export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
 export type ParsedOpenWebUI = Required<OpenWebUIProps>;
 export type ParsedJupyterHub = Required<JupyterHubProps>;
@@ -326,10 +356,12 @@ export interface ParsedWorkloads {
   readonly dogbooth: ParsedDogbooth | undefined;
   readonly pipeline: ParsedPipeline | undefined;
 }
-export interface ParsedEnvironment extends Omit<EnvironmentProps, 'pools' | 'modelData' | 'workloads'> {
+export interface ParsedEnvironment
+  extends Omit<EnvironmentProps, 'pools' | 'modelData' | 'workloads' | 'observability'> {
   readonly pools: ParsedPools;
   readonly modelData: ParsedModelData;
   readonly workloads: ParsedWorkloads;
+  readonly observability: ParsedObservability;
 }
 
 // --- the schema ---
@@ -391,6 +423,7 @@ function pool(accelerated: boolean): Schema<PoolProps, ParsedPool> {
       accelerated ? 'WhenEmpty' : 'WhenEmptyOrUnderutilized',
     ),
     consolidateAfter: withDefault(duration(), accelerated ? '30m' : '5m'),
+    disruptionBudgets: withDefault(budgetsSchema, defaultBudgets(accelerated)),
   });
 }
 
@@ -416,7 +449,8 @@ const vllmCommon = {
   instanceType: str(),
   tensorParallelSize: int({ min: 1, max: 64 }),
   maxModelLen: int({ min: 128 }),
-  replicas: int({ min: 0, max: 32 }),
+  replicas: withDefault(int({ min: 0, max: 32 }), 1),
+  scaling: optional(scalingSchema),
   exposure: exposure(),
 } as const;
 
@@ -505,6 +539,7 @@ export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   exposure: obj<ExposureProps>({ openTo: list(cidr(), { unique: true }) }),
   authentication,
   workloads: withDefault(workloads, NO_WORKLOADS),
+  observability: withDefault(observabilitySchema, DEFAULT_OBSERVABILITY),
 });
 
 /** The EKS cluster name of an environment. */

@@ -12,6 +12,7 @@ import { coresOf, INSTANCE_TYPES, type InstanceType } from '../catalog/instances
 import { kvCacheGB, type LanguageModel, MODEL_CATALOGUE, type Model, weightsGB } from '../catalog/models.js';
 import { type AcceleratedPool, POOLS } from '../contract.js';
 import type { ParsedEnvironment, ParsedVllm } from './environment.js';
+import { maxReplicas } from './scaling.js';
 
 /** A problem with one field of an environment. */
 export class FieldError extends Error {
@@ -170,10 +171,11 @@ export function placeVllm(env: ParsedEnvironment, index: number, d: ParsedVllm):
     );
   }
   const cpuLimit = env.pools[d.pool].cpuLimit;
-  if (d.replicas * instance.vcpus > cpuLimit) {
+  const most = maxReplicas(d);
+  if (most * instance.vcpus > cpuLimit) {
     throw new FieldError(
-      field('replicas'),
-      `${d.replicas} x ${instance.name} (${instance.vcpus} vCPUs each) exceeds the ${d.pool} pool's cpuLimit of ${cpuLimit}`,
+      field(d.scaling ? 'scaling.maxReplicas' : 'replicas'),
+      `${most} x ${instance.name} (${instance.vcpus} vCPUs each) exceeds the ${d.pool} pool's cpuLimit of ${cpuLimit}`,
     );
   }
   return {

@@ -28,6 +28,7 @@ import {
   placeVllm,
 } from './fit.js';
 import { overlaps, parseCidr } from './net.js';
+import { checkVllmScaling } from './scaling.js';
 import { INVALID, type Issue } from './schema.js';
 
 export type VllmDeployment = ParsedVllm & {
@@ -100,6 +101,7 @@ export function resolveEnvironments(raw: readonly RawEnvironment[]): Environment
     }
     const issues: Issue[] = [];
     const parsed = environmentSchema.parse(value, '', issues);
+    if (parsed !== INVALID) checkVllmScaling(value, parsed, issues);
     const env = parsed === INVALID ? undefined : resolveOne(file, parsed, issues);
     for (const i of issues) problems.push(`${at}: ${i.path}: ${i.reason}`);
     if (env && issues.length === 0) resolved.push(env);

@@ -36,6 +36,7 @@ import {
 } from '../../lib/pod.js';
 import type { Platform } from '../../platform/index.js';
 import { PLACEMENT_ANNOTATION, placementAnnotation } from '../placement.js';
+import { loadProtection, replicasField, vllmScaling } from './scaling.js';
 
 export const INFERENCE_NAMESPACE = 'inference';
 /** Port the vLLM server listens on; the Service exposes it on 80. */
@@ -80,6 +81,8 @@ export function vllm(cluster: Cluster, platform: Platform): void {
       cluster.network.httpsEgress(ns, vllmServiceName(e.name), labels);
     }
   }
+  // Metrics and autoscaling (scaling.ts).
+  vllmScaling(cluster, platform, ns, VLLM_POD_LABELS, { name: 'http', number: VLLM_PORT }, vllmServiceName);
 }
 
 function deployment(
@@ -193,7 +196,7 @@ function deployment(
       annotations: { [PLACEMENT_ANNOTATION]: placementAnnotation(p) },
     },
     spec: {
-      replicas: e.replicas,
+      ...replicasField(e),
       selector: { matchLabels: { ...labels } },
       // One new replica at a time, never below the serving count: accelerators are scarce.
       strategy: {
@@ -208,6 +211,7 @@ function deployment(
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(VLLM_PORT),
             'prometheus.io/path': '/metrics',
+            ...loadProtection(container.startupProbe),
           },
         },
         spec: pod,
