@@ -128,12 +128,13 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
     rules: [
       {
         alert: 'ContainerRestarting',
-        expr: `increase(${KUBE_STATE_METRICS.restarts}[30m]) > 1`,
+        // increase() extrapolates a little past the samples; ">= 2" still needs two restarts.
+        expr: `increase(${KUBE_STATE_METRICS.restarts}[30m]) >= 2`,
         for: '0m',
         severity: 'warning',
         summary: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} restarts',
         description:
-          'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} restarted more than once in 30 minutes (for a model server: failed loads, out of memory, or failing health checks).',
+          'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} restarted at least twice in 30 minutes (for a model server: failed loads, out of memory, or failing health checks).',
       },
     ],
   },
