@@ -167,6 +167,7 @@ export function observability(cluster: Cluster): Observability {
         ...placement,
         resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
         defaultDashboardsEnabled: true,
+        testFramework: { enabled: false },
         sidecar: {
           dashboards: {
             enabled: true,

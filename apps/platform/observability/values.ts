@@ -63,6 +63,8 @@ export interface KubePrometheusStackValues {
   readonly grafana: Placed & {
     readonly resources: Resources;
     readonly defaultDashboardsEnabled: boolean;
+    /** The chart's `helm test` pod (not restricted-compliant); Flux runs no Helm tests unless asked. */
+    readonly testFramework: { readonly enabled: boolean };
     readonly sidecar: {
       readonly dashboards: {
         readonly enabled: boolean;
