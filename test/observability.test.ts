@@ -23,6 +23,7 @@ import { fixture } from './support/fixtures.js';
 import { find, renderFixture } from './support/render.js';
 import { repository } from './support/repository.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read field by field, checked by the assertions.
 type Any = any;
 
 /** Per environment of the repository, its rendered objects. */

@@ -13,6 +13,7 @@ import { servingCeiling } from '../review/report.js';
 import { fixture, type Props, resolve } from './support/fixtures.js';
 import { find, renderFixture } from './support/render.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read field by field, checked by the assertions.
 type Any = any;
 
 /** The fixture with its first vLLM deployment autoscaling as `scaling` says. */
