@@ -54,7 +54,7 @@ export default defineEnvironment({
         tensorParallelSize: 1,
         maxModelLen: 8192,
         gpuMemoryUtilization: 0.9,
-        replicas: 1,
+        scaling: { minReplicas: 1, maxReplicas: 2 },
       },
       {
         name: 'mistral',
@@ -63,7 +63,7 @@ export default defineEnvironment({
         instanceType: 'inf2.8xlarge',
         tensorParallelSize: 2,
         maxModelLen: 4096,
-        replicas: 1,
+        scaling: { minReplicas: 1, maxReplicas: 2 },
       },
     ],
     openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 20 },

@@ -54,7 +54,7 @@ export default defineEnvironment({
         tensorParallelSize: 1,
         maxModelLen: 8192,
         gpuMemoryUtilization: 0.9,
-        replicas: 2,
+        scaling: { minReplicas: 2, maxReplicas: 4 },
       },
       {
         name: 'mistral',
@@ -63,7 +63,7 @@ export default defineEnvironment({
         instanceType: 'inf2.8xlarge',
         tensorParallelSize: 2,
         maxModelLen: 4096,
-        replicas: 2,
+        scaling: { minReplicas: 2, maxReplicas: 4 },
       },
     ],
     openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 50 },

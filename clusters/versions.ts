@@ -99,6 +99,46 @@ export const versions = {
     version: '2.9.0',
   },
 
+  // --- observability and autoscaling --- (apps/platform/observability, apps/platform/autoscaling)
+  /**
+   * Prometheus Operator CRDs only (prometheus-community/helm-charts charts/prometheus-operator-crds;
+   * chart 31.0.0 has appVersion v0.93.0: its Chart.yaml at tag prometheus-operator-crds-31.0.0).
+   * Installed in the controllers layer so that ServiceMonitors, PodMonitors and PrometheusRules
+   * apply in configs; kube-prometheus-stack below runs with its own CRDs turned off.
+   */
+  // renovate: datasource=helm depName=prometheus-operator-crds registryUrl=https://prometheus-community.github.io/helm-charts
+  prometheusOperatorCrds: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'prometheus-operator-crds',
+    version: '31.0.0',
+  } satisfies HelmChart,
+  /**
+   * kube-prometheus-stack: Prometheus Operator v0.93.0 (chart 88.3.0's appVersion, its Chart.yaml at
+   * tag kube-prometheus-stack-88.3.0), Prometheus, Alertmanager, Grafana, kube-state-metrics.
+   */
+  // renovate: datasource=helm depName=kube-prometheus-stack registryUrl=https://prometheus-community.github.io/helm-charts
+  kubePrometheusStack: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '88.3.0',
+  } satisfies HelmChart,
+  /**
+   * Prometheus server image (set explicitly in kube-prometheus-stack's values; chart 88.3.0 defaults
+   * to v3.13.2-distroless). promtool, which unit-tests the alert rules, is built from the Go module
+   * github.com/prometheus/prometheus of the same release: v3.<minor>.<patch> is published as the Go
+   * module version v0.3<minor>.<patch> (tags v3.13.2 and v0.313.2 are both commit bb5dff00 of
+   * prometheus/prometheus); test/rules/tools/go.mod pins it (npm run test:rules -- --update-go-mod).
+   */
+  // renovate: datasource=docker depName=quay.io/prometheus/prometheus
+  prometheus: { image: 'quay.io/prometheus/prometheus', tag: 'v3.13.2' },
+  /** KEDA: event-driven autoscaling of the vLLM Deployments (kedacore/charts, chart 2.20.2 = KEDA 2.20.2). */
+  // renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts
+  keda: {
+    repository: 'https://kedacore.github.io/charts',
+    chart: 'keda',
+    version: '2.20.2',
+  } satisfies HelmChart,
+
   // --- infra --- (infra/: EKS add-ons, the system node group, the Flux bootstrap)
   /**
    * EKS add-on versions for Kubernetes 1.35. `npm run addons:check` lists each pin against

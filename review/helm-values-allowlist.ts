@@ -87,6 +87,28 @@ export const HELM_VALUES_ALLOWLIST: Allowlist = {
         'an OCI chart with no git tag of 1.10.0 readable here (../shared/reference/README.md); keys from helm show values ' +
         'of 1.10.0 as published, see apps/platform/accelerators',
     },
+    {
+      chart: 'kube-prometheus-stack',
+      version: '88.3.0',
+      reason:
+        'not among ../shared/reference/helm-chart-values; keys read in prometheus-community/helm-charts@' +
+        'kube-prometheus-stack-88.3.0 (and its grafana 12.10.4 and kube-state-metrics 8.2.0 subcharts), see ' +
+        'apps/platform/observability/values.ts',
+    },
+    {
+      chart: 'prometheus-operator-crds',
+      version: '31.0.0',
+      reason:
+        'not among ../shared/reference/helm-chart-values; the release sets no values (it installs CRDs only), ' +
+        'chart read at prometheus-community/helm-charts@prometheus-operator-crds-31.0.0, see apps/platform/observability',
+    },
+    {
+      chart: 'keda',
+      version: '2.20.2',
+      reason:
+        'not among ../shared/reference/helm-chart-values; keys read in kedacore/charts@v2.20.2:keda/values.yaml, ' +
+        'see apps/platform/autoscaling',
+    },
   ],
   subchartAliases: {
     // NVIDIA/k8s-device-plugin@v0.20.0:deployments/helm/nvidia-device-plugin/Chart.yaml

@@ -5,6 +5,7 @@
  */
 import { poolCapacities } from '../clusters/lib/capacity.js';
 import type { Environment } from '../clusters/lib/resolve.js';
+import { maxReplicas, minReplicas } from '../clusters/lib/scaling.js';
 import type { EnvironmentObjects, JsonObject, KubeObject } from './objects.js';
 import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from './prices.js';
 
@@ -271,7 +272,26 @@ interface PodTemplate {
   readonly annotations: JsonObject;
 }
 
-function podTemplates(o: KubeObject): PodTemplate[] {
+/**
+ * The replica range a KEDA ScaledObject gives each Deployment it targets (`<namespace>/<name>`):
+ * such a Deployment leaves `spec.replicas` to the autoscaler.
+ */
+function autoscaled(objects: readonly KubeObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of objects) {
+    if (o.kind !== 'ScaledObject') continue;
+    const spec = rec(o.manifest.spec);
+    const target = rec(spec.scaleTargetRef);
+    if (target.kind !== undefined && target.kind !== 'Deployment') continue;
+    out.set(
+      `${o.namespace}/${target.name}`,
+      `${spec.minReplicaCount ?? 0}–${spec.maxReplicaCount ?? 100} (autoscaled)`,
+    );
+  }
+  return out;
+}
+
+function podTemplates(o: KubeObject, scaled: ReadonlyMap<string, string> = new Map()): PodTemplate[] {
   const spec = rec(o.manifest.spec);
   const t = (template: unknown, role: string, replicas: string): PodTemplate => ({
     owner: o,
@@ -282,6 +302,7 @@ function podTemplates(o: KubeObject): PodTemplate[] {
   });
   switch (o.kind) {
     case 'Deployment':
+      return [t(spec.template, '', scaled.get(`${o.namespace}/${o.name}`) ?? String(spec.replicas ?? 1))];
     case 'StatefulSet':
     case 'ReplicaSet':
       return [t(spec.template, '', String(spec.replicas ?? 1))];
@@ -525,6 +546,47 @@ function headroom(env: Environment): string[] {
   return lines;
 }
 
+// ---------------------------------------------------------------- serving at maximum scale
+
+export interface ServingRow {
+  readonly name: string;
+  readonly pool: string;
+  readonly instanceType: string;
+  /** `max` or `min–max` (autoscaled). */
+  readonly replicas: string;
+  readonly perNode: number;
+  readonly nodes: number;
+  readonly usdPerHour: number | undefined;
+}
+
+/**
+ * The cost ceiling of serving: every vLLM deployment at its maximum replica count
+ * (clusters/lib/scaling.ts `maxReplicas`, the figure the capacity check counts too), replicas
+ * packed onto their instance type as their device share allows, priced on demand.
+ */
+export function servingCeiling(env: Environment): { rows: ServingRow[]; usdPerHour: number | undefined } {
+  const rows = env.workloads.vllm.map((d): ServingRow => {
+    const p = d.placement;
+    const most = maxReplicas(d);
+    const perNode = Math.max(1, Math.floor(p.instance.devices / p.devices));
+    const nodes = Math.ceil(most / perNode);
+    const price = PRICES.get(p.instance.name);
+    return {
+      name: d.name,
+      pool: d.pool,
+      instanceType: p.instance.name,
+      replicas: d.scaling ? `${minReplicas(d)}–${most}` : String(most),
+      perNode,
+      nodes,
+      usdPerHour: price ? price.usdPerHour * nodes : undefined,
+    };
+  });
+  const usdPerHour = rows.every((r) => r.usdPerHour !== undefined)
+    ? rows.reduce((a, r) => a + r.usdPerHour!, 0)
+    : undefined;
+  return { rows, usdPerHour };
+}
+
 // ---------------------------------------------------------------- the report
 
 export interface EnvironmentReport {
@@ -621,8 +683,9 @@ export function environmentReport(
     }
     lines.push('');
   }
+  const scaled = autoscaled(all);
   const accelerated = all.flatMap((o) =>
-    podTemplates(o)
+    podTemplates(o, scaled)
       .map((t) => ({ t, r: requestsOf(t.spec) }))
       .filter(({ r }) => r.accelerators.size > 0),
   );
@@ -646,6 +709,32 @@ export function environmentReport(
       );
     }
     lines.push('');
+  }
+
+  // Serving at maximum scale.
+  const serving = servingCeiling(env);
+  lines.push('### Model serving at maximum scale', '');
+  if (serving.rows.length === 0) {
+    lines.push('no vLLM deployment.', '');
+  } else {
+    lines.push(
+      'Each vLLM deployment at its most replicas (`scaling.maxReplicas`, or its fixed `replicas`), packed onto',
+      'its instance type, at on-demand list prices: what serving costs when every autoscaler is at its maximum.',
+      '',
+      '| deployment | pool | instance type | replicas | replicas per node | nodes at maximum | max $/h |',
+      '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of serving.rows) {
+      lines.push(
+        `| ${r.name} | ${r.pool} | ${r.instanceType} | ${r.replicas} | ${r.perNode} | ${r.nodes} | ${r.usdPerHour !== undefined ? usd(r.usdPerHour) : `no price for ${r.instanceType}`} |`,
+      );
+    }
+    lines.push(
+      '',
+      `- **Serving at maximum scale: ${serving.usdPerHour !== undefined ? `${usd(serving.usdPerHour)} per hour` : 'unknown (an instance type has no price)'}**` +
+        ` (inside the pool bounds above${standIn ? `; us-east-1 prices stand in for ${env.region}` : ''}).`,
+      '',
+    );
   }
 
   // Exposures.

@@ -87,6 +87,15 @@ const CHART_PLACEMENT: Readonly<Record<string, 'daemonsets-only' | readonly Char
     { kind: 'hook Job', name: 'CRD install (pre-install, pre-upgrade)', path: ['crds', 'upgradeJob'] },
   ],
   'dcgm-exporter': 'daemonsets-only',
+  // KEDA's operator, metrics API server and admission webhooks read the top-level
+  // nodeSelector/tolerations (kedacore/charts@v2.20.2: keda/templates deployments).
+  keda: [
+    { kind: 'Deployment', name: 'operator', path: [] },
+    { kind: 'Deployment', name: 'metrics API server', path: [] },
+    { kind: 'Deployment', name: 'admission webhooks', path: [] },
+  ],
+  // CRDs only: no workload.
+  'prometheus-operator-crds': [],
   'aws-efa-k8s-device-plugin': 'daemonsets-only',
 };
 

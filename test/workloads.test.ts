@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeManifest } from '../apps/index.js';
+import { MONITORING_NAMESPACE } from '../apps/platform/observability/index.js';
 import { ARGO } from '../apps/platform/workflows/index.js';
 import { DOGBOOTH_NAMESPACE } from '../apps/workloads/dogbooth/rayservice.js';
 import { JUPYTERHUB_NAMESPACE } from '../apps/workloads/jupyterhub/index.js';
@@ -415,10 +416,13 @@ describe('fine-tuning pipeline', () => {
 });
 
 describe('what an environment asks for is what renders', () => {
-  test('an environment without workloads renders nothing in the apps layer', () => {
+  test('an environment without workloads renders nothing in the apps layer but the monitoring stack', () => {
     const props = fixture();
     delete props.workloads;
-    expect(renderFixture(props).filter((o) => o.layer === 'apps')).toEqual([]);
+    // The monitoring stack is platform, installed in apps (apps/platform/observability).
+    const monitoring = (o: { manifest: KubeManifest }) =>
+      (o.manifest as Any).spec?.targetNamespace === MONITORING_NAMESPACE;
+    expect(renderFixture(props).filter((o) => o.layer === 'apps' && !monitoring(o))).toEqual([]);
   });
 
   test('open exposure renders internet-facing NLBs limited to the named CIDRs, only where asked', () => {

@@ -27,9 +27,11 @@
  * - the pipeline: `parallelism` GPU steps at once, one GPU each.
  * - JupyterHub: `gpuProfile.maxUsers` GPU notebook servers at once, one GPU each.
  */
+
 import type { InstanceType } from '../catalog/instances.js';
 import type { AcceleratedPool } from '../contract.js';
 import type { Environment, VllmDeployment } from './resolve.js';
+import { maxReplicas } from './scaling.js';
 
 /** Extra vLLM replicas during a rolling update (apps/workloads/vllm sets `maxSurge: 1`). */
 export const VLLM_SURGE = 1;
@@ -70,20 +72,12 @@ export interface PoolCapacity {
   };
 }
 
-/**
- * The most replicas a vLLM deployment runs: `replicas`. (An autoscaler's maximum, once a
- * deployment can declare one, belongs here: every demand figure goes through this function.)
- */
-export function maxReplicas(d: VllmDeployment): number {
-  return d.replicas;
-}
-
 /** What one vLLM deployment (`workloads.vllm[index]`) asks of its pool. */
 export function vllmDemand(d: VllmDeployment, index: number): Demand {
   const replicas = maxReplicas(d);
   const surge = replicas > 0 ? VLLM_SURGE : 0;
   return {
-    field: `workloads.vllm[${index}].replicas`,
+    field: d.scaling ? `workloads.vllm[${index}].scaling.maxReplicas` : `workloads.vllm[${index}].replicas`,
     what: `vLLM ${d.name}: ${plural(replicas, 'replica')}${surge ? ` + ${surge} during a rolling update` : ''}`,
     pool: d.pool,
     instance: d.placement.instance,

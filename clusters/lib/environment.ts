@@ -9,7 +9,20 @@
  *   with placements computed. Constructs never apply a default themselves.
  */
 import type { AcceleratedPool } from '../contract.js';
+import {
+  budgetsSchema,
+  type DisruptionBudgetProps,
+  defaultBudgets,
+  type ParsedDisruptionBudget,
+} from './disruption.js';
 import { parseCidr } from './net.js';
+import {
+  DEFAULT_OBSERVABILITY,
+  type ObservabilityProps,
+  observabilitySchema,
+  type ParsedObservability,
+} from './observability.js';
+import { type ParsedVllmScaling, scalingSchema, type VllmScalingProps } from './scaling.js';
 import {
   bool,
   int,
@@ -93,6 +106,11 @@ export interface PoolProps {
   readonly consolidationPolicy?: ConsolidationPolicy;
   /** How long a node must be empty or underutilized before Karpenter acts on it. @default '5m' (cpu), '30m' (nvidia, neuron) */
   readonly consolidateAfter?: string;
+  /**
+   * How many of the pool's nodes Karpenter may disrupt at once, per reason (NodePool
+   * `spec.disruption.budgets`; clusters/lib/disruption.ts). @default [{ nodes: '10%' }] (cpu), [{ nodes: '1' }] (nvidia, neuron)
+   */
+  readonly disruptionBudgets?: readonly DisruptionBudgetProps[];
 }
 
 export interface PoolsProps {
@@ -178,8 +196,13 @@ interface VllmCommonProps {
   readonly tensorParallelSize: number;
   /** Longest sequence (prompt + output) served, tokens; at most the model's context length. */
   readonly maxModelLen: number;
-  /** Number of replicas. */
-  readonly replicas: number;
+  /** Number of replicas, when the deployment does not autoscale (excludes `scaling`). @default 1 */
+  readonly replicas?: number;
+  /**
+   * Autoscaling between a minimum and a maximum on the deployment's own queue and latency
+   * (clusters/lib/scaling.ts); excludes `replicas`. @default a fixed `replicas` count
+   */
+  readonly scaling?: VllmScalingProps;
   /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
   readonly exposure?: Exposure;
 }
@@ -369,6 +392,8 @@ export interface EnvironmentProps {
   readonly bootstrap?: BootstrapProps;
   /** Production hardening switches. @default by tier (`HARDENING_DEFAULTS`) */
   readonly hardening?: HardeningProps;
+  /** The in-cluster monitoring stack (clusters/lib/observability.ts). @default 15 days of samples on a 50 GiB volume */
+  readonly observability?: ObservabilityProps;
 }
 
 /** Identity function that gives an environment file its type (and the editor its documentation). */
@@ -378,8 +403,9 @@ export function defineEnvironment(env: EnvironmentProps): EnvironmentProps {
 
 // --- what the schema resolves them to (defaults filled) ---
 
-export interface ParsedPool extends Required<Omit<PoolProps, 'acceleratorLimit'>> {
+export interface ParsedPool extends Required<Omit<PoolProps, 'acceleratorLimit' | 'disruptionBudgets'>> {
   readonly acceleratorLimit: number | undefined;
+  readonly disruptionBudgets: readonly ParsedDisruptionBudget[];
 }
 export interface ParsedPools {
   readonly cpu: ParsedPool;
@@ -389,8 +415,12 @@ export interface ParsedPools {
 export interface ParsedModelData extends Omit<ModelDataProps, 'disasterRecovery'> {
   readonly disasterRecovery: DisasterRecoveryProps | undefined;
 }
-export type ParsedNvidiaVllm = Required<NvidiaVllmProps>;
-export type ParsedNeuronVllm = Required<NeuronVllmProps>;
+/** A vLLM entry's `scaling`, resolved (undefined: a fixed `replicas` count). */
+interface ParsedScalingField {
+  readonly scaling: ParsedVllmScaling | undefined;
+}
+export type ParsedNvidiaVllm = Required<Omit<NvidiaVllmProps, 'scaling'>> & ParsedScalingField;
+export type ParsedNeuronVllm = Required<Omit<NeuronVllmProps, 'scaling'>> & ParsedScalingField;
 export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
 export type ParsedOpenWebUI = Required<OpenWebUIProps>;
 export type ParsedGpuProfile = Required<GpuProfileProps>;
@@ -414,12 +444,16 @@ export interface ParsedHardening extends Omit<HardeningProps, 'administratorRole
 /** Hardening with every switch decided (the tier's default where the file left it out). */
 export type Hardening = Required<HardeningProps>;
 export interface ParsedEnvironment
-  extends Omit<EnvironmentProps, 'pools' | 'modelData' | 'workloads' | 'bootstrap' | 'hardening'> {
+  extends Omit<
+    EnvironmentProps,
+    'pools' | 'modelData' | 'workloads' | 'bootstrap' | 'hardening' | 'observability'
+  > {
   readonly pools: ParsedPools;
   readonly modelData: ParsedModelData;
   readonly workloads: ParsedWorkloads;
   readonly bootstrap: ParsedBootstrap;
   readonly hardening: ParsedHardening;
+  readonly observability: ParsedObservability;
 }
 
 // --- bounds: every number an environment writes, with where each bound comes from ---
@@ -575,6 +609,7 @@ function pool(accelerated: boolean): Schema<PoolProps, ParsedPool> {
       accelerated ? 'WhenEmpty' : 'WhenEmptyOrUnderutilized',
     ),
     consolidateAfter: withDefault(duration(), accelerated ? '30m' : '5m'),
+    disruptionBudgets: withDefault(budgetsSchema, defaultBudgets(accelerated)),
   });
 }
 
@@ -600,7 +635,8 @@ const vllmCommon = {
   instanceType: str(),
   tensorParallelSize: int(BOUNDS.tensorParallelSize),
   maxModelLen: int(BOUNDS.maxModelLen),
-  replicas: int(BOUNDS.vllmReplicas),
+  replicas: withDefault(int(BOUNDS.vllmReplicas), 1),
+  scaling: optional(scalingSchema),
   exposure: exposure(),
 } as const;
 
@@ -760,6 +796,7 @@ export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   workloads: withDefault(workloads, NO_WORKLOADS),
   bootstrap,
   hardening,
+  observability: withDefault(observabilitySchema, DEFAULT_OBSERVABILITY),
 });
 
 /** The EKS cluster name of an environment. */

@@ -359,13 +359,7 @@ export function placeVllm(env: ParsedEnvironment, index: number, d: ParsedVllm):
       );
     }
   }
-  const cpuLimit = env.pools[d.pool].cpuLimit;
-  if (d.replicas * instance.vcpus > cpuLimit) {
-    throw new FieldError(
-      field('replicas'),
-      `${d.replicas} x ${instance.name} (${instance.vcpus} vCPUs each) exceeds the ${d.pool} pool's cpuLimit of ${cpuLimit}`,
-    );
-  }
+  // Replicas against the pool's limits: clusters/lib/capacity.ts (every workload of the pool together).
   return {
     model,
     pool: d.pool,

@@ -31,6 +31,7 @@ import {
   placeVllm,
 } from './fit.js';
 import { overlaps, parseCidr } from './net.js';
+import { checkVllmScaling } from './scaling.js';
 import { INVALID, type Issue } from './schema.js';
 import { checkVersions } from './versions-check.js';
 
@@ -131,6 +132,7 @@ export function resolveEnvironments(
     }
     const issues: Issue[] = [];
     const parsed = environmentSchema.parse(value, '', issues);
+    if (parsed !== INVALID) checkVllmScaling(value, parsed, issues);
     const env = parsed === INVALID ? undefined : resolveOne(file, parsed, issues);
     for (const i of issues) problems.push(`${at}: ${i.path}: ${i.reason}`);
     if (env && issues.length === 0) resolved.push(env);

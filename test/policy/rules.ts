@@ -489,6 +489,10 @@ export const kustomizationGraph: Rule = ({ env, objects }) => {
 export const PLATFORM_NAMESPACES_WITHOUT_DEFAULT_DENY: ReadonlySet<string> = new Set([
   'karpenter',
   'external-secrets',
+  // Prometheus scrapes every namespace and Grafana and KEDA query it; the API server calls the
+  // operator's admission webhook and KEDA's metrics API (apps/platform/observability, autoscaling).
+  'monitoring',
+  'keda',
 ]);
 
 const emptySelector = (v: unknown): boolean =>

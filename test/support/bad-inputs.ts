@@ -127,6 +127,11 @@ const set = (target: object, key: string, value: unknown) => {
   (target as Record<string, unknown>)[key] = value;
 };
 const vllm = (p: Props, i: number) => p.workloads!.vllm[i]!;
+/** Makes a vLLM entry autoscale (its fixed `replicas` removed, as a user would). */
+const autoscale = (v: object, scaling: unknown) => {
+  delete (v as { replicas?: unknown }).replicas;
+  set(v, 'scaling', scaling);
+};
 
 export const BAD_INPUTS: readonly BadInput[] = [
   // --- the schema ---
@@ -384,9 +389,12 @@ export const BAD_INPUTS: readonly BadInput[] = [
   },
   {
     what: 'more vLLM replicas than the pool’s CPU limit holds',
-    edit: (w) => set(vllm(w.dev, 0), 'replicas', 25),
+    edit: (w) => {
+      set(vllm(w.dev, 0), 'replicas', 30);
+      Object.assign(w.dev.pools.nvidia, { acceleratorLimit: 64, memoryLimitGiB: 8192 });
+    },
     message:
-      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.replicas: 25 x g5\.xlarge \(4 vCPUs each\) exceeds the nvidia pool's cpuLimit of 96$/,
+      /^clusters\/dev\.ts \(dev\): pools\.nvidia\.cpuLimit: 96 vCPUs cannot hold the nvidia pool's demand, which needs at least \d+ vCPUs .*workloads\.vllm\[0\]\.replicas: 31 x 1 GPU on g5\.xlarge \(vLLM \w+: 30 replicas \+ 1 during a rolling update\)/,
   },
   {
     what: 'a learning rate that is not a number',
@@ -619,5 +627,108 @@ export const BAD_INPUTS: readonly BadInput[] = [
       text: () => "throw new Error('not ready');\nexport default {};\n",
     },
     message: /^clusters\/live\.ts \(\?\): default export: cannot be evaluated: Error: not ready$/,
+  },
+  // --- autoscaling, observability, disruption budgets (issue 18) ---
+  {
+    what: 'a fixed replica count beside autoscaling',
+    edit: (w) => set(vllm(w.dev, 0), 'scaling', { maxReplicas: 2 }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.replicas: replicas and scaling exclude each other: with scaling the autoscaler sets the count between scaling\.minReplicas and scaling\.maxReplicas$/,
+  },
+  {
+    what: 'autoscaling bounds reversed',
+    edit: (w) => autoscale(vllm(w.live, 0), { minReplicas: 3, maxReplicas: 2 }),
+    message:
+      /^clusters\/live\.ts \(live\): workloads\.vllm\[0\]\.scaling\.minReplicas: 3 is more than maxReplicas \(2\)$/,
+  },
+  {
+    what: 'scale to zero without active hours',
+    edit: (w) => autoscale(vllm(w.dev, 0), { minReplicas: 0, maxReplicas: 2 }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.scaling\.activeHours: required when minReplicas is 0: a deployment at zero replicas exports no metrics, so only a schedule can bring it back$/,
+  },
+  {
+    what: 'scale to zero in production',
+    edit: (w) =>
+      autoscale(vllm(w.live, 1), {
+        minReplicas: 0,
+        maxReplicas: 1,
+        activeHours: { start: '0 8 * * 1-5', end: '0 18 * * 1-5' },
+      }),
+    message:
+      /^clusters\/live\.ts \(live\): workloads\.vllm\[1\]\.scaling\.minReplicas: 0 is for development environments: a production deployment at zero replicas fails every request until its schedule wakes it$/,
+  },
+  {
+    what: 'active hours on a deployment that never scales to zero',
+    edit: (w) =>
+      autoscale(vllm(w.dev, 0), { maxReplicas: 2, activeHours: { start: '0 8 * * *', end: '0 18 * * *' } }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.scaling\.activeHours: only applies when minReplicas is 0 \(it is 1: a replica always runs\)$/,
+  },
+  {
+    what: 'active hours that are not a cron expression',
+    edit: (w) =>
+      autoscale(vllm(w.dev, 0), {
+        minReplicas: 0,
+        maxReplicas: 2,
+        activeHours: { start: '8:00', end: '0 18 * * *' },
+      }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.scaling\.activeHours\.start: "8:00" is not a five-field cron expression/,
+  },
+  {
+    what: 'active hours in an hour that does not exist',
+    edit: (w) =>
+      autoscale(vllm(w.dev, 0), {
+        minReplicas: 0,
+        maxReplicas: 2,
+        activeHours: { start: '0 25 * * *', end: '0 18 * * *' },
+      }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.scaling\.activeHours\.start: "0 25 \* \* \*": hour field "25" is not \*, a number from 0 to 23, a range, a list or a step$/,
+  },
+  {
+    what: 'active hours in a time zone that does not exist',
+    edit: (w) =>
+      autoscale(vllm(w.dev, 0), {
+        minReplicas: 0,
+        maxReplicas: 2,
+        activeHours: { timezone: 'Mars/Olympus', start: '0 8 * * *', end: '0 18 * * *' },
+      }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.scaling\.activeHours\.timezone: "Mars\/Olympus" is not an IANA time zone/,
+  },
+  {
+    what: 'an autoscaling maximum the pool’s CPU limit cannot hold',
+    edit: (w) => {
+      autoscale(vllm(w.dev, 0), { maxReplicas: 30 });
+      Object.assign(w.dev.pools.nvidia, { acceleratorLimit: 64, memoryLimitGiB: 8192 });
+    },
+    message:
+      /^clusters\/dev\.ts \(dev\): pools\.nvidia\.cpuLimit: 96 vCPUs cannot hold the nvidia pool's demand, which needs at least \d+ vCPUs .*workloads\.vllm\[0\]\.scaling\.maxReplicas: 31 x 1 GPU on g5\.xlarge \(vLLM \w+: 30 replicas \+ 1 during a rolling update\)/,
+  },
+  {
+    what: 'a latency target of zero',
+    edit: (w) => autoscale(vllm(w.dev, 0), { maxReplicas: 2, timeToFirstTokenSeconds: 0 }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.scaling\.timeToFirstTokenSeconds: must be at least 0\.05, got 0$/,
+  },
+  {
+    what: 'a Prometheus retention that is not a duration',
+    edit: (w) => set(w.dev, 'observability', { retention: '15 days' }),
+    message:
+      /^clusters\/dev\.ts \(dev\): observability\.retention: "15 days" is not a retention such as 15d, 72h, 2w or 1y$/,
+  },
+  {
+    what: 'a disruption budget of an unknown node count',
+    edit: (w) => set(w.live.pools.nvidia, 'disruptionBudgets', [{ nodes: 'one' }]),
+    message:
+      /^clusters\/live\.ts \(live\): pools\.nvidia\.disruptionBudgets\[0\]\.nodes: "one" is not a node count \('1'\) or a percentage \('10%'\)$/,
+  },
+  {
+    what: 'a disruption budget with a schedule but no duration',
+    edit: (w) => set(w.live.pools.neuron, 'disruptionBudgets', [{ nodes: '0', schedule: '0 9 * * 1-5' }]),
+    message:
+      /^clusters\/live\.ts \(live\): pools\.neuron\.disruptionBudgets\[0\]\.duration: schedule and duration are set together/,
   },
 ];

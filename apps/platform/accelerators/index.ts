@@ -20,7 +20,7 @@ import { type Placement, systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
 
 /** Namespace of the NVIDIA components: privileged, the device plugin and GFD use host paths. */
-const NVIDIA_NAMESPACE = 'nvidia-device-plugin';
+export const NVIDIA_NAMESPACE = 'nvidia-device-plugin';
 
 type Selector = Readonly<Record<string, string>>;
 
@@ -111,7 +111,8 @@ export function accelerators(cluster: Cluster, after: readonly string[]): void {
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
       resources: daemonResources('dcgmExporter'),
-      // No Prometheus Operator in this platform: expose the Service, no ServiceMonitor.
+      // The chart's own ServiceMonitor would land in the controllers layer, before the Prometheus
+      // Operator CRDs exist; apps/platform/observability scrapes this Service from the configs layer.
       serviceMonitor: { enabled: false },
     },
   });

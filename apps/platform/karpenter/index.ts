@@ -27,6 +27,7 @@ import type { Cluster } from '../../lib/cluster.js';
 import { helmRelease } from '../../lib/flux.js';
 import { systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
+import { budgets } from '../autoscaling/index.js';
 
 /** Values of the Karpenter chart that this project sets. */
 export interface KarpenterValues {
@@ -174,8 +175,9 @@ function nodePool(cluster: Cluster, name: PoolName, pool: ParsedPool): void {
       disruption: {
         consolidationPolicy: CONSOLIDATION[pool.consolidationPolicy],
         consolidateAfter: pool.consolidateAfter,
-        // Accelerator pools: one node at a time, so replicas on other nodes keep serving.
-        budgets: accelerator ? [{ nodes: '1' }] : [{ nodes: '10%' }],
+        // Per pool, from the environment (pools.<pool>.disruptionBudgets; defaults: one node at
+        // a time on accelerator pools, 10% on cpu).
+        budgets: budgets(pool.disruptionBudgets),
       },
       limits,
     },

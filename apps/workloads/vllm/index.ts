@@ -57,6 +57,7 @@ import {
 import type { Platform } from '../../platform/index.js';
 import { type ImageName, nonRootEnvironment } from '../images.js';
 import { PLACEMENT_ANNOTATION, placementAnnotation, shareQuantities } from '../placement.js';
+import { loadProtection, replicasField, vllmScaling } from './scaling.js';
 import { COMPILE_NEURON, WAIT_FOR_NEURON_ARTIFACTS } from './scripts.js';
 
 export const INFERENCE_NAMESPACE = 'inference';
@@ -124,6 +125,8 @@ export function vllm(cluster: Cluster, platform: Platform): void {
       cluster.network.httpsEgress(ns, vllmServiceName(e.name), labels);
     }
   }
+  // Metrics and autoscaling (scaling.ts).
+  vllmScaling(cluster, platform, ns, VLLM_POD_LABELS, { name: 'http', number: VLLM_PORT }, vllmServiceName);
 }
 
 /** The server container and its pod, shared by the Deployment and (Neuron) the compile Job. */
@@ -287,7 +290,7 @@ function deployment(
       annotations: { [PLACEMENT_ANNOTATION]: placementAnnotation(e.placement) },
     },
     spec: {
-      replicas: e.replicas,
+      ...replicasField(e),
       selector: { matchLabels: { ...labels } },
       // One new replica at a time, never below the serving count: accelerators are scarce.
       strategy: {
@@ -302,6 +305,7 @@ function deployment(
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(VLLM_PORT),
             'prometheus.io/path': '/metrics',
+            ...loadProtection(container.startupProbe),
           },
         },
         spec: pod,
