@@ -92,6 +92,11 @@ describe('npm run diff on a git repository', () => {
     expect(added.length).toBeGreaterThan(0);
     expect(added.every((l) => l.startsWith('  + '))).toBe(true);
     expect(added).toContain('  + Kubernetes Deployment demo/demo');
-    expect(added).toContain('  + Terraform provider.aws');
+    // Each root module of the new environment (dist/terraform/<env>/<stage>/) brings its provider.
+    const stages = readdirSync(
+      join(ROOT, 'dist/terraform', readdirSync(join(ROOT, 'dist/terraform'))[0]!),
+    ).sort();
+    expect(stages.length).toBeGreaterThan(0);
+    for (const stage of stages) expect(added).toContain(`  + Terraform ${stage}/provider.aws`);
   });
 });
