@@ -151,6 +151,18 @@ export const IDENTITIES = {
     purpose: 'publish Container Insights metrics and logs of this cluster to CloudWatch',
     createdBy: 'eks-addon',
   },
+  modelStaging: {
+    namespace: 'model-staging',
+    serviceAccount: 'model-staging',
+    purpose:
+      'copy catalogue models from Hugging Face into the model bucket, under models/ only (the staging Jobs)',
+  },
+  modelReader: {
+    namespace: 'inference',
+    serviceAccount: 'vllm',
+    purpose:
+      'read the staged models under models/ of the model bucket (vLLM replicas that stream their weights from S3)',
+  },
 } as const satisfies Record<string, WorkloadIdentity>;
 
 export type IdentityName = keyof typeof IDENTITIES;
