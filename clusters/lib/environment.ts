@@ -9,6 +9,14 @@
  *   with placements computed. Constructs never apply a default themselves.
  */
 import type { AcceleratedPool } from '../contract.js';
+import {
+  type NeuronStartProps,
+  type NvidiaStartProps,
+  neuronStartSchema,
+  nvidiaStartSchema,
+  type ParsedNeuronStart,
+  type ParsedNvidiaStart,
+} from './fast-start.js';
 import { parseCidr } from './net.js';
 import {
   bool,
@@ -189,12 +197,16 @@ export interface NvidiaVllmProps extends VllmCommonProps {
   readonly pool: 'nvidia';
   /** Fraction of each GPU's memory vLLM may use (`--gpu-memory-utilization`). @default 0.9 (vLLM's default) */
   readonly gpuMemoryUtilization?: number;
+  /** How replicas start: weights from FSx or S3, compile caches shared or per pod (clusters/lib/fast-start.ts). @default weights from FSx, shared compile cache */
+  readonly start?: NvidiaStartProps;
 }
 
 /** A vLLM server on AWS Inferentia2/Trainium (Neuron). */
 export interface NeuronVllmProps extends VllmCommonProps {
   /** NodePool the replicas run on. */
   readonly pool: 'neuron';
+  /** How replicas start: weights from FSx (clusters/lib/fast-start.ts). @default weights from FSx */
+  readonly start?: NeuronStartProps;
 }
 
 export type VllmProps = NvidiaVllmProps | NeuronVllmProps;
@@ -379,8 +391,12 @@ export interface ParsedPools {
 export interface ParsedModelData extends Omit<ModelDataProps, 'disasterRecovery'> {
   readonly disasterRecovery: DisasterRecoveryProps | undefined;
 }
-export type ParsedNvidiaVllm = Required<NvidiaVllmProps>;
-export type ParsedNeuronVllm = Required<NeuronVllmProps>;
+export type ParsedNvidiaVllm = Required<Omit<NvidiaVllmProps, 'start'>> & {
+  readonly start: ParsedNvidiaStart;
+};
+export type ParsedNeuronVllm = Required<Omit<NeuronVllmProps, 'start'>> & {
+  readonly start: ParsedNeuronStart;
+};
 export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
 export type ParsedOpenWebUI = Required<OpenWebUIProps>;
 export type ParsedJupyterHub = Required<JupyterHubProps>;
@@ -502,8 +518,13 @@ const vllm = variant<VllmProps, ParsedVllm>('pool', {
     ...vllmCommon,
     pool: oneOf(['nvidia'] as const),
     gpuMemoryUtilization: withDefault(num({ min: 0.1, max: 0.99 }), 0.9),
+    start: nvidiaStartSchema,
   }),
-  neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({ ...vllmCommon, pool: oneOf(['neuron'] as const) }),
+  neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({
+    ...vllmCommon,
+    pool: oneOf(['neuron'] as const),
+    start: neuronStartSchema,
+  }),
 });
 
 const workloads = obj<WorkloadsProps, ParsedWorkloads>({
