@@ -4,6 +4,7 @@
  * placements, accelerator workloads, and exposures (what is reachable from where).
  */
 import type { Environment } from '../clusters/lib/resolve.js';
+import { coldStartMethod, coldStartSection } from './cold-start.js';
 import type { EnvironmentObjects, JsonObject, KubeObject } from './objects.js';
 import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from './prices.js';
 
@@ -613,6 +614,11 @@ export function environmentReport(
     lines.push('');
   }
 
+  // Cold start (review/cold-start.ts).
+  const cold = coldStartSection(env, all);
+  lines.push(...cold.lines);
+  problems.push(...cold.problems);
+
   // Exposures.
   lines.push('### Exposures', '');
   const exp = exposures(all);
@@ -671,6 +677,7 @@ export function reportMarkdown(
     `Prices: ${PRICE_TABLE.source}; pinned in \`review/prices.ts\`. Confirmed for ${PRICE_TABLE.regions.join(', ')} only;`,
     'other regions are priced at those figures and marked as such.',
     '',
+    ...coldStartMethod(),
     '| environment | region | tier | pools | max EC2 $/h |',
     '| --- | --- | --- | ---: | ---: |',
     ...reports.map(
