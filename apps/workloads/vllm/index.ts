@@ -199,9 +199,9 @@ function serverPod(claim: string, e: VllmDeployment): ServerPod {
   let modelArg: string;
   const load: string[] = [];
   if (e.pool === 'nvidia' && e.start.weights === 's3') {
-    // The Run:ai Model Streamer reads the safetensors straight from the bucket; vLLM copies the
-    // other files (config, tokenizer) to a temporary directory first
-    // (https://docs.vllm.ai/en/v0.12.0/api/vllm/model_executor/model_loader/runai_streamer_loader/).
+    // A model in S3 served as `vllm serve s3://<bucket>/<path> --load-format runai_streamer`
+    // (https://docs.vllm.ai/en/stable/models/extensions/runai_model_streamer/); the loader at the
+    // pinned tag: https://docs.vllm.ai/en/v0.12.0/api/vllm/model_executor/model_loader/runai_streamer_loader/.
     modelArg = `s3://${contractRef('MODEL_BUCKET')}/${staged.path.s3Key}`;
     load.push('--load-format', 'runai_streamer');
     env.push(
