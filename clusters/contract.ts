@@ -151,6 +151,18 @@ export const IDENTITIES = {
     purpose: 'publish Container Insights metrics and logs of this cluster to CloudWatch',
     createdBy: 'eks-addon',
   },
+  modelStaging: {
+    namespace: 'model-staging',
+    serviceAccount: 'model-staging',
+    purpose:
+      'copy catalogue models from Hugging Face into the model bucket, under models/ only (the staging Jobs)',
+  },
+  modelReader: {
+    namespace: 'inference',
+    serviceAccount: 'vllm',
+    purpose:
+      'read the staged models under models/ of the model bucket (vLLM replicas that stream their weights from S3)',
+  },
 } as const satisfies Record<string, WorkloadIdentity>;
 
 export type IdentityName = keyof typeof IDENTITIES;
@@ -314,6 +326,45 @@ export function dataRepositoryAssociation(bucket: string): {
 }
 
 /**
+ * Where a catalogue model is staged: `models/<owner>/<name>/<revision>/` in the bucket, the same
+ * path under the linked FSx directory. One revision, one directory: a new revision never mixes
+ * with the files of another, and a replica names exactly the commit it serves.
+ */
+export function stagedModelPath(source: { readonly repo: string; readonly revision: string }): ModelDataPath {
+  return modelDataPath('linked', `${source.repo}/${source.revision}`);
+}
+
+/**
+ * The file a staging Job writes last into a staged model's directory: its manifest, one line
+ * `<repo> <revision>`, then one line `<bytes> <relative path>` per staged file. Replicas wait
+ * until it exists and every file it lists has its size on FSx (the data repository association
+ * imports objects one by one, so the marker alone says nothing about the others).
+ */
+export const MODEL_STAGED_MARKER = '.staged';
+
+/**
+ * Everything that changes what vLLM compiles on NVIDIA GPUs besides what vLLM hashes itself
+ * (torch.compile artifacts, Triton kernels): replicas share a compile cache only when all of it is
+ * equal. vLLM keys its own cache by its configuration and code inside this directory
+ * (docs.vllm.ai/en/v0.11.2/design/torch_compile/, "Compilation Cache"); the directory keeps
+ * other images, models, parallel sizes and GPU architectures apart.
+ */
+export interface CompileCacheKey {
+  /** The vLLM image tag. */
+  readonly runtime: string;
+  /** Model catalogue id. */
+  readonly model: string;
+  readonly tensorParallelSize: number;
+  /** GPU model (catalogue device key, e.g. `a10g`). */
+  readonly device: string;
+}
+
+/** The shared compile cache of one configuration (model data cache area). */
+export function compileCachePath(k: CompileCacheKey): ModelDataPath {
+  return modelDataPath('cache', `vllm-compile/${k.runtime}/${k.model}/tp${k.tensorParallelSize}-${k.device}`);
+}
+
+/**
  * Everything that changes what NxD Inference compiles for a vLLM server on Neuron: two servers
  * (or two versions of one) share compiled artifacts only when all of it is equal, so replicas and
  * configuration changes never load stale artifacts. Add a field here when another setting starts
@@ -322,6 +373,8 @@ export function dataRepositoryAssociation(bucket: string): {
 export interface NeuronCompileKey {
   /** Model catalogue id. */
   readonly model: string;
+  /** The model's pinned revision (the weights the artifacts were compiled with). */
+  readonly revision: string;
   /** The Neuron vLLM image's tag: vLLM, plugin and Neuron SDK versions. */
   readonly runtime: string;
   readonly tensorParallelSize: number;
@@ -335,7 +388,7 @@ export interface NeuronCompileKey {
 export function neuronArtifactsPath(k: NeuronCompileKey): ModelDataPath {
   return modelDataPath(
     'cache',
-    `neuron-compiled/${k.model}/${k.runtime}/tp${k.tensorParallelSize}-len${k.maxModelLen}-batch${k.batch}-${k.dtype}`,
+    `neuron-compiled/${k.model}/${k.revision}/${k.runtime}/tp${k.tensorParallelSize}-len${k.maxModelLen}-batch${k.batch}-${k.dtype}`,
   );
 }
 

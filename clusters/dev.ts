@@ -56,6 +56,9 @@ export default defineEnvironment({
           maxReplicas: 2,
           activeHours: { timezone: 'America/Los_Angeles', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
         },
+        // Streamed from the model bucket: a g5.xlarge's 2.5 Gbit/s beats this file system's
+        // 146 MB/s (docs/environments.md, "Cold start").
+        start: { weights: 's3' },
       },
       {
         name: 'mistral',

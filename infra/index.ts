@@ -31,7 +31,9 @@ import {
   loadBalancerController,
   readModels,
   readSecrets,
+  readStagedModels,
   type ScopeArns,
+  stageModels,
   WorkloadIdentities,
   writeModels,
 } from './identity/index.js';
@@ -193,6 +195,8 @@ export class ClusterStack extends TerraformStack {
         argoWorkflows: writeModels(scoped),
         ebsCsi: ebsCsi(scoped),
         cloudwatchAgent: cloudwatchAgent(scoped),
+        modelStaging: stageModels(scoped),
+        modelReader: readStagedModels(scoped),
       },
     });
 

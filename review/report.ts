@@ -6,6 +6,7 @@
 import { poolCapacities } from '../clusters/lib/capacity.js';
 import type { Environment } from '../clusters/lib/resolve.js';
 import { maxReplicas, minReplicas } from '../clusters/lib/scaling.js';
+import { coldStartMethod, coldStartSection } from './cold-start.js';
 import type { EnvironmentObjects, JsonObject, KubeObject } from './objects.js';
 import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from './prices.js';
 
@@ -737,6 +738,11 @@ export function environmentReport(
     );
   }
 
+  // Cold start (review/cold-start.ts).
+  const cold = coldStartSection(env, all);
+  lines.push(...cold.lines);
+  problems.push(...cold.problems);
+
   // Exposures.
   lines.push('### Exposures', '');
   const exp = exposures(all);
@@ -802,6 +808,7 @@ export function reportMarkdown(
     `Prices: ${PRICE_TABLE.source}; pinned in \`review/prices.ts\`. Confirmed for ${PRICE_TABLE.regions.join(', ')} only;`,
     'other regions are priced at those figures and marked as such.',
     '',
+    ...coldStartMethod(),
     '| environment | region | tier | pools | max EC2 $/h |',
     '| --- | --- | --- | ---: | ---: |',
     ...reports.map(

@@ -269,18 +269,24 @@ describe('the flows each workload needs, and no more (a fixture with every workl
     expect(allowed(v, p.vllm, p.webui, 8080)).toBe(false);
   });
 
-  test('vLLM: HTTPS out only for the deployments whose weights come from the Hugging Face Hub', () => {
-    const kinds = v.env.workloads.vllm.map((d) => d.placement.model.source.kind);
-    // Both kinds are in the fixture, so both branches are exercised.
-    expect(new Set(kinds)).toEqual(new Set(['huggingface', 'fsx']));
-    v.env.workloads.vllm.forEach((d, i) => {
-      const m = object(v, 'Deployment', INFERENCE_NAMESPACE, vllmServiceName(d.name));
+  test('vLLM: HTTPS and the Pod Identity agent only for the deployments that stream weights from S3', () => {
+    const props = fixture();
+    // One deployment of each kind, so both branches are exercised.
+    Object.assign(props.workloads!.vllm.find((d) => d.pool === 'nvidia')!, { start: { weights: 's3' } });
+    const w = view(props);
+    const sources = w.env.workloads.vllm.map((d) => d.start.weights);
+    expect(new Set(sources)).toEqual(new Set(['s3', 'fsx']));
+    w.env.workloads.vllm.forEach((d, i) => {
+      const m = object(w, 'Deployment', INFERENCE_NAMESPACE, vllmServiceName(d.name));
       const pod: Peer = {
-        ip: vpcAddress(v, 200 + i),
+        ip: vpcAddress(w, 200 + i),
         namespace: INFERENCE_NAMESPACE,
         labels: templateLabels(m, podTemplate),
       };
-      expect(allowed(v, pod, { ip: INTERNET }, 443), d.name).toBe(kinds[i] === 'huggingface');
+      expect(allowed(w, pod, { ip: INTERNET }, 443), d.name).toBe(sources[i] === 's3');
+      expect(allowed(w, pod, { ip: POD_IDENTITY }, POD_IDENTITY_AGENT.port), d.name).toBe(
+        sources[i] === 's3',
+      );
     });
   });
 

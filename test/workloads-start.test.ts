@@ -72,8 +72,12 @@ describe('vLLM on Inferentia2 (defect 2)', () => {
     expect(envValue(compile, 'NEURON_COMPILED_ARTIFACTS')).toBe(artifacts);
     expect(job.spec.template.spec.nodeSelector).toEqual(deployment.spec.template.spec.nodeSelector);
     const init = deployment.spec.template.spec.initContainers as RenderedContainer[];
-    expect(init.map((c) => c.name)).toEqual(['wait-for-compiled-artifacts']);
-    expect(envValue(init[0]!, 'NEURON_COMPILED_ARTIFACTS')).toBe(artifacts);
+    // First the staged weights (staging.ts), then the compiled artifacts; the Job waits for the weights too.
+    expect(init.map((c) => c.name)).toEqual(['wait-for-staged-model', 'wait-for-compiled-artifacts']);
+    expect(envValue(init[1]!, 'NEURON_COMPILED_ARTIFACTS')).toBe(artifacts);
+    expect((job.spec.template.spec.initContainers as RenderedContainer[]).map((c) => c.name)).toEqual([
+      'wait-for-staged-model',
+    ]);
     // Not compiled under the startup probe: the server itself has no compile step.
     expect(server.command).toEqual(['vllm', 'serve']);
   });

@@ -15,7 +15,7 @@ import { PLACEMENT_ANNOTATION } from '../apps/workloads/placement.js';
 import { INFERENCE_NAMESPACE, vllmServiceName } from '../apps/workloads/vllm/index.js';
 import { INSTANCE_TYPES } from '../clusters/catalog/instances.js';
 import { kvCacheGB, type LanguageModel, MODEL_CATALOGUE, weightsGB } from '../clusters/catalog/models.js';
-import { contractRef, modelDataPath, NODEPOOL_LABEL, POOLS } from '../clusters/contract.js';
+import { contractRef, NODEPOOL_LABEL, POOLS, stagedModelPath } from '../clusters/contract.js';
 import { EnvironmentError } from '../clusters/lib/resolve.js';
 import { fixture, type Props, resolve } from './support/fixtures.js';
 import { find, renderFixture } from './support/render.js';
@@ -169,35 +169,32 @@ describe('vLLM', () => {
     }
   });
 
-  test('NVIDIA: Hugging Face download into the FSx cache, GPU requests = limits, shm in memory, probes', () => {
+  test('NVIDIA: staged weights from FSx, GPU requests = limits, shm in memory, probes', () => {
     const d = deployment('gpu');
     const pod = d.spec.template.spec;
     const [c] = pod.containers;
     expect(c.image).toMatch(/^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
     expect(c.args.slice(0, 3)).toEqual([
-      llm('llama-3-8b-instruct').source.repo,
+      stagedModelPath(llm('llama-3-8b-instruct').source).containerPath,
       '--served-model-name',
       'llama-3-8b-instruct',
     ]);
     expect(c.args).toContain('--gpu-memory-utilization');
     expect(c.resources.requests[POOLS.nvidia.resource]).toBe(c.resources.limits[POOLS.nvidia.resource]);
     const env = envOf(c);
-    expect(env.get('HF_HOME')!.value).toBe(modelDataPath('cache', 'huggingface').containerPath);
-    expect(env.get('HF_TOKEN')!.valueFrom).toEqual({ secretKeyRef: { name: 'hf-token', key: 'token' } });
+    expect(env.get('HF_HUB_OFFLINE')!.value).toBe('1');
+    expect(env.has('HF_TOKEN')).toBe(false);
     expect(pod.volumes.find((v: { name: string }) => v.name === 'dshm').emptyDir.medium).toBe('Memory');
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
       expect(c[probe].httpGet.path).toBe('/health');
-    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(1800);
     expect(d.spec.template.metadata.annotations['prometheus.io/scrape']).toBe('true');
   });
 
-  test('Neuron: weights and compile cache on FSx, no Hugging Face download, neuron pool placement', () => {
+  test('Neuron: staged weights and compile cache on FSx, no Hugging Face download, neuron pool placement', () => {
     const pod = deployment('inf').spec.template.spec;
     const [c] = pod.containers;
     expect(c.image).toMatch(/^public\.ecr\.aws\/neuron\/pytorch-inference-vllm-neuronx:/);
-    const source = llm('mistral-7b-instruct-neuron').source;
-    expect(source.kind).toBe('fsx');
-    expect(c.args[0]).toBe(modelDataPath('linked', source.kind === 'fsx' ? source.path : '?').containerPath);
+    expect(c.args[0]).toBe(stagedModelPath(llm('mistral-7b-instruct-neuron').source).containerPath);
     expect(c.resources.requests[POOLS.neuron.resource]).toBe(1);
     const env = envOf(c);
     expect(env.has('HF_TOKEN')).toBe(false);

@@ -8,24 +8,30 @@
 
 import type { AcceleratorKind } from './instances.js';
 
-/** Where a serving pod reads the weights from. */
-export type ModelSource =
-  /**
-   * Downloaded from the Hugging Face Hub into the FSx cache on first start, at `revision` (a
-   * commit) where one is pinned.
-   */
-  | { readonly kind: 'huggingface'; readonly repo: string; readonly revision?: string }
-  /**
-   * Staged in the model bucket and read from FSx: `path` is relative to the linked model data
-   * (clusters/contract.ts `modelDataPath('linked', path)`); `repo` names where it came from.
-   */
-  | { readonly kind: 'fsx'; readonly path: string; readonly repo: string };
+/**
+ * Where a model's weights come from: a Hugging Face Hub repository at `revision` (a commit id)
+ * where one is pinned.
+ */
+export interface ModelSource {
+  readonly kind: 'huggingface';
+  /** `owner/name` on the Hub. */
+  readonly repo: string;
+  /** Full commit id (40 hex digits) of the repository. */
+  readonly revision?: string;
+}
+
+/**
+ * A Hub repository pinned to one commit. Language models served by vLLM are staged from it into
+ * the model bucket once (clusters/contract.ts `stagedModelPath`, apps/workloads/vllm/staging.ts);
+ * replicas never download from the Hub.
+ */
+export type PinnedSource = ModelSource & { readonly revision: string };
 
 export interface LanguageModel {
   readonly kind: 'llm';
   /** Catalogue id used by environments. */
   readonly id: string;
-  readonly source: ModelSource;
+  readonly source: PinnedSource;
   /** Parameters, in billions. */
   readonly paramsBillion: number;
   /** Bytes per weight of the serving dtype (bf16/fp16: 2). */
@@ -64,6 +70,23 @@ export interface DiffusionModel {
 
 export type Model = LanguageModel | DiffusionModel;
 
+/**
+ * Pinned revisions. huggingface.co cannot be reached from where this was written, so each commit
+ * id was confirmed to exist by the Hugging Face cache paths of independent public projects
+ * (`models--<owner>--<name>/snapshots/<commit>`: huggingface_hub names a snapshot directory by the
+ * commit it holds, https://huggingface.co/docs/huggingface_hub/guides/manage-cache), found
+ * through code search; docs/workloads.md ("Fast start") lists them. The staging Job checks again
+ * before it copies anything: the Hub must resolve the revision to exactly this commit.
+ */
+const REVISIONS = {
+  /** Seen in the cache paths (and one pinned `REVISION` constant) of at least four unrelated repositories. */
+  llama3_8b: '8afb486c1db24fe5011ec46dfbe5b5dccdb575c2',
+  /** Seen in the cache paths of at least four unrelated repositories (a `vllm serve` script among them). */
+  llama3_70b: '7129260dd854a80eb10ace5f61c20324b472b31c',
+  /** Seen in the cache paths of at least five unrelated repositories. */
+  mistral7b: '63a8b081895390a26e140280378bc85ec8bce07a',
+} as const;
+
 const MISTRAL_7B_REPO = 'mistralai/Mistral-7B-Instruct-v0.2';
 
 /**
@@ -94,7 +117,11 @@ const MODELS: readonly Model[] = [
     // 128256, max_position_embeddings 8192, bf16)
     kind: 'llm',
     id: 'llama-3-8b-instruct',
-    source: { kind: 'huggingface', repo: 'meta-llama/Meta-Llama-3-8B-Instruct' },
+    source: {
+      kind: 'huggingface',
+      repo: 'meta-llama/Meta-Llama-3-8B-Instruct',
+      revision: REVISIONS.llama3_8b,
+    },
     paramsBillion: 8.03,
     dtypeBytes: 2,
     dtype: 'bfloat16',
@@ -115,7 +142,11 @@ const MODELS: readonly Model[] = [
     // 128256, max_position_embeddings 8192, bf16)
     kind: 'llm',
     id: 'llama-3-70b-instruct',
-    source: { kind: 'huggingface', repo: 'meta-llama/Meta-Llama-3-70B-Instruct' },
+    source: {
+      kind: 'huggingface',
+      repo: 'meta-llama/Meta-Llama-3-70B-Instruct',
+      revision: REVISIONS.llama3_70b,
+    },
     paramsBillion: 70.6,
     dtypeBytes: 2,
     dtype: 'bfloat16',
@@ -131,21 +162,21 @@ const MODELS: readonly Model[] = [
     runsOn: ['nvidia'],
   },
   {
-    // On Inferentia2 the weights are read from FSx (staged in the model bucket), never downloaded.
+    // On Inferentia2, as on NVIDIA, the weights are staged into the model bucket and read from FSx.
     // Served through NxD Inference, whose model table has `mistral` from the Neuron 2.29 line on
     // (aws-neuron/neuronx-distributed-inference@ef2731e, the release-2.29-v2 sync:
     // src/neuronx_distributed_inference/utils/constants.py MODEL_TYPES); the 2.28 table
     // (@cd3abf3) has none, so the Neuron image is pinned to a later SDK (clusters/versions.ts).
     ...MISTRAL_7B_INSTRUCT,
     id: 'mistral-7b-instruct-neuron',
-    source: { kind: 'fsx', path: MISTRAL_7B_REPO, repo: MISTRAL_7B_REPO },
+    source: { kind: 'huggingface', repo: MISTRAL_7B_REPO, revision: REVISIONS.mistral7b },
     runsOn: ['neuron'],
   },
   {
-    // The same model served by vLLM on NVIDIA GPUs, downloaded from the Hugging Face Hub.
+    // The same model served by vLLM on NVIDIA GPUs.
     ...MISTRAL_7B_INSTRUCT,
     id: 'mistral-7b-instruct',
-    source: { kind: 'huggingface', repo: MISTRAL_7B_REPO },
+    source: { kind: 'huggingface', repo: MISTRAL_7B_REPO, revision: REVISIONS.mistral7b },
     runsOn: ['nvidia'],
   },
   {

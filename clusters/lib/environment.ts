@@ -15,6 +15,14 @@ import {
   defaultBudgets,
   type ParsedDisruptionBudget,
 } from './disruption.js';
+import {
+  type NeuronStartProps,
+  type NvidiaStartProps,
+  neuronStartSchema,
+  nvidiaStartSchema,
+  type ParsedNeuronStart,
+  type ParsedNvidiaStart,
+} from './fast-start.js';
 import { parseCidr } from './net.js';
 import {
   DEFAULT_OBSERVABILITY,
@@ -213,12 +221,16 @@ export interface NvidiaVllmProps extends VllmCommonProps {
   readonly pool: 'nvidia';
   /** Fraction of each GPU's memory vLLM may use (`--gpu-memory-utilization`). @default 0.9 (vLLM's default) */
   readonly gpuMemoryUtilization?: number;
+  /** How replicas start: weights from FSx or S3, compile caches shared or per pod (clusters/lib/fast-start.ts). @default weights from FSx, shared compile cache */
+  readonly start?: NvidiaStartProps;
 }
 
 /** A vLLM server on AWS Inferentia2/Trainium (Neuron). */
 export interface NeuronVllmProps extends VllmCommonProps {
   /** NodePool the replicas run on. */
   readonly pool: 'neuron';
+  /** How replicas start: weights from FSx (clusters/lib/fast-start.ts). @default weights from FSx */
+  readonly start?: NeuronStartProps;
 }
 
 export type VllmProps = NvidiaVllmProps | NeuronVllmProps;
@@ -419,8 +431,10 @@ export interface ParsedModelData extends Omit<ModelDataProps, 'disasterRecovery'
 interface ParsedScalingField {
   readonly scaling: ParsedVllmScaling | undefined;
 }
-export type ParsedNvidiaVllm = Required<Omit<NvidiaVllmProps, 'scaling'>> & ParsedScalingField;
-export type ParsedNeuronVllm = Required<Omit<NeuronVllmProps, 'scaling'>> & ParsedScalingField;
+export type ParsedNvidiaVllm = Required<Omit<NvidiaVllmProps, 'scaling' | 'start'>> &
+  ParsedScalingField & { readonly start: ParsedNvidiaStart };
+export type ParsedNeuronVllm = Required<Omit<NeuronVllmProps, 'scaling' | 'start'>> &
+  ParsedScalingField & { readonly start: ParsedNeuronStart };
 export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
 export type ParsedOpenWebUI = Required<OpenWebUIProps>;
 export type ParsedGpuProfile = Required<GpuProfileProps>;
@@ -645,8 +659,13 @@ const vllm = variant<VllmProps, ParsedVllm>('pool', {
     ...vllmCommon,
     pool: oneOf(['nvidia'] as const),
     gpuMemoryUtilization: withDefault(num(BOUNDS.gpuMemoryUtilization), 0.9),
+    start: nvidiaStartSchema,
   }),
-  neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({ ...vllmCommon, pool: oneOf(['neuron'] as const) }),
+  neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({
+    ...vllmCommon,
+    pool: oneOf(['neuron'] as const),
+    start: neuronStartSchema,
+  }),
 });
 
 const workloads = obj<WorkloadsProps, ParsedWorkloads>({

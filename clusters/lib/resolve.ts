@@ -22,6 +22,7 @@ import {
   type ParsedPipeline,
   type ParsedVllm,
 } from './environment.js';
+import { startProblem } from './fast-start.js';
 import {
   FieldError,
   gpuShare,
@@ -163,7 +164,13 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
   const vllm = w.vllm.map((d, i) => {
     checkExposure(env, d.exposure, `workloads.vllm[${i}].exposure`, push);
     const placement = attempt(() => placeVllm(env, i, d));
-    return placement ? { ...d, placement } : undefined;
+    // How the replicas start must fit the memory they get (clusters/lib/fast-start.ts).
+    const start =
+      placement && d.pool === 'nvidia'
+        ? startProblem(d.start, placement.memoryMiB, d.instanceType)
+        : undefined;
+    if (start) push(`workloads.vllm[${i}].${start.field}`, start.reason);
+    return placement && !start ? { ...d, placement } : undefined;
   });
   const openWebUI = w.openWebUI;
   if (openWebUI) {

@@ -5,7 +5,7 @@
  * error, and a policy cannot be written for an identity that does not exist.
  */
 import { Construct } from 'constructs';
-import { IDENTITIES, type IdentityName } from '../../clusters/contract.js';
+import { IDENTITIES, type IdentityName, MODEL_DATA } from '../../clusters/contract.js';
 import { PodIdentity, type Statement } from '../lib/iam.js';
 
 export type IdentityStatements = { readonly [K in IdentityName]: readonly Statement[] };
@@ -95,6 +95,69 @@ export function writeModels(s: ScopeArns): Statement[] {
     {
       sid: 'EncryptModelObjects',
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [s.modelKeyArn],
+      conditions: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${s.region}.amazonaws.com`] },
+      ],
+    },
+  ];
+}
+
+/**
+ * The linked prefix of the model bucket (clusters/contract.ts MODEL_DATA: what FSx imports), as
+ * S3 resources: listing limited to keys under it, objects under it.
+ */
+function linkedPrefix(s: ScopeArns): { list: Statement['conditions']; objects: string } {
+  const prefix = MODEL_DATA.linked.s3Prefix;
+  return {
+    list: [{ test: 'StringLike', variable: 's3:prefix', values: [`${prefix}*`] }],
+    objects: `${s.modelBucketArn}/${prefix}*`,
+  };
+}
+
+/**
+ * The model staging Jobs: write the models they copy from Hugging Face under `models/` (and read
+ * back what an earlier run staged, to resume), nothing else of the bucket; no delete.
+ */
+export function stageModels(s: ScopeArns): Statement[] {
+  const linked = linkedPrefix(s);
+  return [
+    {
+      sid: 'ListStagedModels',
+      actions: ['s3:ListBucket'],
+      resources: [s.modelBucketArn],
+      conditions: linked.list,
+    },
+    {
+      sid: 'WriteStagedModels',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      resources: [linked.objects],
+    },
+    {
+      sid: 'EncryptStagedModels',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [s.modelKeyArn],
+      conditions: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${s.region}.amazonaws.com`] },
+      ],
+    },
+  ];
+}
+
+/** vLLM replicas that stream their weights from S3: read `models/`, nothing else. */
+export function readStagedModels(s: ScopeArns): Statement[] {
+  const linked = linkedPrefix(s);
+  return [
+    {
+      sid: 'ListStagedModels',
+      actions: ['s3:ListBucket'],
+      resources: [s.modelBucketArn],
+      conditions: linked.list,
+    },
+    { sid: 'ReadStagedModels', actions: ['s3:GetObject'], resources: [linked.objects] },
+    {
+      sid: 'DecryptStagedModels',
+      actions: ['kms:Decrypt'],
       resources: [s.modelKeyArn],
       conditions: [
         { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${s.region}.amazonaws.com`] },

@@ -28,7 +28,9 @@ afterAll(() => ws?.remove());
  * (https://huggingface.co/Qwen/Qwen2.5-7B-Instruct: 7.61B parameters; architectures
  * Qwen2ForCausalLM, num_hidden_layers 28, num_attention_heads 28, num_key_value_heads 4,
  * hidden_size 3584 -> head dim 128, intermediate_size 18944, vocab_size 152064,
- * max_position_embeddings 32768, torch_dtype bfloat16).
+ * max_position_embeddings 32768, torch_dtype bfloat16). Revision a09a3545…: the snapshot directory
+ * (`models--Qwen--Qwen2.5-7B-Instruct/snapshots/<commit>`) in the Hugging Face cache paths of
+ * more than five unrelated public repositories, as for the catalogue's own pins.
  */
 const NEW_MODEL = `  {
     // https://huggingface.co/Qwen/Qwen2.5-7B-Instruct (config.json: 28 layers, 28 attention
@@ -36,7 +38,11 @@ const NEW_MODEL = `  {
     // max_position_embeddings 32768, bf16)
     kind: 'llm',
     id: 'qwen2.5-7b-instruct',
-    source: { kind: 'huggingface', repo: 'Qwen/Qwen2.5-7B-Instruct' },
+    source: {
+      kind: 'huggingface',
+      repo: 'Qwen/Qwen2.5-7B-Instruct',
+      revision: 'a09a35458c702b33eeacc393d103063234e8bc28',
+    },
     paramsBillion: 7.61,
     dtypeBytes: 2,
     dtype: 'bfloat16',

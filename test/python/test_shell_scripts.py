@@ -103,5 +103,57 @@ class NeuronCompile(Case):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class WaitForStagedModel(Case):
+    """Replicas and Neuron compile Jobs start once the staging Job's manifest and every file it
+    lists (with its size) are on FSx."""
+
+    HEAD = "owner/model 0123456789abcdef0123456789abcdef01234567"
+
+    def setUp(self):
+        super().setUp()
+        self.dir = os.path.join(self.tmp, "models", "owner", "model", "rev")
+        os.makedirs(self.dir)
+        self.env = {"STAGED_MODEL_DIR": self.dir, "STAGED_MARKER": ".staged", "EXPECTED": self.HEAD}
+        # A sleep that counts the waits and gives up after a few, so that a wait that never ends fails.
+        self.count = os.path.join(self.tmp, "waits")
+        stub(self.bin, "sleep", f'echo x >> "{self.count}"; [ "$(wc -l < "{self.count}")" -lt 3 ] || exit 99')
+
+    def write(self, name, size):
+        path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(b"x" * size)
+
+    def manifest(self, head, files):
+        with open(os.path.join(self.dir, ".staged"), "w", encoding="utf-8") as f:
+            f.write("\n".join([head] + [f"{size} {name}" for name, size in files]) + "\n")
+
+    def run_wait(self):
+        return self.run_script("inference.wait-for-staged-model.sh", env=self.env)
+
+    def test_starts_at_once_when_every_listed_file_has_its_size(self):
+        self.write("config.json", 3)
+        self.write("model 1.safetensors", 5)
+        self.manifest(self.HEAD, [("config.json", 3), ("model 1.safetensors", 5)])
+        r = self.run_wait()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(self.count))
+
+    def test_waits_for_a_file_not_imported_yet_or_of_another_size(self):
+        self.write("config.json", 3)
+        self.manifest(self.HEAD, [("config.json", 3), ("model.safetensors", 5)])
+        self.assertNotEqual(self.run_wait().returncode, 0)
+        os.remove(self.count)
+        self.write("model.safetensors", 4)
+        self.assertNotEqual(self.run_wait().returncode, 0)
+
+    def test_waits_while_the_manifest_is_missing_or_names_another_revision(self):
+        self.write("config.json", 3)
+        self.assertNotEqual(self.run_wait().returncode, 0)
+        os.remove(self.count)
+        self.manifest("owner/model ffffffffffffffffffffffffffffffffffffffff", [("config.json", 3)])
+        self.assertNotEqual(self.run_wait().returncode, 0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -731,4 +731,34 @@ export const BAD_INPUTS: readonly BadInput[] = [
     message:
       /^clusters\/live\.ts \(live\): pools\.neuron\.disruptionBudgets\[0\]\.duration: schedule and duration are set together/,
   },
+  // --- how vLLM replicas start (clusters/lib/fast-start.ts) ---
+  {
+    what: 'an eager FSx read that the replica memory cannot hold',
+    edit: (w) => set(vllm(w.dev, 0), 'start', { fsxRead: 'eager' }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.start\.fsxRead: "eager" needs 14\.3 GB of host memory .* a replica on g5\.xlarge requests 13\.4 GB; use "lazy" or "auto", or weights "s3"$/,
+  },
+  {
+    what: 'weights streamed from S3 on Neuron',
+    edit: (w) => set(vllm(w.dev, 1), 'start', { weights: 's3' }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.start\.weights: "s3" streams weights with vLLM's Run:ai Model Streamer loader, which the Neuron plugin does not use/,
+  },
+  {
+    what: 'a weight source that does not exist',
+    edit: (w) => set(vllm(w.dev, 0), 'start', { weights: 'hub' }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.start\.weights: expected one of "fsx", "s3", got "hub"$/,
+  },
+  {
+    what: 'a compile cache mode that does not exist',
+    edit: (w) => set(vllm(w.dev, 0), 'start', { compileCache: 'node' }),
+    message:
+      /^clusters\/dev\.ts \(dev\): workloads\.vllm\[0\]\.start\.compileCache: expected one of "shared", "pod", got "node"$/,
+  },
+  {
+    what: 'a compile cache setting on a Neuron deployment (its compile Job owns the artifacts)',
+    edit: (w) => set(vllm(w.dev, 1), 'start', { compileCache: 'pod' }),
+    message: /^clusters\/dev\.ts \(dev\): workloads\.vllm\[1\]\.start\.compileCache: unknown field/,
+  },
 ];

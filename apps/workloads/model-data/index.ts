@@ -27,6 +27,7 @@ export const CACHE_DIRECTORIES = [
   'neuron-compiled',
   'neuron-compile-cache',
   'python',
+  'vllm-compile',
 ] as const;
 
 /** Creates each directory given, owned by OWNER (uid:gid), group-writable with setgid. */

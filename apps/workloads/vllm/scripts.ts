@@ -40,3 +40,34 @@ until [ -f "$marker" ]; do
   sleep 15
 done
 `;
+
+/**
+ * Init container of a vLLM server and of a Neuron compile Job: wait until the staging Job's
+ * manifest (STAGED_MARKER in STAGED_MODEL_DIR) exists and names this revision, and every file it lists
+ * is on FSx with its size (the data repository association imports objects one by one; `stat`
+ * reads the size from the metadata without loading the data). A deployment that streams from S3
+ * waits the same way: the manifest on FSx is the staging's end.
+ */
+export const WAIT_FOR_STAGED_MODEL = `set -eu
+dir="$STAGED_MODEL_DIR"
+manifest="$dir/$STAGED_MARKER"
+staged() {
+  [ -f "$manifest" ] || return 1
+  first=1
+  while read -r size path; do
+    if [ "$first" = 1 ]; then
+      first=0
+      [ "$size $path" = "$EXPECTED" ] || return 1
+      continue
+    fi
+    [ -f "$dir/$path" ] || return 1
+    [ "$(stat -c %s "$dir/$path")" = "$size" ] || return 1
+  done < "$manifest"
+  [ "$first" = 0 ]
+}
+until staged; do
+  echo "waiting for the staging Job: $EXPECTED into $dir"
+  sleep 15
+done
+echo "staged: $EXPECTED"
+`;
