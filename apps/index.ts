@@ -13,6 +13,7 @@ import { Cluster } from './lib/cluster.js';
 import { platform } from './platform/index.js';
 import { dogbooth } from './workloads/dogbooth/index.js';
 import { jupyterhub } from './workloads/jupyterhub/index.js';
+import { modelData } from './workloads/model-data/index.js';
 import { openWebUI } from './workloads/open-webui/index.js';
 import { vllm } from './workloads/vllm/index.js';
 
@@ -32,6 +33,8 @@ export interface RenderedObject {
 export function buildCluster(env: Environment, all: readonly Environment[]): Cluster {
   const cluster = new Cluster(env, all);
   const services = platform(cluster);
+  // The model data's writable directories, before the workloads that write them.
+  modelData(cluster, services);
   // Servers first: front-ends and notebooks find them in cluster.endpoints.
   vllm(cluster, services);
   openWebUI(cluster, services);

@@ -40,10 +40,48 @@ export const CONTRACT_VARIABLES = {
 
 export type ContractVariable = keyof typeof CONTRACT_VARIABLES;
 
-/** What infra/ writes into cluster-vars: every contract variable, nothing else. */
-export type ClusterVars = { readonly [K in ContractVariable]: string };
+/**
+ * Contract variables that only some environments set, and when. An environment that does not
+ * set one leaves it out of cluster-vars (the kubernetes provider plans an empty string as null),
+ * so its manifests may reference it only where it is set: Flux's strict post-build substitution
+ * (kustomize-controller `--feature-gates=StrictPostBuildSubstitutions=true`, which infra/flux
+ * turns on) fails on a variable without a default that cluster-vars does not hold.
+ */
+export const OPTIONAL_CONTRACT_VARIABLES = {
+  /** The Cognito app client and sign-in domain exist where `authentication.kind` is `cognito`. */
+  COGNITO_CLIENT_ID: (a: AuthenticationKind) => a === 'cognito',
+  COGNITO_DOMAIN: (a: AuthenticationKind) => a === 'cognito',
+  /** JupyterHub's public name and certificate: OAuth sign-in needs them, the shared password does not. */
+  JUPYTERHUB_HOST: (a: AuthenticationKind) => a !== 'dummy',
+  JUPYTERHUB_CERTIFICATE_ARN: (a: AuthenticationKind) => a !== 'dummy',
+} as const satisfies { readonly [K in ContractVariable]?: (a: AuthenticationKind) => boolean };
+
+/** `authentication.kind` of an environment (clusters/lib/environment.ts). */
+export type AuthenticationKind = 'dummy' | 'github' | 'cognito';
+export type OptionalContractVariable = keyof typeof OPTIONAL_CONTRACT_VARIABLES;
+export type RequiredContractVariable = Exclude<ContractVariable, OptionalContractVariable>;
+
+/**
+ * What infra/ writes into cluster-vars: every required contract variable, and the optional ones
+ * the environment sets (`contractVariablesOf`), nothing else.
+ */
+export type ClusterVars = { readonly [K in RequiredContractVariable]: string } & {
+  readonly [K in OptionalContractVariable]?: string;
+};
 
 export const CONTRACT_VARIABLE_NAMES = Object.keys(CONTRACT_VARIABLES) as ContractVariable[];
+
+/** The contract variables an environment's cluster-vars holds. */
+export function contractVariablesOf(env: {
+  readonly authentication: { readonly kind: AuthenticationKind };
+}): ContractVariable[] {
+  return CONTRACT_VARIABLE_NAMES.filter((name) => {
+    const setWhen = (
+      OPTIONAL_CONTRACT_VARIABLES as Partial<Record<ContractVariable, (a: AuthenticationKind) => boolean>>
+    )[name];
+    return setWhen ? setWhen(env.authentication.kind) : true;
+  });
+}
 
 /** Name of the ConfigMap (in `flux-system`) that carries the contract variables. */
 export const CLUSTER_VARS_CONFIGMAP = 'cluster-vars';
@@ -112,6 +150,18 @@ export const IDENTITIES = {
     serviceAccount: 'cloudwatch-agent',
     purpose: 'publish Container Insights metrics and logs of this cluster to CloudWatch',
     createdBy: 'eks-addon',
+  },
+  modelStaging: {
+    namespace: 'model-staging',
+    serviceAccount: 'model-staging',
+    purpose:
+      'copy catalogue models from Hugging Face into the model bucket, under models/ only (the staging Jobs)',
+  },
+  modelReader: {
+    namespace: 'inference',
+    serviceAccount: 'vllm',
+    purpose:
+      'read the staged models under models/ of the model bucket (vLLM replicas that stream their weights from S3)',
   },
 } as const satisfies Record<string, WorkloadIdentity>;
 
@@ -186,3 +236,161 @@ export type Layer = (typeof LAYERS)[number];
 export function layerPath(env: string, layer: Layer): string {
   return `./dist/k8s/${env}/${layer}`;
 }
+
+// --- model data paths ---
+
+/**
+ * The model data, one tree in two places: the model bucket's `models/` prefix and the FSx for
+ * Lustre directory it is linked to by a data repository association (infra/model-data, which
+ * takes the association from `dataRepositoryAssociation`). Pods mount the FSx file system and
+ * see that directory at the same path. A second FSx directory holds what is never imported or
+ * exported: caches written by pods (Hugging Face downloads, compiled Neuron artifacts, Python
+ * packages).
+ *
+ * Every S3 key, FSx path and container path of the model data is computed by `modelDataPath`,
+ * and every mount by `modelDataMount`: written once, so the layers cannot disagree (the
+ * association used to link FSx `/models` while pods mounted the FSx root at `/models`, so
+ * imported weights appeared at `/models/models/…`).
+ */
+export const MODEL_DATA = {
+  /** Imported from S3 by the association (FSx path = mount path = S3 prefix without the slash). */
+  linked: { s3Prefix: 'models/', fsxPath: '/models', mountPath: '/models' },
+  /** FSx only: written by pods, never imported or exported. */
+  cache: { fsxPath: '/cache', mountPath: '/cache' },
+} as const satisfies Record<string, { s3Prefix?: string; fsxPath: string; mountPath: string }>;
+
+export type ModelDataArea = keyof typeof MODEL_DATA;
+
+/** One place in the model data, as each layer names it. */
+export interface ModelDataPath {
+  readonly area: ModelDataArea;
+  /** Path relative to the area, `a/b/c` (no leading slash). */
+  readonly relative: string;
+  /** The S3 key in the model bucket (linked area only). */
+  readonly s3Key: string | undefined;
+  /** The path on the FSx file system. */
+  readonly fsxPath: string;
+  /** The path inside a container that mounts the area with `modelDataMount`. */
+  readonly containerPath: string;
+}
+
+/** Segments that make a relative path escape its area or name nothing. */
+const BAD_SEGMENT = /^(\.{1,2})?$/;
+
+/**
+ * A place in the model data by its path relative to an area. Argo placeholders
+ * (`{{workflow.name}}`) may appear in a segment; `..`, empty segments and absolute paths may not.
+ */
+export function modelDataPath(area: ModelDataArea, relative: string): ModelDataPath {
+  const segments = relative.split('/');
+  if (relative.startsWith('/') || segments.some((s) => BAD_SEGMENT.test(s))) {
+    throw new Error(
+      `model data path ${JSON.stringify(relative)} must be relative, without empty, . or .. segments`,
+    );
+  }
+  const a = MODEL_DATA[area];
+  return {
+    area,
+    relative,
+    s3Key: 's3Prefix' in a ? `${a.s3Prefix}${relative}` : undefined,
+    fsxPath: `${a.fsxPath}/${relative}`,
+    containerPath: `${a.mountPath}/${relative}`,
+  };
+}
+
+/** The volume mount that shows an area of the FSx file system volume `volume` in a container. */
+export function modelDataMount(
+  area: ModelDataArea,
+  volume: string,
+  readOnly = false,
+): {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly subPath: string;
+  readonly readOnly: boolean;
+} {
+  const a = MODEL_DATA[area];
+  // The volume is the file system's root; subPath selects the area's directory on it.
+  return { name: volume, mountPath: a.mountPath, subPath: a.fsxPath.slice(1), readOnly };
+}
+
+/** The data repository association of an environment's FSx file system with its model bucket. */
+export function dataRepositoryAssociation(bucket: string): {
+  readonly fileSystemPath: string;
+  readonly dataRepositoryPath: string;
+} {
+  return {
+    fileSystemPath: MODEL_DATA.linked.fsxPath,
+    dataRepositoryPath: `s3://${bucket}/${MODEL_DATA.linked.s3Prefix}`,
+  };
+}
+
+/**
+ * Where a catalogue model is staged: `models/<owner>/<name>/<revision>/` in the bucket, the same
+ * path under the linked FSx directory. One revision, one directory: a new revision never mixes
+ * with the files of another, and a replica names exactly the commit it serves.
+ */
+export function stagedModelPath(source: { readonly repo: string; readonly revision: string }): ModelDataPath {
+  return modelDataPath('linked', `${source.repo}/${source.revision}`);
+}
+
+/**
+ * The file a staging Job writes last into a staged model's directory: its manifest, one line
+ * `<repo> <revision>`, then one line `<bytes> <relative path>` per staged file. Replicas wait
+ * until it exists and every file it lists has its size on FSx (the data repository association
+ * imports objects one by one, so the marker alone says nothing about the others).
+ */
+export const MODEL_STAGED_MARKER = '.staged';
+
+/**
+ * Everything that changes what vLLM compiles on NVIDIA GPUs besides what vLLM hashes itself
+ * (torch.compile artifacts, Triton kernels): replicas share a compile cache only when all of it is
+ * equal. vLLM keys its own cache by its configuration and code inside this directory
+ * (docs.vllm.ai/en/v0.11.2/design/torch_compile/, "Compilation Cache"); the directory keeps
+ * other images, models, parallel sizes and GPU architectures apart.
+ */
+export interface CompileCacheKey {
+  /** The vLLM image tag. */
+  readonly runtime: string;
+  /** Model catalogue id. */
+  readonly model: string;
+  readonly tensorParallelSize: number;
+  /** GPU model (catalogue device key, e.g. `a10g`). */
+  readonly device: string;
+}
+
+/** The shared compile cache of one configuration (model data cache area). */
+export function compileCachePath(k: CompileCacheKey): ModelDataPath {
+  return modelDataPath('cache', `vllm-compile/${k.runtime}/${k.model}/tp${k.tensorParallelSize}-${k.device}`);
+}
+
+/**
+ * Everything that changes what NxD Inference compiles for a vLLM server on Neuron: two servers
+ * (or two versions of one) share compiled artifacts only when all of it is equal, so replicas and
+ * configuration changes never load stale artifacts. Add a field here when another setting starts
+ * to shape the compiled graphs.
+ */
+export interface NeuronCompileKey {
+  /** Model catalogue id. */
+  readonly model: string;
+  /** The model's pinned revision (the weights the artifacts were compiled with). */
+  readonly revision: string;
+  /** The Neuron vLLM image's tag: vLLM, plugin and Neuron SDK versions. */
+  readonly runtime: string;
+  readonly tensorParallelSize: number;
+  readonly maxModelLen: number;
+  /** Sequences compiled for (`--max-num-seqs`). */
+  readonly batch: number;
+  readonly dtype: string;
+}
+
+/** Where the compiled artifacts of one configuration live (model data cache area). */
+export function neuronArtifactsPath(k: NeuronCompileKey): ModelDataPath {
+  return modelDataPath(
+    'cache',
+    `neuron-compiled/${k.model}/${k.revision}/${k.runtime}/tp${k.tensorParallelSize}-len${k.maxModelLen}-batch${k.batch}-${k.dtype}`,
+  );
+}
+
+/** The file a compile Job writes last into an artifacts directory: its presence means complete. */
+export const NEURON_ARTIFACTS_COMPLETE = '.complete';

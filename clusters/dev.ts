@@ -22,7 +22,9 @@ export default defineEnvironment({
       capacityTypes: ['spot', 'on-demand'],
       cpuLimit: 192,
       memoryLimitGiB: 768,
-      acceleratorLimit: 8,
+      // 9 GPUs at peak (clusters/lib/capacity.ts): llama3 at maxReplicas 2 + 1 rolling-update surge,
+      // a dogbooth upgrade's 3 workers, 2 pipeline steps, 1 GPU notebook; one spare.
+      acceleratorLimit: 10,
       // dev: cost first, so busy GPU nodes are consolidated too (serving may restart).
       consolidationPolicy: 'WhenEmptyOrUnderutilized',
     },
@@ -48,7 +50,15 @@ export default defineEnvironment({
         tensorParallelSize: 1,
         maxModelLen: 8192,
         gpuMemoryUtilization: 0.9,
-        replicas: 1,
+        // dev: scale to zero outside working hours when idle (clusters/lib/scaling.ts).
+        scaling: {
+          minReplicas: 0,
+          maxReplicas: 2,
+          activeHours: { timezone: 'America/Los_Angeles', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
+        },
+        // Streamed from the model bucket: a g5.xlarge's 2.5 Gbit/s beats this file system's
+        // 146 MB/s (docs/environments.md, "Cold start").
+        start: { weights: 's3' },
       },
       {
         name: 'mistral',
@@ -57,7 +67,11 @@ export default defineEnvironment({
         instanceType: 'inf2.8xlarge',
         tensorParallelSize: 2,
         maxModelLen: 4096,
-        replicas: 1,
+        scaling: {
+          minReplicas: 0,
+          maxReplicas: 2,
+          activeHours: { timezone: 'America/Los_Angeles', start: '0 8 * * 1-5', end: '0 19 * * 1-5' },
+        },
       },
     ],
     openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 20 },

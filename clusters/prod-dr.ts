@@ -39,6 +39,10 @@ export default defineEnvironment({
   },
   exposure: { openTo: [] },
   authentication: { kind: 'cognito' },
+  // Production hardening takes the tier's defaults (deletion protection, zonal shift, encrypted
+  // control-plane logs, ...); besides the creator, this role administers the cluster. Create it
+  // (or name yours) before the cluster stage applies: docs/infra.md, "Before you start".
+  hardening: { administratorRoles: ['genai-eks-admin'] },
   // --- workloads ---
   workloads: {
     vllm: [
@@ -50,7 +54,7 @@ export default defineEnvironment({
         tensorParallelSize: 1,
         maxModelLen: 8192,
         gpuMemoryUtilization: 0.9,
-        replicas: 1,
+        scaling: { minReplicas: 1, maxReplicas: 2 },
       },
       {
         name: 'mistral',
@@ -59,7 +63,7 @@ export default defineEnvironment({
         instanceType: 'inf2.8xlarge',
         tensorParallelSize: 2,
         maxModelLen: 4096,
-        replicas: 1,
+        scaling: { minReplicas: 1, maxReplicas: 2 },
       },
     ],
     openWebUI: { backends: ['llama3', 'mistral'], storageGiB: 20 },

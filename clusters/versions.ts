@@ -54,26 +54,32 @@ export const versions = {
     chart: 'nvidia-device-plugin',
     version: '0.20.0',
   },
-  /** NVIDIA DCGM exporter (GPU metrics). */
+  /**
+   * NVIDIA DCGM exporter (GPU metrics). 4.8.2: helm-charts/index.yaml on the gh-pages branch of
+   * NVIDIA/dcgm-exporter (created 2026-05-05); chart source NVIDIA/dcgm-exporter@4.5.3-4.8.2:deployment/.
+   */
   // renovate: datasource=helm depName=dcgm-exporter registryUrl=https://nvidia.github.io/dcgm-exporter/helm-charts
   dcgmExporter: {
     repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts',
     chart: 'dcgm-exporter',
-    version: '4.1.1',
+    version: '4.8.2',
   },
-  /** Neuron device plugin, scheduler extension and neuron-monitor. */
+  /** Neuron device plugin (the chart's scheduler extension is off: apps/platform/accelerators). */
   // renovate: datasource=docker depName=public.ecr.aws/neuron/neuron-helm-chart
   neuron: {
     repository: 'oci://public.ecr.aws/neuron/neuron-helm-chart',
     chart: 'neuron-helm-chart',
     version: '1.10.0',
   },
-  /** EFA device plugin (eks-charts). */
+  /**
+   * EFA device plugin (eks-charts). v0.5.30 (plugin v0.5.20): index.yaml on the gh-pages branch
+   * of aws/eks-charts; chart source aws/eks-charts@bfe91c4:stable/aws-efa-k8s-device-plugin/.
+   */
   // renovate: datasource=helm depName=aws-efa-k8s-device-plugin registryUrl=https://aws.github.io/eks-charts
   efaDevicePlugin: {
     repository: 'https://aws.github.io/eks-charts',
     chart: 'aws-efa-k8s-device-plugin',
-    version: 'v0.5.7',
+    version: 'v0.5.30',
   },
   /** AWS Load Balancer Controller (NLB Services, Gateway API). */
   // renovate: datasource=helm depName=aws-load-balancer-controller registryUrl=https://aws.github.io/eks-charts
@@ -93,20 +99,76 @@ export const versions = {
     version: '2.9.0',
   },
 
+  // --- observability and autoscaling --- (apps/platform/observability, apps/platform/autoscaling)
+  /**
+   * Prometheus Operator CRDs only (prometheus-community/helm-charts charts/prometheus-operator-crds;
+   * chart 31.0.0 has appVersion v0.93.0: its Chart.yaml at tag prometheus-operator-crds-31.0.0).
+   * Installed in the controllers layer so that ServiceMonitors, PodMonitors and PrometheusRules
+   * apply in configs; kube-prometheus-stack below runs with its own CRDs turned off.
+   */
+  // renovate: datasource=helm depName=prometheus-operator-crds registryUrl=https://prometheus-community.github.io/helm-charts
+  prometheusOperatorCrds: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'prometheus-operator-crds',
+    version: '31.0.0',
+  } satisfies HelmChart,
+  /**
+   * kube-prometheus-stack: Prometheus Operator v0.93.0 (chart 88.3.0's appVersion, its Chart.yaml at
+   * tag kube-prometheus-stack-88.3.0), Prometheus, Alertmanager, Grafana, kube-state-metrics.
+   */
+  // renovate: datasource=helm depName=kube-prometheus-stack registryUrl=https://prometheus-community.github.io/helm-charts
+  kubePrometheusStack: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '88.3.0',
+  } satisfies HelmChart,
+  /**
+   * Prometheus server image (set explicitly in kube-prometheus-stack's values; chart 88.3.0 defaults
+   * to v3.13.2-distroless). promtool, which unit-tests the alert rules, is built from the Go module
+   * github.com/prometheus/prometheus of the same release: v3.<minor>.<patch> is published as the Go
+   * module version v0.3<minor>.<patch> (tags v3.13.2 and v0.313.2 are both commit bb5dff00 of
+   * prometheus/prometheus); test/rules/tools/go.mod pins it (npm run test:rules -- --update-go-mod).
+   */
+  // renovate: datasource=docker depName=quay.io/prometheus/prometheus
+  prometheus: { image: 'quay.io/prometheus/prometheus', tag: 'v3.13.2' },
+  /** KEDA: event-driven autoscaling of the vLLM Deployments (kedacore/charts, chart 2.20.2 = KEDA 2.20.2). */
+  // renovate: datasource=helm depName=keda registryUrl=https://kedacore.github.io/charts
+  keda: {
+    repository: 'https://kedacore.github.io/charts',
+    chart: 'keda',
+    version: '2.20.2',
+  } satisfies HelmChart,
+
   // --- infra --- (infra/: EKS add-ons, the system node group, the Flux bootstrap)
   /**
-   * EKS add-on versions for Kubernetes 1.35 (`aws eks describe-addon-versions
-   * --kubernetes-version 1.35 --addon-name <name>` lists what a region offers).
+   * EKS add-on versions for Kubernetes 1.35. `npm run addons:check` lists each pin against
+   * `aws eks describe-addon-versions --kubernetes-version 1.35` in your region before an apply
+   * (docs/infra.md, "Versions to check"); the evidence for each pin is on its line.
    */
   eksAddons: {
-    'vpc-cni': 'v1.23.0-eksbuild.1',
-    coredns: 'v1.13.2-eksbuild.3',
-    'kube-proxy': 'v1.35.3-eksbuild.18',
+    // EKS user guide, "Amazon VPC CNI versions", row 1.35:
+    // https://docs.amazonaws.cn/eks/latest/userguide/managing-vpc-cni.md
+    'vpc-cni': 'v1.21.1-eksbuild.7',
+    // EKS user guide, "CoreDNS versions", row 1.35:
+    // https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-coredns.md
+    coredns: 'v1.14.3-eksbuild.3',
+    // EKS user guide, "kube-proxy versions", row 1.35:
+    // https://docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-kube-proxy.md
+    'kube-proxy': 'v1.35.3-eksbuild.13',
+    // EKS offering for 1.35 not in a doc available here (the add-on's versions are not the
+    // aws/eks-pod-identity-agent repository's tags): run addons:check.
     'eks-pod-identity-agent': 'v1.3.7-eksbuild.2',
+    // kubernetes-sigs/aws-ebs-csi-driver@v1.57.0:CHANGELOG.md ("# v1.56.0"); EKS offering for 1.35: run addons:check.
     'aws-ebs-csi-driver': 'v1.56.0-eksbuild.1',
+    // kubernetes-sigs/aws-fsx-csi-driver@v1.9.0:CHANGELOG-0.x.md ("# v1.9.0"); EKS offering for 1.35: run addons:check.
     'aws-fsx-csi-driver': 'v1.9.0-eksbuild.1',
+    // awslabs/mountpoint-s3-csi-driver@v2.7.0 (tag, charts/aws-mountpoint-s3-csi-driver image v2.7.0);
+    // EKS offering for 1.35: run addons:check.
     'aws-mountpoint-s3-csi-driver': 'v2.7.0-eksbuild.1',
-    'eks-node-monitoring-agent': 'v1.4.0-eksbuild.1',
+    // aws/eks-node-monitoring-agent@v1.6.4:CHANGELOG.md ("[v1.6.4] - 2026-04-10"; was v1.4.0);
+    // EKS offering for 1.35: run addons:check.
+    'eks-node-monitoring-agent': 'v1.6.4-eksbuild.1',
+    // EKS offering for 1.35 not in a doc available here: run addons:check.
     'amazon-cloudwatch-observability': 'v6.3.0-eksbuild.1',
   },
   /**
@@ -114,23 +176,44 @@ export const versions = {
    * (`<kubernetes patch>-<YYYYMMDD>`).
    */
   systemNodeGroupAmi: { type: 'AL2023_x86_64_STANDARD', releaseVersion: '1.35.8-20260930' },
-  /** Flux controllers (fluxcd-community chart), installed by infra/flux with the Helm provider. */
-  // renovate: datasource=helm depName=flux2 registryUrl=https://fluxcd-community.github.io/helm-charts
-  flux: { repository: 'https://fluxcd-community.github.io/helm-charts', chart: 'flux2', version: '2.19.0' },
-  /** The bootstrap GitRepository and root Kustomization (fluxcd-community chart). */
-  // renovate: datasource=helm depName=flux2-sync registryUrl=https://fluxcd-community.github.io/helm-charts
-  fluxSync: {
-    repository: 'https://fluxcd-community.github.io/helm-charts',
-    chart: 'flux2-sync',
-    version: '1.13.1',
+  /**
+   * The Flux release the bootstrap installs: a FluxInstance with `distribution.version` set to this
+   * exact release (without the `v`), built by the Flux Operator from the manifests its image embeds
+   * (infra/flux). clusters/catalog/flux.ts records what the release ships; test/imports.test.ts
+   * fails a release whose controllers' CRDs are not the ones the imports come from
+   * (`fluxControllers`), and test/infra.test.ts one that `fluxOperator` does not embed.
+   * fluxcd/flux2@v2.9.4 (2026-08-07), the newest 2.9 patch: source-controller v1.9.4,
+   * kustomize-controller v1.9.4, helm-controller v1.6.3 (manifests/bases/<controller>/kustomization.yaml).
+   */
+  // renovate: datasource=github-releases depName=fluxcd/flux2
+  flux: 'v2.9.4',
+  /**
+   * Flux Operator chart: the operator that installs and reconciles the FluxInstance. Charts are
+   * published at ghcr.io/controlplaneio-fluxcd/charts/<chart>, tagged with the operator release
+   * without its `v` (controlplaneio-fluxcd/flux-operator@v0.58.1:cmd/cli/distro_mirror.go);
+   * operator v0.58.1 (2026-08-19) embeds Flux v2.9.4 (config/data/flux-images/VERSION).
+   */
+  // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-operator
+  fluxOperator: {
+    repository: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator',
+    chart: 'flux-operator',
+    version: '0.58.1',
+  },
+  /** The FluxInstance chart of the same operator release (same registry and tag scheme). */
+  // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-instance
+  fluxInstance: {
+    repository: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance',
+    chart: 'flux-instance',
+    version: '0.58.1',
   },
   /**
    * Flux controllers whose CRDs the typed imports come from (apps/imports, cdk8s.yaml): each
    * controller's config/crd/bases at its release tag (github.com/fluxcd/<controller>/releases).
-   * They should be the controllers that `flux` installs. No flux2 release ships exactly these
-   * three: v2.9.3 and v2.9.4 ship helm-controller v1.6.3 and kustomize-controller v1.9.4 with
-   * source-controller v1.9.3 / v1.9.4, and v2.9.0 ships source-controller v1.9.1
-   * (fluxcd/flux2@<tag>:manifests/bases/<controller>/kustomization.yaml).
+   * `flux` (v2.9.4) ships helm-controller v1.6.3 and kustomize-controller v1.9.4, and
+   * source-controller v1.9.4, whose CRDs have the same spec as v1.9.1's (clusters/catalog/flux.ts
+   * SAME_CRD_SPEC: an annotation and one HelmChart description differ). The reference CRDs the
+   * imports are checked against hold source-controller v1.9.1; moving this pin to v1.9.4 changes
+   * the files' sha256 and headers, not the generated types.
    */
   fluxControllers: {
     // renovate: datasource=github-releases depName=fluxcd/helm-controller
@@ -148,12 +231,27 @@ export const versions = {
   // renovate: datasource=docker depName=vllm/vllm-openai
   vllmImage: 'vllm/vllm-openai:v0.12.0',
   /**
-   * AWS Neuron DLC "vLLM with NxD Inference" (github.com/aws-neuron/deep-learning-containers,
-   * vllm-inference-neuronx): vLLM 0.13.0 plugin on Neuron SDK 2.28.0, which still supports Inf2.
+   * AWS Neuron DLC "vLLM with NxD Inference": vLLM 0.16.0 with the vllm-neuron plugin
+   * release-0.5.3 on Neuron SDK 2.31.1 (NxD Inference 0.10.18399). The newest vLLM image whose
+   * supported instance types include inf2 (aws-neuron/deep-learning-containers@2.32.0:README.md,
+   * vllm-inference-neuronx table; vllm/inference/0.16.0/Dockerfile.neuronx at 2.31.1), and the
+   * NxD Inference line Neuron keeps supporting on Inf2 in maintenance mode ("remain in
+   * maintenance mode at Neuron SDK 2.31",
+   * https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/announcements/neuron2.x/announce-eos-nxdi-nxd-core-inference.html).
+   * Mistral is in NxD Inference's model table from the 2.29 line on
+   * (aws-neuron/neuronx-distributed-inference@ef2731e utils/constants.py), not in 2.28's
+   * (@cd3abf3): the 2.28 image could not serve it. The vLLM 0.21+ images are Trn2/Trn3 only.
    */
   // renovate: datasource=docker depName=public.ecr.aws/neuron/pytorch-inference-vllm-neuronx versioning=loose
   vllmNeuronImage:
-    'public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.28.0-ubuntu24.04',
+    'public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.16.0-neuronx-py312-sdk2.31.1-ubuntu24.04',
+  /**
+   * BusyBox for the model data's one-time directory setup (apps/workloads/model-data): the Docker
+   * official image (docker-library/official-images library/busybox lists 1.37.0), through its
+   * Amazon ECR Public mirror.
+   */
+  // renovate: datasource=docker depName=public.ecr.aws/docker/library/busybox
+  busyboxImage: 'public.ecr.aws/docker/library/busybox:1.37.0',
   /** Open WebUI (github.com/open-webui/open-webui releases, v0.11.3). */
   // renovate: datasource=docker depName=ghcr.io/open-webui/open-webui
   openWebUIImage: 'ghcr.io/open-webui/open-webui:v0.11.3',

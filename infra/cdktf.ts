@@ -6,10 +6,12 @@
 import { TerraformBackend, type TerraformRemoteState } from 'cdktf';
 import type { Construct } from 'constructs';
 
-export type { ITerraformDependable } from 'cdktf';
+export type { IResolvable, ITerraformDependable } from 'cdktf';
 export {
   App,
+  DataTerraformRemoteStateS3,
   Fn,
+  ref,
   S3Backend,
   TerraformOutput,
   TerraformStack,

@@ -4,13 +4,14 @@
  * in any environment leaves every output untouched.
  */
 
-import { renderCluster } from '../apps/index.js';
-import type { Environment } from '../clusters/lib/resolve.js';
+import { type RenderedObject, renderCluster } from '../apps/index.js';
+import type { Environment, VersionsTables } from '../clusters/lib/resolve.js';
 import { App } from '../infra/cdktf.js';
-import { EnvironmentStack } from '../infra/index.js';
+import { environmentStacks } from '../infra/index.js';
+import { STAGES } from '../infra/stages.js';
 import { RenderError } from './error.js';
 import { loadEnvironments } from './load.js';
-import { kubernetesFiles, terraformJson } from './serialise.js';
+import { kubernetesFiles, kubernetesPath, terraformJson } from './serialise.js';
 
 export type Part = 'k8s' | 'terraform';
 export const PARTS: readonly Part[] = ['k8s', 'terraform'];
@@ -27,12 +28,20 @@ export interface BuildOptions {
 export interface RenderOptions extends BuildOptions {
   /** Directory holding the environment files. */
   readonly clustersDir: string;
+  /** The versions tables checked at load time: clusters/versions.ts when absent (tests pass others). */
+  readonly tables?: VersionsTables;
 }
 
 export interface EnvironmentRender {
   readonly env: Environment;
   /** Relative path under the output directory -> file content. */
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * The Kubernetes objects as data, by the path of their file (`k8s/<env>/…`): what the review
+   * tools read, without parsing the YAML back (the generated docs, review/docs.ts). Absent
+   * when the Kubernetes part was not rendered.
+   */
+  readonly manifests?: ReadonlyMap<string, RenderedObject>;
   readonly kubernetesObjects: number;
   readonly terraformResources: number;
   readonly millis: number;
@@ -40,7 +49,7 @@ export interface EnvironmentRender {
 
 /** Loads and resolves the environments in `clustersDir`, then renders them in memory. */
 export async function render(opts: RenderOptions): Promise<EnvironmentRender[]> {
-  return renderEnvironments(await loadEnvironments(opts.clustersDir), opts);
+  return renderEnvironments(await loadEnvironments(opts.clustersDir, process.cwd(), opts.tables), opts);
 }
 
 /**
@@ -94,6 +103,7 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
   for (const env of selected) {
     const started = performance.now();
     const files = new Map<string, string>();
+    const manifests = new Map<string, RenderedObject>();
     let kubernetesObjects = 0;
     let terraformResources = 0;
     try {
@@ -101,19 +111,33 @@ function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRend
         const objects = renderCluster(env, all);
         kubernetesObjects = objects.length;
         for (const [path, content] of kubernetesFiles(env.name, objects)) files.set(path, content);
+        for (const o of objects) manifests.set(kubernetesPath(env.name, o), o);
       }
       if (terraform) {
-        const stack = new EnvironmentStack(cliApp ?? newApp(), env, all);
-        const tf = stack.toTerraform() as { resource?: Record<string, Record<string, unknown>> };
-        terraformResources = Object.values(tf.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
-        files.set(`terraform/${env.name}/cdk.tf.json`, terraformJson(tf));
+        // Two root modules per environment, side by side (infra/stages.ts).
+        const stacks = environmentStacks(cliApp ?? newApp(), env, all);
+        for (const stage of STAGES) {
+          const tf = stacks[stage].toTerraform() as { resource?: Record<string, Record<string, unknown>> };
+          terraformResources += Object.values(tf.resource ?? {}).reduce(
+            (n, r) => n + Object.keys(r).length,
+            0,
+          );
+          files.set(`terraform/${env.name}/${stage}/cdk.tf.json`, terraformJson(tf));
+        }
       }
     } catch (e) {
       // The loader checked every input: what fails here is a fault of the code, named with its environment.
       const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
       throw new RenderError(`${env.file} (${env.name}): render failed: ${message}`);
     }
-    results.push({ env, files, kubernetesObjects, terraformResources, millis: performance.now() - started });
+    results.push({
+      env,
+      files,
+      manifests,
+      kubernetesObjects,
+      terraformResources,
+      millis: performance.now() - started,
+    });
   }
   cliApp?.synth();
   return results;

@@ -5,8 +5,15 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
-import { type Environment, resolveEnvironments } from '../clusters/lib/resolve.js';
-import { importModule } from './modules.js';
+import {
+  type Environment,
+  EnvironmentError,
+  type RawEnvironment,
+  resolveEnvironments,
+  type VersionsTables,
+  versionProblems,
+} from '../clusters/lib/resolve.js';
+import { importModule, ModuleError } from './modules.js';
 
 /** Files directly in clusters/ that are shared tables, not environments. */
 export const NOT_ENVIRONMENTS: ReadonlySet<string> = new Set(['versions.ts', 'contract.ts']);
@@ -22,14 +29,36 @@ export function environmentFiles(dir: string): string[] {
     .sort();
 }
 
-/** Imports, checks and resolves every environment in `dir`. Throws EnvironmentError listing every problem. */
-export async function loadEnvironments(dir: string, cwd = process.cwd()): Promise<Environment[]> {
+/**
+ * Imports, checks and resolves every environment in `dir`. Throws EnvironmentError listing every
+ * problem: a file that does not compile as `<file>:<line>:<column>: <reason>`, everything else as
+ * `<file> (<env>): <field>: <reason>` (files named relative to `cwd`). `tables` is the versions
+ * table unless a test passes another.
+ */
+export async function loadEnvironments(
+  dir: string,
+  cwd = process.cwd(),
+  tables?: VersionsTables,
+): Promise<Environment[]> {
   const files = environmentFiles(dir);
-  const raw = await Promise.all(
+  const name = (f: string) => relative(cwd, f) || basename(f);
+  const imported = await Promise.all(
     files.map(async (f) => {
-      const mod = await importModule(f);
-      return { file: relative(cwd, f) || basename(f), value: mod.default };
+      try {
+        return { file: name(f), value: (await importModule(f)).default };
+      } catch (e) {
+        if (!(e instanceof ModuleError)) throw e;
+        return e.problems.map((p) =>
+          p.line === undefined
+            ? `${name(p.file)} (?): default export: ${p.reason}`
+            : `${name(p.file)}:${p.line}:${p.column}: ${p.reason}`,
+        );
+      }
     }),
   );
-  return resolveEnvironments(raw);
+  const unreadable = imported.filter((i) => Array.isArray(i)).flat();
+  if (unreadable.length > 0) {
+    throw new EnvironmentError([...versionProblems(tables), ...unreadable]);
+  }
+  return resolveEnvironments(imported as RawEnvironment[], tables);
 }

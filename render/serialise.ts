@@ -6,16 +6,23 @@ import type { RenderedObject } from '../apps/index.js';
 import { RenderError } from './error.js';
 import { yamlDocument } from './yaml.js';
 
+/** The file of one object: k8s/<env>/<layer>/<kind>[-<namespace>]-<name>.yaml. */
+export function kubernetesPath(envName: string, { layer, manifest }: RenderedObject): string {
+  const { kind, metadata } = manifest;
+  if (!metadata?.name) {
+    throw new RenderError(`${layer}: a ${kind} has no metadata.name (names must be explicit)`);
+  }
+  const parts = [kind.toLowerCase(), metadata.namespace, metadata.name].filter(Boolean);
+  return `k8s/${envName}/${layer}/${parts.join('-')}.yaml`;
+}
+
 /** One file per object: k8s/<env>/<layer>/<kind>[-<namespace>]-<name>.yaml -> YAML. */
 export function kubernetesFiles(envName: string, objects: readonly RenderedObject[]): Map<string, string> {
   const files = new Map<string, string>();
-  for (const { layer, manifest } of objects) {
+  for (const object of objects) {
+    const { layer, manifest } = object;
     const { kind, metadata } = manifest;
-    if (!metadata?.name) {
-      throw new RenderError(`${layer}: a ${kind} has no metadata.name (names must be explicit)`);
-    }
-    const parts = [kind.toLowerCase(), metadata.namespace, metadata.name].filter(Boolean);
-    const path = `k8s/${envName}/${layer}/${parts.join('-')}.yaml`;
+    const path = kubernetesPath(envName, object);
     if (files.has(path)) {
       throw new RenderError(
         `${layer}: two objects would be written to ${path} (${kind} ${metadata.namespace ?? ''}/${metadata.name})`,

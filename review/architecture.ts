@@ -5,6 +5,7 @@
  * Terraform creates, and how they connect: contract variables (`${VAR}` in a manifest, resolved
  * from the cluster-vars ConfigMap that Terraform writes), Pod Identity associations, node pools.
  */
+import { layerPath } from '../clusters/contract.js';
 import type { Environment } from '../clusters/lib/resolve.js';
 import type { EnvironmentObjects, JsonObject, KubeObject, TerraformBlock } from './objects.js';
 
@@ -70,11 +71,40 @@ function terraformRefs(value: unknown): string[] {
   );
 }
 
-/** Construct path of a cdktf block (`dev/model-data/fsx` -> `model-data/fsx`), else its name. */
+/** Construct path of a cdktf block (`dev-cluster/model-data/fsx` -> `model-data/fsx`), else its name. */
 function tfName(env: string, b: TerraformBlock): string {
   const path = rec(rec(rec(b.body)['//']).metadata).path;
-  if (typeof path === 'string') return path.startsWith(`${env}/`) ? path.slice(env.length + 1) : path;
-  return b.id.split('.').slice(1).join('.');
+  if (typeof path === 'string') {
+    const stack = b.stage ? `${env}-${b.stage}/` : `${env}/`;
+    return path.startsWith(stack) ? path.slice(stack.length) : path;
+  }
+  return b.address.split('.').slice(1).join('.');
+}
+
+/** A reference in `b`'s root module, qualified as block ids are (`cluster/aws_vpc.x`). */
+function qualify(b: TerraformBlock, ref: string): string {
+  return b.stage ? `${b.stage}/${ref}` : ref;
+}
+
+const REMOTE_OUTPUT =
+  /\$\{data\.terraform_remote_state\.[A-Za-z0-9_-]+\.outputs\.([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?\}/g;
+
+/**
+ * The resources a block's value refers to, qualified; a read of another root module's output
+ * (`terraform_remote_state`) is followed to what that output's value refers to.
+ */
+function blockRefs(b: TerraformBlock, value: unknown, all: readonly TerraformBlock[]): string[] {
+  const text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
+  const refs = terraformRefs(text.replace(REMOTE_OUTPUT, '')).map((r) => qualify(b, r));
+  for (const m of text.matchAll(REMOTE_OUTPUT)) {
+    const output = all.find(
+      (o) => o.section === 'output' && o.address === `output.${m[1]}` && o.stage !== b.stage,
+    );
+    if (!output) continue;
+    const v = rec(output.body).value;
+    refs.push(...terraformRefs(m[2] ? rec(v)[m[2]] : v).map((r) => qualify(output, r)));
+  }
+  return refs;
 }
 
 interface PodInfo {
@@ -125,7 +155,8 @@ function podInfo(o: KubeObject): PodInfo[] {
 /** The Mermaid flowchart of one environment. */
 export function architectureDiagram(env: Environment, objects: EnvironmentObjects | undefined): string {
   const kube = [...(objects?.kubernetes.values() ?? [])].sort((a, b) => a.path.localeCompare(b.path));
-  const tf = [...(objects?.terraform.values() ?? [])].filter((b) => b.section === 'resource');
+  const allTf = [...(objects?.terraform.values() ?? [])];
+  const tf = allTf.filter((b) => b.section === 'resource');
   const ids = new Map<string, string>();
   const id = (key: string) => {
     let v = ids.get(key);
@@ -149,7 +180,7 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
     (b) => b.type === 'kubernetes_config_map_v1' && rec(rec(b.body).metadata).name === 'cluster-vars',
   );
   const podIdentities = tf.filter((b) => b.type === 'aws_eks_pod_identity_association');
-  const roleIds = new Set(podIdentities.flatMap((p) => terraformRefs(rec(p.body).role_arn)));
+  const roleIds = new Set(podIdentities.flatMap((p) => blockRefs(p, rec(p.body).role_arn, allTf)));
   const addons = tf
     .filter((b) => b.type === 'aws_eks_addon')
     .map((b) => String(rec(b.body).addon_name ?? tfName(env.name, b)))
@@ -166,7 +197,7 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
     lines.push(`    ${id('tf:addons')}[${label(`EKS add-ons<br/>${addons.join(', ')}`)}]`);
   for (const p of podIdentities.sort((x, y) => x.id.localeCompare(y.id))) {
     const body = rec(p.body);
-    for (const role of terraformRefs(body.role_arn)) {
+    for (const role of blockRefs(p, body.role_arn, allTf)) {
       lines.push(
         `    ${id(`tf:${role}`)}[${label(`IAM role (Pod Identity)<br/>${body.namespace}/${body.service_account}`)}]`,
       );
@@ -178,9 +209,10 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
   for (const b of shownTf) {
     if (b.type === 'aws_eks_node_group' && cluster) edge(id(`tf:${b.id}`), id(`tf:${cluster.id}`), 'joins');
     if (b.type === 'aws_eks_cluster') {
-      for (const ref of terraformRefs(rec(b.body).vpc_config)) {
+      for (const ref of blockRefs(b, rec(b.body).vpc_config, allTf)) {
         const vpc = shownTf.find((x) => x.type === 'aws_vpc');
-        if (vpc && ref.startsWith('aws_subnet')) edge(id(`tf:${b.id}`), id(`tf:${vpc.id}`), 'in');
+        if (vpc && ref.replace(/^[a-z]+\//, '').startsWith('aws_subnet'))
+          edge(id(`tf:${b.id}`), id(`tf:${vpc.id}`), 'in');
       }
     }
   }
@@ -188,7 +220,9 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
   // Contract variables: name -> the AWS resource that provides it.
   const varSource = new Map<string, string>();
   for (const [name, value] of Object.entries(rec(rec(clusterVars?.body).data))) {
-    const ref = terraformRefs(value).find((r) => ids.has(`tf:${r}`));
+    const ref = clusterVars
+      ? blockRefs(clusterVars, value, allTf).find((r) => ids.has(`tf:${r}`))
+      : undefined;
     if (ref) varSource.set(name, id(`tf:${ref}`));
   }
 
@@ -199,7 +233,9 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
   for (const k of kustomizations) lines.push(`    ${id(`k8s:${k.id}`)}[${label(`Kustomization ${k.name}`)}]`);
   lines.push('  end');
   const fluxReleases = shownTf.filter((b) => b.type === 'helm_release' && /flux/.test(tfName(env.name, b)));
-  const bootstrap = fluxReleases.find((b) => /sync/.test(tfName(env.name, b))) ?? fluxReleases[0];
+  // The release that syncs this repository: its values name the flux-system layer's path.
+  const syncPath = layerPath(env.name, 'flux-system');
+  const bootstrap = fluxReleases.find((b) => JSON.stringify(b.body).includes(syncPath)) ?? fluxReleases[0];
   for (const k of kustomizations) {
     const deps = arr(rec(k.manifest.spec).dependsOn).map((d) => String(rec(d).name));
     for (const d of deps) {
@@ -257,7 +293,7 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
         const assoc = podIdentities.find(
           (a) => rec(a.body).namespace === o.namespace && rec(a.body).service_account === info.serviceAccount,
         );
-        for (const role of assoc ? terraformRefs(rec(assoc.body).role_arn) : [])
+        for (const role of assoc ? blockRefs(assoc, rec(assoc.body).role_arn, allTf) : [])
           edge(me, id(`tf:${role}`), 'Pod Identity', true);
       }
     }
@@ -272,7 +308,7 @@ export function architectureDiagram(env: Environment, objects: EnvironmentObject
       for (const a of podIdentities.filter(
         (x) => rec(x.body).namespace === ns && uses(String(rec(x.body).service_account)),
       )) {
-        for (const role of terraformRefs(rec(a.body).role_arn))
+        for (const role of blockRefs(a, rec(a.body).role_arn, allTf))
           edge(me, id(`tf:${role}`), 'Pod Identity', true);
       }
     }
@@ -308,7 +344,7 @@ export function architectureMarkdown(
   const out = [
     '# Architecture',
     '',
-    '<!-- Generated by `npm run architecture -- --write` from dist/ and clusters/; do not edit by hand. -->',
+    '<!-- Generated by `npm run synth` with dist/ from clusters/; do not edit by hand (the drift check in `npm test` compares it). -->',
     '',
     'One diagram per environment, derived from the rendered files: the Flux layers and the order',
     'they reconcile in, the objects that matter in each layer (other objects are counted), the AWS',

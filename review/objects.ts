@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { EnvironmentRender } from '../render/build.js';
 import { listFiles } from '../render/compare.js';
+import { sortKeys } from '../render/serialise.js';
 
 export type JsonObject = { readonly [k: string]: unknown };
 
@@ -25,8 +27,16 @@ export interface KubeObject {
 }
 
 export interface TerraformBlock {
-  /** `aws_s3_bucket.models`, `data.aws_iam_policy_document.x`, `output.x`, `provider.aws`, … */
+  /**
+   * `aws_s3_bucket.models`, `data.aws_iam_policy_document.x`, `output.x`, `provider.aws`, …,
+   * prefixed with the stage where the environment has several root modules
+   * (`terraform/<env>/<stage>/…`): `cluster/aws_s3_bucket.models`.
+   */
   readonly id: string;
+  /** Root module the block belongs to (`cluster`, `bootstrap`); undefined for `terraform/<env>/<file>`. */
+  readonly stage?: string;
+  /** The block's address inside its root module, as Terraform expressions name it (`aws_s3_bucket.models`). */
+  readonly address: string;
   /** `resource`, `data`, `output`, or the top-level key (provider, terraform, locals, …). */
   readonly section: string;
   /** Resource type for resources and data sources, e.g. `aws_s3_bucket`. */
@@ -40,7 +50,7 @@ export interface EnvironmentObjects {
   readonly terraform: ReadonlyMap<string, TerraformBlock>;
 }
 
-/** Files of a rendered tree: relative path (`k8s/<env>/…`, `terraform/<env>/…`) -> content. */
+/** Files of a rendered tree: relative path (`k8s/<env>/…`, `terraform/<env>/[<stage>/]…`) -> content. */
 export type Files = ReadonlyMap<string, string>;
 
 /** Reads every file under a dist-like directory into memory. */
@@ -75,7 +85,8 @@ export function parseTree(files: Files): Map<string, EnvironmentObjects> {
       envOf(tf, env);
     } else if (part === 'terraform' && path.endsWith('.json')) {
       const blocks = envOf(tf, env);
-      for (const b of parseTerraform(path, content)) blocks.set(b.id, b);
+      const stage = parts.length > 3 ? parts[2] : undefined;
+      for (const b of parseTerraform(path, content, stage)) blocks.set(b.id, b);
       envOf(k8s, env);
     }
   }
@@ -86,6 +97,36 @@ export function parseTree(files: Files): Map<string, EnvironmentObjects> {
       { env, kubernetes: k8s.get(env) ?? new Map(), terraform: tf.get(env) ?? new Map() },
     ]),
   );
+}
+
+/**
+ * The same objects as `parseTree` of a render's files, from a render still in memory: the
+ * Kubernetes objects from their data (keys sorted, as the YAML holds them, so nothing needs
+ * parsing back), Terraform from its JSON. Falls back to parsing where a render carries no objects.
+ */
+export function renderTree(results: readonly EnvironmentRender[]): Map<string, EnvironmentObjects> {
+  const files = new Map<string, string>();
+  const objects = new Map<string, Map<string, KubeObject>>();
+  for (const r of results) {
+    const kubernetes = new Map<string, KubeObject>();
+    for (const [path, content] of r.files) {
+      if (!path.startsWith('k8s/') || !r.manifests) files.set(path, content);
+    }
+    if (r.manifests) {
+      for (const path of [...r.manifests.keys()].sort((a, b) => a.localeCompare(b))) {
+        const { layer, manifest } = r.manifests.get(path)!;
+        const o = kubeObject(path, layer, sortKeys(manifest) as JsonObject);
+        if (kubernetes.has(o.id)) throw new Error(`${path}: ${o.id} is defined twice in ${r.env.name}`);
+        kubernetes.set(o.id, o);
+      }
+      objects.set(r.env.name, kubernetes);
+    }
+  }
+  const tree = parseTree(files);
+  for (const [env, kubernetes] of objects) {
+    tree.set(env, { env, kubernetes, terraform: tree.get(env)?.terraform ?? new Map() });
+  }
+  return new Map([...tree].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 export function kubeId(kind: string, namespace: string | undefined, name: string): string {
@@ -101,28 +142,31 @@ function parseKubernetesFile(path: string, layer: string, content: string): Kube
     if (typeof manifest !== 'object' || Array.isArray(manifest)) {
       throw new Error(`${path}: not a Kubernetes object`);
     }
-    const m = manifest as JsonObject;
-    const metadata = (m.metadata ?? {}) as JsonObject;
-    const kind = String(m.kind ?? '');
-    const name = String(metadata.name ?? '');
-    if (!kind || !name) throw new Error(`${path}: object without kind or metadata.name`);
-    const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
-    out.push({
-      id: kubeId(kind, namespace, name),
-      kind,
-      apiVersion: String(m.apiVersion ?? ''),
-      namespace,
-      name,
-      layer,
-      path,
-      manifest: m,
-    });
+    out.push(kubeObject(path, layer, manifest as JsonObject));
   }
   return out;
 }
 
-/** Splits a cdktf JSON document into addressable blocks. */
-export function parseTerraform(path: string, content: string): TerraformBlock[] {
+function kubeObject(path: string, layer: string, m: JsonObject): KubeObject {
+  const metadata = (m.metadata ?? {}) as JsonObject;
+  const kind = String(m.kind ?? '');
+  const name = String(metadata.name ?? '');
+  if (!kind || !name) throw new Error(`${path}: object without kind or metadata.name`);
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
+  return {
+    id: kubeId(kind, namespace, name),
+    kind,
+    apiVersion: String(m.apiVersion ?? ''),
+    namespace,
+    name,
+    layer,
+    path,
+    manifest: m,
+  };
+}
+
+/** Splits a cdktf JSON document into addressable blocks (ids prefixed with `stage/` when given). */
+export function parseTerraform(path: string, content: string, stage?: string): TerraformBlock[] {
   let doc: unknown;
   try {
     doc = JSON.parse(content);
@@ -131,26 +175,32 @@ export function parseTerraform(path: string, content: string): TerraformBlock[] 
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${path}: not a JSON object`);
   const out: TerraformBlock[] = [];
+  const push = (b: Omit<TerraformBlock, 'address' | 'stage'>) =>
+    out.push({ ...b, id: stage ? `${stage}/${b.id}` : b.id, address: b.id, ...(stage ? { stage } : {}) });
   for (const [section, value] of Object.entries(doc as JsonObject)) {
-    if ((section === 'resource' || section === 'data') && value && typeof value === 'object') {
+    if (
+      (section === 'resource' || section === 'data' || section === 'ephemeral') &&
+      value &&
+      typeof value === 'object'
+    ) {
       for (const [type, byName] of Object.entries(value as JsonObject)) {
         for (const [name, body] of Object.entries((byName ?? {}) as JsonObject)) {
-          const id = section === 'data' ? `data.${type}.${name}` : `${type}.${name}`;
-          out.push({ id, section, type, body });
+          const id = section === 'resource' ? `${type}.${name}` : `${section}.${type}.${name}`;
+          push({ id, section, type, body });
         }
       }
     } else if ((section === 'output' || section === 'variable' || section === 'module') && value) {
       for (const [name, body] of Object.entries(value as JsonObject)) {
-        out.push({ id: `${section}.${name}`, section, type: undefined, body });
+        push({ id: `${section}.${name}`, section, type: undefined, body });
       }
     } else if (section === 'provider' && value && typeof value === 'object') {
       for (const [name, body] of Object.entries(value as JsonObject)) {
-        out.push({ id: `provider.${name}`, section, type: undefined, body });
+        push({ id: `provider.${name}`, section, type: undefined, body });
       }
     } else {
       // `//` holds cdktf's stack metadata; name it so that a diff line reads well.
       const id = section === '//' ? 'cdktf metadata (//)' : section;
-      out.push({ id, section, type: undefined, body: value });
+      push({ id, section, type: undefined, body: value });
     }
   }
   return out;

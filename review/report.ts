@@ -3,7 +3,10 @@
  * environment definitions: NodePools and the maximum hourly cost their limits allow, model
  * placements, accelerator workloads, and exposures (what is reachable from where).
  */
+import { poolCapacities } from '../clusters/lib/capacity.js';
 import type { Environment } from '../clusters/lib/resolve.js';
+import { maxReplicas, minReplicas } from '../clusters/lib/scaling.js';
+import { coldStartMethod, coldStartSection } from './cold-start.js';
 import type { EnvironmentObjects, JsonObject, KubeObject } from './objects.js';
 import { type InstancePrice, PRICE_TABLE, PRICES, priceRegion } from './prices.js';
 
@@ -270,7 +273,26 @@ interface PodTemplate {
   readonly annotations: JsonObject;
 }
 
-function podTemplates(o: KubeObject): PodTemplate[] {
+/**
+ * The replica range a KEDA ScaledObject gives each Deployment it targets (`<namespace>/<name>`):
+ * such a Deployment leaves `spec.replicas` to the autoscaler.
+ */
+function autoscaled(objects: readonly KubeObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of objects) {
+    if (o.kind !== 'ScaledObject') continue;
+    const spec = rec(o.manifest.spec);
+    const target = rec(spec.scaleTargetRef);
+    if (target.kind !== undefined && target.kind !== 'Deployment') continue;
+    out.set(
+      `${o.namespace}/${target.name}`,
+      `${spec.minReplicaCount ?? 0}–${spec.maxReplicaCount ?? 100} (autoscaled)`,
+    );
+  }
+  return out;
+}
+
+function podTemplates(o: KubeObject, scaled: ReadonlyMap<string, string> = new Map()): PodTemplate[] {
   const spec = rec(o.manifest.spec);
   const t = (template: unknown, role: string, replicas: string): PodTemplate => ({
     owner: o,
@@ -281,6 +303,7 @@ function podTemplates(o: KubeObject): PodTemplate[] {
   });
   switch (o.kind) {
     case 'Deployment':
+      return [t(spec.template, '', scaled.get(`${o.namespace}/${o.name}`) ?? String(spec.replicas ?? 1))];
     case 'StatefulSet':
     case 'ReplicaSet':
       return [t(spec.template, '', String(spec.replicas ?? 1))];
@@ -493,6 +516,78 @@ function routes(objects: readonly KubeObject[]): string[] {
     });
 }
 
+// ---------------------------------------------------------------- headroom
+
+/**
+ * Each accelerated pool's declared demand at its maximum (clusters/lib/capacity.ts: replicas and
+ * their rolling-update surge, workers and a RayService upgrade's new cluster, pipeline steps, GPU
+ * notebooks), the nodes it needs at least, and what its limits leave.
+ */
+function headroom(env: Environment): string[] {
+  const capacities = poolCapacities(env);
+  const lines = ['### Pool headroom', ''];
+  lines.push(
+    '| pool | demand (pods × devices each) | nodes at least | devices: needs / limit (headroom) | vCPU: needs / limit (headroom) | memory GiB: needs / limit (headroom) |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
+  );
+  const fig = (needs: number, limit: number | undefined) =>
+    limit === undefined
+      ? `${+needs.toFixed(1)} / no limit`
+      : `${+needs.toFixed(1)} / ${limit} (${+(limit - needs).toFixed(1)})`;
+  for (const c of capacities) {
+    const demand =
+      c.demand.map((d) => `${d.field}: ${d.pods} pods × ${d.devices} on ${d.instance.name}`).join('<br/>') ||
+      'none';
+    const nodes = c.nodes.map((n) => `${n.count} × ${n.instance.name}`).join(', ') || 'none';
+    lines.push(
+      `| ${c.pool} | ${demand} | ${nodes} | ${fig(c.needs.devices, c.limits.devices)} | ${fig(c.needs.cpu, c.limits.cpu)} | ${fig(c.needs.memoryGiB, c.limits.memoryGiB)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+// ---------------------------------------------------------------- serving at maximum scale
+
+export interface ServingRow {
+  readonly name: string;
+  readonly pool: string;
+  readonly instanceType: string;
+  /** `max` or `min–max` (autoscaled). */
+  readonly replicas: string;
+  readonly perNode: number;
+  readonly nodes: number;
+  readonly usdPerHour: number | undefined;
+}
+
+/**
+ * The cost ceiling of serving: every vLLM deployment at its maximum replica count
+ * (clusters/lib/scaling.ts `maxReplicas`, the figure the capacity check counts too), replicas
+ * packed onto their instance type as their device share allows, priced on demand.
+ */
+export function servingCeiling(env: Environment): { rows: ServingRow[]; usdPerHour: number | undefined } {
+  const rows = env.workloads.vllm.map((d): ServingRow => {
+    const p = d.placement;
+    const most = maxReplicas(d);
+    const perNode = Math.max(1, Math.floor(p.instance.devices / p.devices));
+    const nodes = Math.ceil(most / perNode);
+    const price = PRICES.get(p.instance.name);
+    return {
+      name: d.name,
+      pool: d.pool,
+      instanceType: p.instance.name,
+      replicas: d.scaling ? `${minReplicas(d)}–${most}` : String(most),
+      perNode,
+      nodes,
+      usdPerHour: price ? price.usdPerHour * nodes : undefined,
+    };
+  });
+  const usdPerHour = rows.every((r) => r.usdPerHour !== undefined)
+    ? rows.reduce((a, r) => a + r.usdPerHour!, 0)
+    : undefined;
+  return { rows, usdPerHour };
+}
+
 // ---------------------------------------------------------------- the report
 
 export interface EnvironmentReport {
@@ -541,6 +636,9 @@ export function environmentReport(
     lines.push('');
   }
 
+  // Demand against limits (clusters/lib/capacity.ts, which the loader enforces).
+  lines.push(...headroom(env));
+
   // Cost.
   const system = PRICES.get(env.systemNodeGroup.instanceType);
   const systemCost = system ? system.usdPerHour * env.systemNodeGroup.size : undefined;
@@ -586,8 +684,9 @@ export function environmentReport(
     }
     lines.push('');
   }
+  const scaled = autoscaled(all);
   const accelerated = all.flatMap((o) =>
-    podTemplates(o)
+    podTemplates(o, scaled)
       .map((t) => ({ t, r: requestsOf(t.spec) }))
       .filter(({ r }) => r.accelerators.size > 0),
   );
@@ -612,6 +711,37 @@ export function environmentReport(
     }
     lines.push('');
   }
+
+  // Serving at maximum scale.
+  const serving = servingCeiling(env);
+  lines.push('### Model serving at maximum scale', '');
+  if (serving.rows.length === 0) {
+    lines.push('no vLLM deployment.', '');
+  } else {
+    lines.push(
+      'Each vLLM deployment at its most replicas (`scaling.maxReplicas`, or its fixed `replicas`), packed onto',
+      'its instance type, at on-demand list prices: what serving costs when every autoscaler is at its maximum.',
+      '',
+      '| deployment | pool | instance type | replicas | replicas per node | nodes at maximum | max $/h |',
+      '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of serving.rows) {
+      lines.push(
+        `| ${r.name} | ${r.pool} | ${r.instanceType} | ${r.replicas} | ${r.perNode} | ${r.nodes} | ${r.usdPerHour !== undefined ? usd(r.usdPerHour) : `no price for ${r.instanceType}`} |`,
+      );
+    }
+    lines.push(
+      '',
+      `- **Serving at maximum scale: ${serving.usdPerHour !== undefined ? `${usd(serving.usdPerHour)} per hour` : 'unknown (an instance type has no price)'}**` +
+        ` (inside the pool bounds above${standIn ? `; us-east-1 prices stand in for ${env.region}` : ''}).`,
+      '',
+    );
+  }
+
+  // Cold start (review/cold-start.ts).
+  const cold = coldStartSection(env, all);
+  lines.push(...cold.lines);
+  problems.push(...cold.problems);
 
   // Exposures.
   lines.push('### Exposures', '');
@@ -653,7 +783,7 @@ export function reportMarkdown(
   const head = [
     '# Environments',
     '',
-    '<!-- Generated by `npm run report -- --write` from dist/ and clusters/; do not edit by hand. -->',
+    '<!-- Generated by `npm run synth` with dist/ from clusters/; do not edit by hand (the drift check in `npm test` compares it). -->',
     '',
     'Capacity, cost and exposure of every environment, computed from the rendered objects in',
     '`dist/k8s/<env>` and the environment definitions in `clusters/`.',
@@ -668,9 +798,17 @@ export function reportMarkdown(
     'Karpenter checks limits before it launches a node, so a pool can end up to one node above its',
     'limit; the bound does not count that node, nor EBS, load balancers, NAT, FSx or data transfer.',
     '',
+    "**Pool headroom.** Each accelerated pool's declared demand at its maximum (every workload at its",
+    'most replicas, workers, pipeline steps or GPU notebooks, plus the extra pods a rolling update or',
+    'a RayService upgrade starts), the nodes of each instance type it needs at least, and what the',
+    'NodePool limits leave, counted as Karpenter counts them: the capacity of the nodes it launches',
+    '(memory less its 7.5% VM overhead estimate). The render stops when a limit is exceeded',
+    '(`clusters/lib/capacity.ts`).',
+    '',
     `Prices: ${PRICE_TABLE.source}; pinned in \`review/prices.ts\`. Confirmed for ${PRICE_TABLE.regions.join(', ')} only;`,
     'other regions are priced at those figures and marked as such.',
     '',
+    ...coldStartMethod(),
     '| environment | region | tier | pools | max EC2 $/h |',
     '| --- | --- | --- | ---: | ---: |',
     ...reports.map(

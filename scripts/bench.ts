@@ -5,8 +5,10 @@
  * compared are interleaved, so both see the same machine load):
  *   1. a bare `node -e 0`, the floor of any Node program;
  *   2. the program `npm run synth` runs (`node render/launch.mjs synth`) for the repository's
- *      environments, into a fresh temporary folder each run, and its ratio to the bare start;
- *   3. the same through `npm run synth`, to show npm's own start-up cost separately;
+ *      environments, into a fresh temporary folder each run, with the generated docs beside it
+ *      (as `npm run synth` writes them), and its ratio to the bare start;
+ *   3. the same without the generated docs (`--out` alone), to show what they cost, and through
+ *      `npm run synth`, to show npm's own start-up cost separately;
  *   4. the first run after a source change (an empty bundle cache: esbuild builds the bundle);
  *   5. the drift check's program (`node render/launch.mjs drift`), which `npm test` runs first;
  *   6. the render of 1, 10 and 50 generated environments (copies of the first repository
@@ -129,26 +131,34 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'genai-eks-bench-'));
   const tmps = [tmp];
   let outs = 0;
-  const out = () => join(tmp, `dist-${outs++}`);
+  // A fresh output folder per run, and the generated docs beside it: what `npm run synth` writes.
+  const out = () => {
+    const dir = join(tmp, `dist-${outs++}`);
+    return ['--out', dir, '--docs', `${dir}-docs`];
+  };
   const load0 = loadavg()[0]!;
   const started = performance.now();
   try {
     // The cache as it is after any change: the first run builds the bundle (timed below).
-    timed(process.execPath, [LAUNCH, 'synth', '--out', out(), '--quiet']);
+    timed(process.execPath, [LAUNCH, 'synth', ...out(), '--quiet']);
 
     // 1–3, 5: interleaved.
-    const [bare, synth, npmSynth, drift] = interleaved(runs, [
+    const [bare, synth, noDocs, npmSynth, drift] = interleaved(runs, [
       ['node -e 0', () => timed(process.execPath, ['-e', '0'])],
       [
         'synth program, repository environments',
-        () => timed(process.execPath, [LAUNCH, 'synth', '--out', out(), '--quiet']),
+        () => timed(process.execPath, [LAUNCH, 'synth', ...out(), '--quiet']),
+      ],
+      [
+        'synth program, without the generated docs',
+        () => timed(process.execPath, [LAUNCH, 'synth', ...out().slice(0, 2), '--quiet']),
       ],
       [
         'npm run synth (the same, through npm)',
-        () => timed('npm', ['run', '-s', 'synth', '--', '--out', out(), '--quiet']),
+        () => timed('npm', ['run', '-s', 'synth', '--', ...out(), '--quiet']),
       ],
       ['drift program (npm run drift)', () => timed(process.execPath, [LAUNCH, 'drift'])],
-    ]) as [Timing, Timing, Timing, Timing];
+    ]) as [Timing, Timing, Timing, Timing, Timing];
 
     // 4. A source change: an empty cache directory makes the launcher build the bundle first.
     const cold = interleaved(Math.min(runs, 3), [
@@ -157,7 +167,7 @@ async function main(): Promise<void> {
         () => {
           const cache = mkdtempSync(join(tmpdir(), 'genai-eks-bench-cache-'));
           try {
-            return timed(process.execPath, [LAUNCH, 'synth', '--out', out(), '--quiet'], {
+            return timed(process.execPath, [LAUNCH, 'synth', ...out(), '--quiet'], {
               GENAI_EKS_RENDER_CACHE: cache,
             });
           } finally {
@@ -173,12 +183,9 @@ async function main(): Promise<void> {
       const clusters = await generatedClusters(n);
       tmps.push(clusters);
       const args = [LAUNCH, 'synth', '--clusters', clusters, '--quiet'];
-      timed(process.execPath, [...args, '--out', out()]);
+      timed(process.execPath, [...args, ...out()]);
       const [t] = interleaved(Math.min(runs, 5), [
-        [
-          `synth program, ${n} generated environment(s)`,
-          () => timed(process.execPath, [...args, '--out', out()]),
-        ],
+        [`synth program, ${n} generated environment(s)`, () => timed(process.execPath, [...args, ...out()])],
       ]);
       scaling.push({ n, t: t! });
     }
@@ -188,7 +195,16 @@ async function main(): Promise<void> {
       ? undefined
       : interleaved(1, [['npm test', () => timed('npm', ['test', '--silent'])]])[0];
 
-    const timings = [bare, synth, npmSynth, cold, drift, ...scaling.map((s) => s.t), ...(test ? [test] : [])];
+    const timings = [
+      bare,
+      synth,
+      noDocs,
+      npmSynth,
+      cold,
+      drift,
+      ...scaling.map((s) => s.t),
+      ...(test ? [test] : []),
+    ];
     const ratio = (a: Timing, b: Timing) =>
       `${(median(a.runs) / median(b.runs)).toFixed(1)}x (median), ${(min(a.runs) / min(b.runs)).toFixed(1)}x (min)`;
     const one = scaling.find((s) => s.n === Math.min(...sizes));
@@ -213,6 +229,7 @@ async function main(): Promise<void> {
       '',
       `synth program / node -e 0: ${ratio(synth, bare)}`,
       `npm's own start-up (npm run synth − synth program, medians): ${secs(median(npmSynth.runs) - median(synth.runs))}`,
+      `the generated docs (synth program − without them, medians): ${secs(median(synth.runs) - median(noDocs.runs))} wall, ${synth.cpu.length && noDocs.cpu.length ? secs(median(synth.cpu) - median(noDocs.cpu)) : 'n/a'} CPU`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildBundle, currentBundle, installImporter, loadBundle, type Project } from '../render/bundle.mjs';
-import { ROOT, tempDir } from './helpers.js';
+import { tempDir } from './support/files.js';
+import { ROOT } from './support/workspace.js';
 
 /** A project whose command reports a repository module's value, a package's and an environment file's. */
 function project(): Project {

@@ -16,7 +16,7 @@ import {
   testClusterVars,
 } from './cluster/manifests.js';
 import { statusMessage, warningTexts } from './cluster/responses.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/files.js';
 
 const goMod = readFileSync(join(TOOLS_DIR, 'go.mod'), 'utf8');
 /** A fixture environment: not one of the repository's. */

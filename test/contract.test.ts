@@ -1,62 +1,69 @@
 /**
- * The cross-layer contract on the committed output: what dist/k8s/<env> substitutes must be
- * provided by the cluster-vars ConfigMap that dist/terraform/<env> writes, and (once the
- * platform and workloads are merged) everything provided is used.
+ * The cross-layer contract: the cluster-vars ConfigMap that each environment's Terraform writes
+ * provides every contract variable, and every contract variable is used by some manifest.
+ * (That every `${…}` a manifest substitutes is a contract variable is the policy rule
+ * onlyContractVariables, test/policy.test.ts: with the first check here, everything used is
+ * provided.)
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
-import { CLUSTER_VARS_CONFIGMAP, CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
-import { listFiles } from '../render/compare.js';
-import { ROOT } from './helpers.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  CLUSTER_VARS_CONFIGMAP,
+  CONTRACT_VARIABLE_NAMES,
+  contractVariablesOf,
+  FLUX,
+} from '../clusters/contract.js';
+import { world } from './support/bad-inputs.js';
+import { renderFixture } from './support/render.js';
+import { repository } from './support/repository.js';
 
-const DIST = join(ROOT, 'dist');
-const ENVS = listFiles(join(DIST, 'terraform'))
-  .map((f) => f.split('/')[0]!)
-  .sort();
-
-/** `${NAME}` references in an environment's manifests (`$${…}` is an escaped literal, not a reference). */
-function used(env: string): Map<string, string[]> {
-  const refs = new Map<string, string[]>();
-  for (const f of listFiles(join(DIST, 'k8s', env))) {
-    const text = readFileSync(join(DIST, 'k8s', env, f), 'utf8');
-    for (const m of text.matchAll(/(?<!\$)\$\{([^}]*)\}/g)) {
-      refs.set(m[1]!, [...(refs.get(m[1]!) ?? []), f]);
-    }
+/** `${NAME}` references in the string values of an object (`$${…}` is an escaped literal). */
+function variablesUsed(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(/(?<!\$)\$\{([^}]*)\}/g)) into.add(m[1]!);
+  } else if (Array.isArray(value)) {
+    for (const v of value) variablesUsed(v, into);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) variablesUsed(v, into);
   }
-  return refs;
+  return into;
 }
 
-/** Keys of the cluster-vars ConfigMap in an environment's Terraform JSON. */
-function provided(env: string): string[] {
-  const tf = JSON.parse(readFileSync(join(DIST, 'terraform', env, 'cdk.tf.json'), 'utf8')) as {
-    resource?: { kubernetes_config_map_v1?: Record<string, { metadata: { name: string }; data: object }> };
-  };
-  const maps = Object.values(tf.resource?.kubernetes_config_map_v1 ?? {}).filter(
-    (c) => c.metadata.name === CLUSTER_VARS_CONFIGMAP,
-  );
-  expect(maps, `${env}: one cluster-vars ConfigMap`).toHaveLength(1);
-  return Object.keys(maps[0]!.data);
+interface ConfigMapBody {
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly data: Readonly<Record<string, unknown>>;
 }
 
-describe('contract between dist/k8s and cluster-vars', () => {
-  test('there are environments to check', () => {
-    expect(ENVS).toEqual(['dev', 'prod', 'prod-dr']);
-  });
-
-  test.each(ENVS)('%s: every variable the manifests use is provided by cluster-vars', (env) => {
-    const keys = new Set(provided(env));
-    expect([...keys].sort()).toEqual([...CONTRACT_VARIABLE_NAMES].sort());
-    for (const [name, files] of used(env)) {
-      expect(keys.has(name), `\${${name}} in ${env}/${files[0]} is not in cluster-vars`).toBe(true);
+describe('contract between the manifests and cluster-vars', () => {
+  test('every environment writes one cluster-vars ConfigMap with exactly the contract variables it sets', async () => {
+    const { envs, objects } = await repository();
+    expect(envs.length).toBeGreaterThan(0);
+    for (const env of envs) {
+      const maps = [...(objects.get(env.name)?.terraform.values() ?? [])]
+        .filter((b) => b.type === 'kubernetes_config_map_v1')
+        .map((b) => b.body as ConfigMapBody)
+        .filter((c) => c.metadata.name === CLUSTER_VARS_CONFIGMAP);
+      expect(maps, `${env.name}: one ${CLUSTER_VARS_CONFIGMAP} ConfigMap`).toHaveLength(1);
+      expect(maps[0]!.metadata.namespace, env.name).toBe(FLUX.namespace);
+      expect(Object.keys(maps[0]!.data).sort(), env.name).toEqual(contractVariablesOf(env).sort());
     }
   });
 
-  // Usage is counted across environments: Cognito variables are used only where an
-  // environment signs in with Cognito.
-  test('every provided variable is used somewhere in dist/k8s', () => {
-    const anywhere = new Set(ENVS.flatMap((env) => [...used(env).keys()]));
-    const unused = CONTRACT_VARIABLE_NAMES.filter((v) => !anywhere.has(v));
+  // Usage is counted across fixture environments that together enable every feature: a
+  // development one (shared-password sign-in) and a production one signing in with Cognito,
+  // whose variables only such an environment uses.
+  let used: Set<string>;
+  beforeAll(() => {
+    const w = world();
+    used = new Set<string>();
+    for (const props of [w.dev, w.live]) {
+      for (const o of renderFixture(props, ...Object.values(w).filter((p) => p !== props))) {
+        variablesUsed(o.manifest, used);
+      }
+    }
+  });
+
+  test('every contract variable is used by some manifest', () => {
+    const unused = CONTRACT_VARIABLE_NAMES.filter((v) => !used.has(v));
     expect(unused, 'provided by cluster-vars but used by no manifest').toEqual([]);
   });
 });

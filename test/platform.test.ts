@@ -1,187 +1,133 @@
 /**
- * The platform capabilities: what each environment renders, and bad pool input stopping the
- * render with a message naming the environment, the field and the reason.
+ * The platform capabilities on fixture environments: Karpenter pools (capacity reservations,
+ * accelerator limits, consolidation defaults) and the shared Gateway's exposure; and, over every
+ * environment of the repository (the shared render), that every version rendered comes from the
+ * versions table. Bad pool input is in test/support/bad-inputs.ts.
  */
 import { describe, expect, test } from 'vitest';
-import { parse } from 'yaml';
-import { type EnvironmentRender, render } from '../render/build.js';
-import { clustersFixture, synthCli, tempDir, treeHash } from './helpers.js';
+import type { KubeManifest } from '../apps/index.js';
+import { GATEWAY } from '../apps/platform/traffic/index.js';
+import { POOL_NAMES, POOLS } from '../clusters/contract.js';
+import { versions } from '../clusters/versions.js';
+import { fixture, type Props } from './support/fixtures.js';
+import { find, renderFixture } from './support/render.js';
+import { repository } from './support/repository.js';
 
 type Obj = Record<string, unknown>;
 
-async function renderWith(
-  edit: (e: Record<string, Record<string, unknown>>) => void,
-): Promise<EnvironmentRender[]> {
-  return render({ clustersDir: await clustersFixture(edit), parts: ['k8s'] });
+interface NodePool {
+  spec: {
+    limits: Obj;
+    disruption: { consolidationPolicy: string; consolidateAfter: string };
+    template: { spec: { requirements: { key: string; values: string[] }[]; taints?: unknown } };
+  };
 }
 
-function object(r: EnvironmentRender[], env: string, file: string): Obj {
-  const text = r.find((x) => x.env.name === env)!.files.get(`k8s/${env}/${file}`);
-  if (!text) throw new Error(`not rendered: ${file}`);
-  return parse(text) as Obj;
-}
+const render = (props: Props) => renderFixture(props);
+const nodePool = (objects: ReturnType<typeof render>, name: keyof typeof POOLS) =>
+  find(objects, 'NodePool', POOLS[name].name) as unknown as NodePool;
+const nodeClass = (objects: ReturnType<typeof render>, name: keyof typeof POOLS) =>
+  find(objects, 'EC2NodeClass', name) as unknown as { spec: Obj };
 
-const pools = (e: Record<string, Record<string, unknown>>, env: string) =>
-  e[env]!.pools as Record<string, Record<string, unknown>>;
-
-describe('platform render', () => {
-  test('capacity reservations add the reserved capacity type and selector terms', async () => {
-    const r = await renderWith((e) => {
-      pools(e, 'prod').nvidia!.capacityReservationIds = ['cr-0123456789abcdef0'];
-    });
-    const pool = object(r, 'prod', 'configs/nodepool-nvidia.yaml') as {
-      spec: { template: { spec: { requirements: { key: string; values: string[] }[] } } };
-    };
-    const capacity = pool.spec.template.spec.requirements.find((q) => q.key === 'karpenter.sh/capacity-type');
-    expect(capacity?.values).toEqual(['on-demand', 'reserved']);
-    const nodeClass = object(r, 'prod', 'configs/ec2nodeclass-nvidia.yaml') as { spec: Obj };
-    expect(nodeClass.spec.capacityReservationSelectorTerms).toEqual([{ id: 'cr-0123456789abcdef0' }]);
-    const other = object(r, 'prod', 'configs/ec2nodeclass-neuron.yaml') as { spec: Obj };
-    expect(other.spec.capacityReservationSelectorTerms).toBeUndefined();
+describe('Karpenter pools', () => {
+  test('capacity reservations add the reserved capacity type and selector terms to that pool only', () => {
+    const props = fixture();
+    props.pools.nvidia.capacityReservationIds = ['cr-0123456789abcdef0'];
+    const objects = render(props);
+    const capacity = nodePool(objects, 'nvidia').spec.template.spec.requirements.find(
+      (q) => q.key === 'karpenter.sh/capacity-type',
+    );
+    expect(capacity?.values).toEqual([...props.pools.nvidia.capacityTypes, 'reserved']);
+    expect(nodeClass(objects, 'nvidia').spec.capacityReservationSelectorTerms).toEqual([
+      { id: 'cr-0123456789abcdef0' },
+    ]);
+    expect(nodeClass(objects, 'neuron').spec.capacityReservationSelectorTerms).toBeUndefined();
+    const neuronCapacity = nodePool(objects, 'neuron').spec.template.spec.requirements.find(
+      (q) => q.key === 'karpenter.sh/capacity-type',
+    );
+    expect(neuronCapacity?.values).toEqual(props.pools.neuron.capacityTypes);
   });
 
-  test('an environment opened to CIDRs gets an internet-facing gateway limited to them', async () => {
-    const r = await renderWith((e) => {
-      e.dev!.exposure = { openTo: ['203.0.113.0/24'] };
+  test('accelerator limits follow the environment; the CPU pool has none and no taint', () => {
+    const props = fixture();
+    props.pools.neuron.acceleratorLimit = 6;
+    props.pools.nvidia.acceleratorLimit = 12;
+    const objects = render(props);
+    expect(nodePool(objects, 'neuron').spec.limits).toEqual({
+      cpu: props.pools.neuron.cpuLimit,
+      memory: `${props.pools.neuron.memoryLimitGiB}Gi`,
+      [POOLS.neuron.resource]: 6,
     });
-    const open = object(r, 'dev', 'configs/loadbalancerconfiguration-gateway-genai-load-balancer.yaml');
-    expect(open.spec).toEqual({
-      scheme: 'internet-facing',
-      sourceRanges: ['203.0.113.0/24'],
-      defaultTargetGroupConfiguration: { name: 'genai-ip-targets' },
-    });
-    const closed = object(r, 'prod', 'configs/loadbalancerconfiguration-gateway-genai-load-balancer.yaml');
-    expect(closed.spec).toEqual({
-      scheme: 'internal',
-      defaultTargetGroupConfiguration: { name: 'genai-ip-targets' },
-    });
-  });
-
-  test('accelerator limits and consolidation defaults follow the environment', async () => {
-    const r = await renderWith(() => {});
-    const prod = object(r, 'prod', 'configs/nodepool-neuron.yaml') as {
-      spec: { limits: Obj; disruption: Obj };
-    };
-    expect(prod.spec.limits['aws.amazon.com/neuron']).toBe(32);
-    expect(prod.spec.disruption.consolidationPolicy).toBe('WhenEmpty');
-    const dev = object(r, 'dev', 'configs/nodepool-nvidia.yaml') as { spec: { disruption: Obj } };
-    expect(dev.spec.disruption.consolidationPolicy).toBe('WhenEmptyOrUnderutilized');
-    const cpu = object(r, 'dev', 'configs/nodepool-cpu.yaml') as { spec: Obj & { template: { spec: Obj } } };
+    expect(nodePool(objects, 'nvidia').spec.limits[POOLS.nvidia.resource]).toBe(12);
+    const cpu = nodePool(objects, 'cpu');
+    expect(Object.keys(cpu.spec.limits).sort()).toEqual(['cpu', 'memory']);
     expect(cpu.spec.template.spec.taints).toBeUndefined();
   });
-});
 
-describe('bad pool input', () => {
-  const cases: [string, (e: Record<string, Record<string, unknown>>) => void, string][] = [
-    [
-      'a CPU family in the GPU pool',
-      (e) => {
-        pools(e, 'dev').nvidia!.instanceFamilies = ['g5', 'c6i'];
-      },
-      'dev: pools.nvidia.instanceFamilies[1]: "c6i" is not an x86 NVIDIA GPU instance family',
-    ],
-    [
-      'an Arm family in the CPU pool',
-      (e) => {
-        pools(e, 'prod').cpu!.instanceFamilies = ['m7g'];
-      },
-      'prod: pools.cpu.instanceFamilies[0]: "m7g" is not an x86 general purpose (c, m or r) instance family',
-    ],
-    [
-      'a GPU family in the Neuron pool',
-      (e) => {
-        pools(e, 'prod-dr').neuron!.instanceFamilies = ['inf2', 'p5'];
-      },
-      'prod-dr: pools.neuron.instanceFamilies[1]: "p5" is not a Neuron instance family',
-    ],
-    [
-      'spot for production serving',
-      (e) => {
-        pools(e, 'prod').nvidia!.capacityTypes = ['spot', 'on-demand'];
-      },
-      'prod: pools.nvidia.capacityTypes: production environments serve models on on-demand or reserved capacity',
-    ],
-  ];
-  test.each(cases)('%s stops the render', async (_name, edit, message) => {
-    await expect(renderWith(edit)).rejects.toThrow(message);
+  test('without an accelerator limit the pool is bounded by CPU and memory only', () => {
+    const props = fixture();
+    delete props.pools.nvidia.acceleratorLimit;
+    expect(Object.keys(nodePool(render(props), 'nvidia').spec.limits).sort()).toEqual(['cpu', 'memory']);
   });
 
-  test('several problems are all reported, each naming the environment', async () => {
-    const error = await renderWith((e) => {
-      pools(e, 'prod').nvidia!.instanceFamilies = ['c6i'];
-      pools(e, 'prod').neuron!.capacityTypes = ['spot'];
-    }).catch((e: unknown) => e as Error);
-    expect((error as Error).message.split('\n')).toEqual([
-      'prod: pools.nvidia.instanceFamilies[0]: "c6i" is not an x86 NVIDIA GPU instance family (known: g4dn, g5, g6, g6e, gr6, p4d, p4de, p5, p5e, p5en)',
-      'prod: pools.neuron.capacityTypes: production environments serve models on on-demand or reserved capacity; "spot" would interrupt requests',
-    ]);
-  });
-
-  test('bad consolidateAfter is a schema error', async () => {
-    await expect(
-      renderWith((e) => {
-        pools(e, 'dev').cpu!.consolidateAfter = 'soon';
-      }),
-    ).rejects.toThrow('dev.ts: pools.cpu.consolidateAfter: "soon" is not a duration like 30m or 1h');
-  });
-
-  test('the synth CLI leaves dist/ untouched on a bad pool', async () => {
-    const out = `${tempDir()}/dist`;
-    expect((await synthCli(['--out', out])).status).toBe(0);
-    const before = treeHash(out);
-    const clusters = await clustersFixture((e) => {
-      pools(e, 'prod').neuron!.capacityTypes = ['spot'];
+  test('consolidation defaults: accelerator pools only when empty, after 30m; the CPU pool also when underutilized, after 5m', () => {
+    const props = fixture();
+    for (const name of POOL_NAMES) {
+      delete props.pools[name].consolidationPolicy;
+      delete props.pools[name].consolidateAfter;
+    }
+    const objects = render(props);
+    const disruption = Object.fromEntries(
+      POOL_NAMES.map((name) => [name, nodePool(objects, name).spec.disruption]),
+    );
+    expect(disruption.nvidia).toMatchObject({ consolidationPolicy: 'WhenEmpty', consolidateAfter: '30m' });
+    expect(disruption.neuron).toMatchObject({ consolidationPolicy: 'WhenEmpty', consolidateAfter: '30m' });
+    expect(disruption.cpu).toMatchObject({
+      consolidationPolicy: 'WhenEmptyOrUnderutilized',
+      consolidateAfter: '5m',
     });
-    const r = await synthCli(['--clusters', clusters, '--out', out]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/prod: pools\.neuron\.capacityTypes: production environments/);
-    expect(treeHash(out)).toBe(before);
+  });
+
+  test('an explicit consolidation setting wins over the default', () => {
+    const props = fixture();
+    props.pools.nvidia.consolidationPolicy = 'WhenEmptyOrUnderutilized';
+    props.pools.nvidia.consolidateAfter = '2h';
+    expect(nodePool(render(props), 'nvidia').spec.disruption).toMatchObject({
+      consolidationPolicy: 'WhenEmptyOrUnderutilized',
+      consolidateAfter: '2h',
+    });
   });
 });
 
-describe('workload namespace network policies', () => {
-  test('default deny, DNS, same namespace, load balancer ingress and HTTPS egress', async () => {
-    const { createCluster } = await import('../apps/lib/cluster.js');
-    const { defaultDeny, allowFromLoadBalancers, allowHttpsEgress, allowFromNamespace } = await import(
-      '../apps/namespaces/network.js'
+describe('the shared Gateway', () => {
+  const loadBalancer = (props: Props) => {
+    const found = render(props).filter(
+      (o) =>
+        o.manifest.kind === 'LoadBalancerConfiguration' &&
+        o.manifest.metadata.namespace === GATEWAY.namespace,
     );
-    const { loadEnvironments } = await import('../clusters/lib/load.js');
-    const { CLUSTERS } = await import('./helpers.js');
-    const envs = (await loadEnvironments(CLUSTERS)).map((l) => l.env);
-    const cluster = createCluster(envs[0]!, envs);
-    defaultDeny(cluster, 'inference');
-    defaultDeny(cluster, 'inference'); // idempotent
-    allowFromLoadBalancers(cluster, 'inference', 'vllm', { 'app.kubernetes.io/name': 'vllm' }, [
-      { port: 8000 },
-    ]);
-    allowHttpsEgress(cluster, 'inference', 'vllm', { 'app.kubernetes.io/name': 'vllm' });
-    allowFromNamespace(
-      cluster,
-      'inference',
-      'webui',
-      { 'app.kubernetes.io/name': 'vllm' },
-      { namespace: 'webui' },
-      [{ port: 8000 }],
-    );
-    const objs = cluster.layers.configs.toJson() as { metadata: { name: string }; spec: Obj }[];
-    expect(objs.map((o) => o.metadata.name)).toEqual([
-      'default-deny',
-      'allow-dns',
-      'allow-same-namespace',
-      'allow-lb-vllm',
-      'allow-https-vllm',
-      'allow-webui',
-    ]);
-    expect(objs[0]!.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    expect(objs[3]!.spec.ingress).toEqual([
-      { from: [{ ipBlock: { cidr: envs[0]!.vpcCidr } }], ports: [{ port: 8000, protocol: 'TCP' }] },
-    ]);
+    expect(found).toHaveLength(1);
+    return found[0]!.manifest as KubeManifest & { spec: Obj };
+  };
+
+  test('an environment opened to CIDRs gets an internet-facing load balancer limited to them', () => {
+    const props = fixture();
+    props.exposure.openTo = ['203.0.113.0/24', '198.51.100.0/24'];
+    expect(loadBalancer(props).spec).toMatchObject({
+      scheme: 'internet-facing',
+      sourceRanges: ['203.0.113.0/24', '198.51.100.0/24'],
+    });
+  });
+
+  test('a closed environment gets an internal load balancer without source ranges', () => {
+    const { spec } = loadBalancer(fixture());
+    expect(spec.scheme).toBe('internal');
+    expect(spec).not.toHaveProperty('sourceRanges');
   });
 });
 
 describe('versions', () => {
-  test('every chart, tag and AMI alias rendered comes from clusters/versions.ts', async () => {
-    const { versions } = await import('../clusters/versions.js');
+  test('every chart, tag and AMI alias rendered in every environment comes from clusters/versions.ts', async () => {
     const table = new Set<string>();
     const collect = (v: unknown): void => {
       if (typeof v === 'string') table.add(v);
@@ -189,20 +135,138 @@ describe('versions', () => {
     };
     collect(versions);
     expect(versions.amiAlias).toMatch(/^al2023@v[0-9]{8}$/);
-    const r = await renderWith(() => {});
-    const seen: string[] = [];
-    for (const env of r) {
-      for (const text of env.files.values()) {
-        const o = parse(text) as { kind: string; spec?: Obj };
-        const spec = (o.spec ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
-        if (o.kind === 'HelmRelease' && spec.chart) seen.push(String(spec.chart.spec?.version));
-        if (o.kind === 'OCIRepository' || o.kind === 'GitRepository') seen.push(String(spec.ref?.tag));
-        if (o.kind === 'EC2NodeClass') {
-          for (const t of (o.spec?.amiSelectorTerms ?? []) as { alias: string }[]) seen.push(t.alias);
+    const repo = await repository();
+    for (const env of repo.envs) {
+      const seen: string[] = [];
+      for (const { manifest } of repo.objects.get(env.name)!.kubernetes.values()) {
+        const spec = (manifest.spec ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+        if (manifest.kind === 'HelmRelease' && spec.chart) seen.push(String(spec.chart.spec?.version));
+        if (manifest.kind === 'OCIRepository' || manifest.kind === 'GitRepository')
+          seen.push(String(spec.ref?.tag));
+        if (manifest.kind === 'EC2NodeClass') {
+          for (const t of (spec.amiSelectorTerms ?? []) as unknown as { alias: string }[]) seen.push(t.alias);
         }
       }
+      expect(seen, env.name).toContain(versions.amiAlias);
+      for (const v of seen)
+        expect(table.has(v), `${env.name}: ${v} is not in clusters/versions.ts`).toBe(true);
     }
-    expect(seen.length).toBeGreaterThan(20);
-    for (const v of seen) expect(table.has(v), `${v} is not in clusters/versions.ts`).toBe(true);
+  });
+});
+
+/**
+ * The Load Balancer Controller's Service webhook fails closed: every other controllers-layer
+ * release waits for it (Flux dependsOn, directly or through another release), and it waits for
+ * none of them (docs/platform.md, "Bootstrap order").
+ */
+function webhookOrderProblems(where: string, releases: readonly KubeManifest[]): string[] {
+  const lbcChart = versions.awsLoadBalancerController.chart;
+  const deps = new Map<string, string[]>();
+  let lbc: string | undefined;
+  for (const r of releases) {
+    const spec = r.spec as { chart?: { spec: { chart: string } }; dependsOn?: { name: string }[] };
+    deps.set(
+      r.metadata.name,
+      (spec.dependsOn ?? []).map((d) => d.name),
+    );
+    if (spec.chart?.spec.chart === lbcChart) lbc = r.metadata.name;
+  }
+  if (!lbc) return [`${where}: no HelmRelease of chart ${lbcChart} in the controllers layer`];
+  const closure = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const d of deps.get(name) ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        closure(d, seen);
+      }
+    }
+    return seen;
+  };
+  const problems: string[] = [];
+  for (const name of deps.keys()) {
+    if (name === lbc) {
+      if (closure(name).size > 0)
+        problems.push(`${where}: ${lbc} waits for ${[...closure(name)].join(', ')}`);
+    } else if (!closure(name).has(lbc)) {
+      problems.push(
+        `${where}: HelmRelease ${name} does not wait for ${lbc} (its Service webhook fails closed)`,
+      );
+    }
+  }
+  return problems;
+}
+
+describe('the Load Balancer Controller webhook race', () => {
+  const controllerReleases = (objects: Iterable<{ layer: string; manifest: object }>) =>
+    [...objects]
+      .filter((o) => o.layer === 'controllers' && (o.manifest as KubeManifest).kind === 'HelmRelease')
+      .map((o) => o.manifest as KubeManifest);
+
+  test('every other controllers-layer release installs after it, in every environment and a fixture with every workload', async () => {
+    const repo = await repository();
+    const problems = repo.envs.flatMap((e) =>
+      webhookOrderProblems(e.name, controllerReleases(repo.objects.get(e.name)!.kubernetes.values())),
+    );
+    const releases = controllerReleases(render(fixture('webhooks')));
+    expect(releases.length).toBeGreaterThan(2);
+    expect([...problems, ...webhookOrderProblems('fixture', releases)]).toEqual([]);
+  });
+
+  test('fails a release that no longer waits, and the controller waiting for another release', () => {
+    const releases = controllerReleases(render(fixture('webhooks'))).map((r) => structuredClone(r));
+    const lbc = releases.find((r) => r.metadata.name === 'aws-load-balancer-controller')!;
+    const other = releases.find((r) => r.metadata.name === 'external-secrets')!;
+    delete (other.spec as Obj).dependsOn;
+    (lbc.spec as Obj).dependsOn = [{ name: 'karpenter', namespace: 'flux-system' }];
+    expect(webhookOrderProblems('f', releases)).toEqual([
+      'f: aws-load-balancer-controller waits for karpenter, aws-load-balancer-controller',
+      'f: HelmRelease external-secrets does not wait for aws-load-balancer-controller (its Service webhook fails closed)',
+    ]);
+  });
+});
+
+describe('Mountpoint for S3', () => {
+  /** Every `claimName` in an object, with the namespace its pods run in. */
+  const claimsUsed = (objects: ReturnType<typeof render>): Set<string> => {
+    const used = new Set<string>();
+    for (const { manifest } of objects) {
+      const spec = (manifest.spec ?? {}) as Obj;
+      const ns =
+        manifest.kind === 'HelmRelease' ? String(spec.targetNamespace) : String(manifest.metadata.namespace);
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === 'object') {
+          for (const [k, x] of Object.entries(v)) {
+            if (k === 'claimName' && typeof x === 'string') used.add(`${ns}/${x}`);
+            else walk(x);
+          }
+        }
+      };
+      walk(spec);
+    }
+    return used;
+  };
+
+  test('the model bucket renders as a read-only Mountpoint volume, claimed and mounted by a workload', () => {
+    const objects = render(fixture('mountpoint'));
+    const volumes = objects
+      .map((o) => o.manifest as KubeManifest & { spec: Obj })
+      .filter(
+        (m) => m.kind === 'PersistentVolume' && (m.spec.csi as Obj | undefined)?.driver === 's3.csi.aws.com',
+      );
+    expect(volumes.length).toBeGreaterThan(0);
+    const used = claimsUsed(objects);
+    for (const pv of volumes) {
+      expect(pv.spec.accessModes, pv.metadata.name).toEqual(['ReadOnlyMany']);
+      expect(pv.spec.mountOptions, pv.metadata.name).toContain('read-only');
+      const ref = pv.spec.claimRef as { namespace: string; name: string };
+      const claim = find(objects, 'PersistentVolumeClaim', ref.name, ref.namespace) as KubeManifest & {
+        spec: Obj;
+      };
+      expect(claim.spec.volumeName).toBe(pv.metadata.name);
+      expect(
+        used.has(`${ref.namespace}/${ref.name}`),
+        `${ref.namespace}/${ref.name} is claimed but no pod uses it`,
+      ).toBe(true);
+    }
   });
 });

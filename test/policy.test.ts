@@ -1,12 +1,11 @@
 /**
- * Policy tests: every rule over every rendered object of every environment, and for each rule
- * a deliberately bad object that it must reject (so no rule passes by accident).
+ * Policy tests: every rule over every rendered object of every environment of the repository,
+ * and for each rule a deliberately bad object that it must reject (so no rule passes by
+ * accident). Bad objects are added to a fixture environment with every workload, which passes
+ * every rule on its own: each problem a test expects comes from what it planted.
  */
-import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parse } from 'yaml';
-import { render } from '../render/build.js';
-import { CLUSTERS } from './helpers.js';
+import { layerPath, POOLS } from '../clusters/contract.js';
 import {
   acceleratorPodsTolerateAndSelect,
   acceleratorPoolsTainted,
@@ -24,38 +23,38 @@ import {
   podSpecs,
   RULES,
 } from './policy/rules.js';
+import { fixture, resolve } from './support/fixtures.js';
+import { renderFixture } from './support/render.js';
+import { repository } from './support/repository.js';
 
-let clusters: ClusterRender[] = [];
-
-beforeAll(async () => {
-  const results = await render({ clustersDir: CLUSTERS, parts: ['k8s'] });
-  clusters = results.map((r) => ({
-    env: r.env,
-    objects: [...r.files].map(([file, text]) => ({
-      layer: file.split('/')[2]!,
-      file,
-      manifest: parse(text) as Manifest,
+/** The repository's environments as the rules see them (one render per run, test/support/repository.ts). */
+async function repositoryEnvironments(): Promise<ClusterRender[]> {
+  const { envs, objects } = await repository();
+  return envs.map((env) => ({
+    env,
+    objects: [...(objects.get(env.name)?.kubernetes.values() ?? [])].map((o) => ({
+      layer: o.layer,
+      manifest: o.manifest as Manifest,
     })),
   }));
+}
+
+/** A fixture environment with every workload, closed to the internet (exposure.openTo empty). */
+let base: ClusterRender;
+
+beforeAll(() => {
+  const props = fixture('policy');
+  base = {
+    env: resolve(props)[0]!,
+    objects: renderFixture(props).map((o) => ({ layer: o.layer, manifest: o.manifest as Manifest })),
+  };
 });
 
-/** A copy of one environment's render with `extra` objects added (in the apps layer). */
-function withObjects(
-  extra: Manifest[],
-  envName = 'dev',
-  edit?: (c: ClusterRender) => ClusterRender,
-): ClusterRender {
-  const base = clusters.find((c) => c.env.name === envName)!;
+/** The fixture's render with `extra` objects added (in the apps layer), then `edit` applied. */
+function withObjects(extra: Manifest[], edit?: (c: ClusterRender) => ClusterRender): ClusterRender {
   const c = {
     env: base.env,
-    objects: [
-      ...base.objects,
-      ...extra.map((manifest) => ({
-        layer: 'apps',
-        file: join('k8s', envName, 'apps', manifest.metadata.name),
-        manifest,
-      })),
-    ],
+    objects: [...base.objects, ...extra.map((manifest) => ({ layer: 'apps', manifest }))],
   };
   return edit ? edit(c) : c;
 }
@@ -90,40 +89,43 @@ const gpuPod = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('policy over the rendered environments', () => {
-  test('renders objects for every environment', () => {
-    expect(clusters.map((c) => c.env.name)).toEqual(['dev', 'prod', 'prod-dr']);
-    for (const c of clusters) expect(c.objects.length).toBeGreaterThan(20);
+  test('every environment the loader finds is rendered and checked', async () => {
+    const { envs, objects } = await repository();
+    expect([...objects.keys()].sort()).toEqual(envs.map((e) => e.name).sort());
+    for (const c of await repositoryEnvironments()) expect(c.objects.length, c.env.name).toBeGreaterThan(0);
   });
 
   for (const [name, rule] of Object.entries(RULES)) {
-    test(`${name} holds in every environment`, () => {
-      for (const c of clusters) expect(rule(c), c.env.name).toEqual([]);
+    test(`${name} holds in every environment`, async () => {
+      for (const c of await repositoryEnvironments()) expect(rule(c), c.env.name).toEqual([]);
     });
   }
+
+  test('every rule holds in the fixture environment the bad objects are added to', () => {
+    expect(base.objects.some((o) => o.layer === 'apps')).toBe(true);
+    for (const [name, rule] of Object.entries(RULES)) expect(rule(base), name).toEqual([]);
+  });
 });
 
+// workloadNamespacesDenyByDefault's bad objects are in test/network-policies.test.ts.
 describe('each rule rejects a bad object', () => {
   test('accelerator pools must be tainted', () => {
-    const bad = withObjects([], 'prod', (c) => ({
+    const isPool = (m: Manifest) => m.kind === 'NodePool' && m.metadata.name === POOLS.nvidia.name;
+    const bad = withObjects([], (c) => ({
       ...c,
       objects: c.objects.map((o) =>
-        o.manifest.kind === 'NodePool' && o.manifest.metadata.name === 'nvidia'
-          ? { ...o, manifest: structuredClone(o.manifest) }
-          : o,
+        isPool(o.manifest) ? { ...o, manifest: structuredClone(o.manifest) } : o,
       ),
     }));
-    const pool = bad.objects.find(
-      (o) => o.manifest.kind === 'NodePool' && o.manifest.metadata.name === 'nvidia',
-    )!;
-    delete (pool.manifest as unknown as { spec: { template: { spec: { taints?: unknown } } } }).spec.template
+    const pool = bad.objects.find((o) => isPool(o.manifest));
+    expect(pool, 'the fixture renders the nvidia NodePool').toBeDefined();
+    delete (pool!.manifest as unknown as { spec: { template: { spec: { taints?: unknown } } } }).spec.template
       .spec.taints;
     const problems = acceleratorPoolsTainted(bad);
     expect(problems).toContainEqual('NodePool nvidia: missing taint nvidia.com/gpu:NoSchedule');
     expect(problems).toContainEqual(
       expect.stringMatching(/NodePool nvidia: offers accelerator instance families/),
     );
-    // and the repository's pools are fine
-    expect(acceleratorPoolsTainted(clusters[1]!)).toEqual([]);
   });
 
   test('an untainted extra pool offering GPU instances is rejected', () => {
@@ -264,12 +266,12 @@ describe('each rule rejects a bad object', () => {
     });
     expect(
       loadBalancersInternalUnlessOpened(
-        withObjects([svc({ [scheme]: 'internet-facing' }, ['0.0.0.0/0'])], 'dev', opened),
+        withObjects([svc({ [scheme]: 'internet-facing' }, ['0.0.0.0/0'])], opened),
       ),
     ).toEqual(['Service default/lb: source ranges 0.0.0.0/0 are not in exposure.openTo']);
     expect(
       loadBalancersInternalUnlessOpened(
-        withObjects([svc({ [scheme]: 'internet-facing' }, ['203.0.113.0/24'])], 'dev', opened),
+        withObjects([svc({ [scheme]: 'internet-facing' }, ['203.0.113.0/24'])], opened),
       ),
     ).toEqual([]);
     const lbc: Manifest = {
@@ -359,7 +361,9 @@ describe('each rule rejects a bad object', () => {
   });
 
   test('the Kustomization graph is acyclic, complete and points at rendered folders', () => {
-    const k = (name: string, dependsOn: string[], path = './dist/k8s/dev/controllers'): Manifest => ({
+    const controllers = layerPath(base.env.name, 'controllers');
+    const nowhere = `${layerPath(base.env.name, 'apps')}-nowhere`;
+    const k = (name: string, dependsOn: string[], path = controllers): Manifest => ({
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
       kind: 'Kustomization',
       metadata: { name, namespace: 'flux-system' },
@@ -372,9 +376,9 @@ describe('each rule rejects a bad object', () => {
     expect(kustomizationGraph(withObjects([k('a', ['b']), k('b', ['a'])]))).toEqual([
       'Kustomization dependency cycle: flux-system/a -> flux-system/b -> flux-system/a',
     ]);
-    expect(kustomizationGraph(withObjects([k('c', ['ghost'], './dist/k8s/dev/nowhere')]))).toEqual([
+    expect(kustomizationGraph(withObjects([k('c', ['ghost'], nowhere)]))).toEqual([
       'Kustomization flux-system/c: depends on missing Kustomization flux-system/ghost',
-      'Kustomization flux-system/c: path ./dist/k8s/dev/nowhere has no rendered objects',
+      `Kustomization flux-system/c: path ${nowhere} has no rendered objects`,
     ]);
   });
 });

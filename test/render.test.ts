@@ -1,156 +1,89 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * The render's output: deterministic bytes, one object per file, grouped by environment and
+ * Flux layer, and layers that Flux applies in order. The repository's environments are read from
+ * the one render per run (test/support/repository.ts); determinism renders a fixture world.
+ * (Contract variables: the policy rule onlyContractVariables and test/contract.test.ts; the
+ * atomic write: test/write.test.ts; the command: test/cli.test.ts.)
+ */
 import { describe, expect, test } from 'vitest';
-import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
-import { PARTS, render } from '../render/build.js';
-import { compareTrees, listFiles } from '../render/compare.js';
-import { writeRender } from '../render/write.js';
-import { CLUSTERS, clustersFixture, copyDir, synthCli, synthProcess, tempDir, treeHash } from './helpers.js';
+import { FLUX, LAYERS, type Layer, layerPath } from '../clusters/contract.js';
+import { STAGES } from '../infra/stages.js';
+import { type EnvironmentRender, renderEnvironments } from '../render/build.js';
+import { world } from './support/bad-inputs.js';
+import { resolve } from './support/fixtures.js';
+import { repository } from './support/repository.js';
 
-/** A rendered dist/ of the repository environments in a temp folder. */
-async function renderedDist(): Promise<string> {
-  const out = join(tempDir(), 'dist');
-  writeRender(out, await render({ clustersDir: CLUSTERS }), { parts: PARTS, full: true });
-  return out;
-}
+const filesOf = (results: readonly EnvironmentRender[]) => new Map(results.flatMap((r) => [...r.files]));
 
 describe('render', () => {
-  test('is deterministic: two renders are byte-identical', async () => {
-    const a = await renderedDist();
-    const b = await renderedDist();
-    expect(compareTrees(a, b)).toEqual({ added: [], removed: [], changed: [] });
-    expect(listFiles(a).length).toBeGreaterThan(0);
+  test('is deterministic: a second render gives the same bytes, for one environment alone as with the others', () => {
+    // A world with cross-environment wiring: `live` replicates its model bucket to `standby`.
+    const all = resolve(...Object.values(world()));
+    const first = filesOf(renderEnvironments(all));
+    const again = filesOf(renderEnvironments(all, { only: ['live'] }));
+    expect(again.size).toBeGreaterThan(0);
+    expect(again).toEqual(new Map([...first].filter(([path]) => path.split('/')[1] === 'live')));
   });
 
-  test('writes one object per file, grouped by environment and Flux layer', async () => {
-    const out = await renderedDist();
-    for (const f of listFiles(join(out, 'k8s'))) {
-      expect(f).toMatch(/^(dev|prod|prod-dr)\/(flux-system|controllers|configs|apps)\/[a-z0-9.-]+\.yaml$/);
-      expect(readFileSync(join(out, 'k8s', f), 'utf8')).not.toMatch(/^---/m);
+  test('writes one object per file, each environment in its folder, grouped by Flux layer', async () => {
+    const { envs, files, objects } = await repository();
+    const names = envs.map((e) => e.name);
+    const perFile = new Map<string, number>();
+    for (const e of objects.values()) {
+      for (const o of e.kubernetes.values()) perFile.set(o.path, (perFile.get(o.path) ?? 0) + 1);
     }
-    for (const env of ['dev', 'prod', 'prod-dr']) {
-      expect(existsSync(join(out, 'terraform', env, 'cdk.tf.json'))).toBe(true);
+    const k8s = [...files.keys()].filter((f) => f.startsWith('k8s/'));
+    expect(k8s.length).toBeGreaterThan(0);
+    for (const f of k8s) {
+      const [, env, layer, name, ...rest] = f.split('/');
+      expect(names, f).toContain(env);
+      expect(LAYERS, f).toContain(layer);
+      expect(name, f).toMatch(/^[a-z0-9.-]+\.yaml$/);
+      expect(rest, f).toEqual([]);
+      expect(perFile.get(f), `${f}: objects in the file`).toBe(1);
     }
-  });
-
-  test('every $-brace variable in the rendered manifests is a contract variable', async () => {
-    const out = await renderedDist();
-    const known = new Set<string>(CONTRACT_VARIABLE_NAMES);
-    for (const f of listFiles(join(out, 'k8s'))) {
-      const text = readFileSync(join(out, 'k8s', f), 'utf8');
-      for (const m of text.matchAll(/(?<!\$)\$\{([^}]*)\}/g)) {
-        expect(known.has(m[1]!), `${f}: \${${m[1]}} is not a contract variable`).toBe(true);
-      }
-    }
-  });
-
-  test('a construct that is no longer rendered loses its file', () => {
-    const out = join(tempDir(), 'dist');
-    const env = { name: 'x' } as never;
-    const one = (files: [string, string][]) => [
-      { env, files: new Map(files), kubernetesObjects: files.length, terraformResources: 0, millis: 0 },
-    ];
-    writeRender(
-      out,
-      one([
-        ['k8s/x/apps/a.yaml', 'a\n'],
-        ['k8s/x/apps/b.yaml', 'b\n'],
-      ]),
-      { parts: ['k8s'], full: true },
+    const terraform = [...files.keys()].filter((f) => f.startsWith('terraform/'));
+    expect(terraform.sort()).toEqual(
+      names.flatMap((n) => STAGES.map((stage) => `terraform/${n}/${stage}/cdk.tf.json`)).sort(),
     );
-    expect(listFiles(out)).toEqual(['k8s/x/apps/a.yaml', 'k8s/x/apps/b.yaml']);
-    writeRender(out, one([['k8s/x/apps/a.yaml', 'a\n']]), { parts: ['k8s'], full: true });
-    expect(listFiles(out)).toEqual(['k8s/x/apps/a.yaml']);
-  });
-});
-
-describe('synth CLI', () => {
-  test('as a program: bad input exits 1 with the message on stderr and dist/ untouched', async () => {
-    const out = await renderedDist();
-    const before = treeHash(out);
-    const clusters = await clustersFixture((e) => (e.dev!.region = 'mars-north-1'));
-    const r = synthProcess(['--clusters', clusters, '--out', out]);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/dev\.ts: region: unknown AWS region "mars-north-1"/);
-    expect(treeHash(out)).toBe(before);
+    expect([...files.keys()].filter((f) => !f.startsWith('k8s/') && !f.startsWith('terraform/'))).toEqual([]);
   });
 
-  test('an unknown option is reported, not thrown', async () => {
-    const r = await synthCli(['--bogus']);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^synth failed, dist\/ unchanged:\n.*--bogus/);
+  test('each layer holding objects is a Kustomization of its folder that waits for the layer before', async () => {
+    const { envs, objects } = await repository();
+    for (const env of envs) {
+      const all = [...(objects.get(env.name)?.kubernetes.values() ?? [])];
+      const kustomizations = all.filter((o) => o.kind === 'Kustomization');
+      // Kustomizations are the bootstrap layer's: Flux applies that layer first.
+      for (const k of kustomizations) expect(k.layer, k.id).toBe('flux-system');
+      const layers = LAYERS.filter((l) => l !== 'flux-system' && all.some((o) => o.layer === l));
+      expect(layers.length, env.name).toBeGreaterThan(0);
+      const forLayer = (layer: Layer) => {
+        const found = kustomizations.filter(
+          (k) => (k.manifest.spec as { path?: string }).path === layerPath(env.name, layer),
+        );
+        expect(found, `${env.name}: Kustomizations of ${layer}`).toHaveLength(1);
+        return found[0]!;
+      };
+      layers.forEach((layer, i) => {
+        const k = forLayer(layer);
+        const spec = k.manifest.spec as {
+          sourceRef: { kind: string; name: string; namespace?: string };
+          dependsOn?: { name: string; namespace?: string }[];
+          wait?: boolean;
+          prune?: boolean;
+        };
+        expect(k.namespace, k.id).toBe(FLUX.namespace);
+        expect(spec.sourceRef, k.id).toMatchObject({ kind: 'GitRepository', name: FLUX.gitRepository });
+        expect(spec.wait, `${k.id}: waits for health`).toBe(true);
+        expect(spec.prune, `${k.id}: prunes`).toBe(true);
+        if (i > 0) {
+          const before = forLayer(layers[i - 1]!);
+          expect(spec.dependsOn ?? [], `${k.id}: depends on the layer before`).toContainEqual(
+            expect.objectContaining({ name: before.name }),
+          );
+        }
+      });
+    }
   });
-
-  test('--env renders one environment and leaves the others as they were', async () => {
-    const out = await renderedDist();
-    const marker = join(out, 'k8s/prod/apps/marker.yaml');
-    mkdirSync(join(out, 'k8s/prod/apps'), { recursive: true });
-    writeFileSync(marker, 'kept\n');
-    rmSync(join(out, 'k8s/dev'), { recursive: true });
-    const r = await synthCli(['--env', 'dev', '--out', out]);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^dev +\d+ Kubernetes objects +\d+ Terraform resources +\d+ ms$/m);
-    expect(r.stdout).not.toMatch(/^prod /m);
-    expect(existsSync(join(out, 'k8s/dev/flux-system'))).toBe(true);
-    expect(readFileSync(marker, 'utf8')).toBe('kept\n');
-  });
-
-  test('a removed environment disappears on a full render', async () => {
-    const out = copyDir(await renderedDist());
-    const clusters = await clustersFixture((e) => {
-      delete e.dev;
-    });
-    const r = await synthCli(['--clusters', clusters, '--out', out]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(existsSync(join(out, 'k8s/dev'))).toBe(false);
-    expect(existsSync(join(out, 'terraform/dev'))).toBe(false);
-    expect(existsSync(join(out, 'k8s/prod'))).toBe(true);
-  });
-
-  const bad: [string, (e: Record<string, Record<string, unknown>>) => void, RegExp][] = [
-    [
-      'unknown region',
-      (e) => (e.dev!.region = 'mars-north-1'),
-      /dev\.ts: region: unknown AWS region "mars-north-1"/,
-    ],
-    [
-      'invalid CIDR',
-      (e) => (e.prod!.vpcCidr = '10.20.0.0/33'),
-      /prod\.ts: vpcCidr: "10\.20\.0\.0\/33" has a prefix length above 32/,
-    ],
-    ['bad name', (e) => (e.dev!.name = '-dev'), /dev\.ts: name: "-dev" is not a valid Kubernetes name/],
-    [
-      'duplicate name',
-      (e) => (e.extra = { ...structuredClone(e.prod!), vpcCidr: '10.99.0.0/16' }),
-      /name: "prod" is already used by/,
-    ],
-    [
-      'missing field',
-      (e) => delete e['prod-dr']!.systemNodeGroup,
-      /prod-dr\.ts: systemNodeGroup: required field is missing/,
-    ],
-    ['unknown --env', () => {}, /--env: unknown environment staging/],
-  ];
-  test.each(bad)(
-    'bad input (%s) exits non-zero, names env, field and reason, and leaves dist/ untouched',
-    async (name, edit, message) => {
-      const out = await renderedDist();
-      const before = treeHash(out);
-      const clusters = await clustersFixture(edit);
-      const args = [
-        '--clusters',
-        clusters,
-        '--out',
-        out,
-        ...(name === 'unknown --env' ? ['--env', 'staging'] : []),
-      ];
-      const r = await synthCli(args);
-      expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr).toMatch(/dist\/ unchanged/);
-      expect(treeHash(out)).toBe(before);
-    },
-  );
 });

@@ -1,26 +1,41 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ROOT } from './helpers.js';
+import { ROOT } from './support/workspace.js';
 
 interface Manager {
   readonly managerFilePatterns: readonly string[];
   readonly matchStrings: readonly string[];
 }
 
-const config = JSON.parse(readFileSync(join(ROOT, 'renovate.json'), 'utf8')) as { customManagers: Manager[] };
+interface PackageRule {
+  readonly matchFileNames?: readonly string[];
+  readonly postUpgradeTasks?: {
+    readonly commands: readonly string[];
+    readonly fileFilters?: readonly string[];
+    readonly executionMode?: string;
+  };
+}
+
+const config = JSON.parse(readFileSync(join(ROOT, 'renovate.json'), 'utf8')) as {
+  customManagers: Manager[];
+  packageRules: PackageRule[];
+};
 const managers = config.customManagers.filter((m) =>
   m.managerFilePatterns.includes('/^clusters/versions\\.ts$/'),
 );
 
 /** What Renovate's regex managers extract from a text: every match of every matchString. */
-function extract(text: string): { depName: string; datasource: string; currentValue: string }[] {
+function extract(
+  text: string,
+): { depName: string; datasource: string; currentValue: string; registryUrl?: string }[] {
   return managers.flatMap((m) =>
     m.matchStrings.flatMap((s) =>
       [...text.matchAll(new RegExp(s, 'g'))].map((x) => ({
         depName: x.groups!.depName!,
         datasource: x.groups!.datasource!,
         currentValue: x.groups!.currentValue!,
+        ...(x.groups!.registryUrl ? { registryUrl: x.groups!.registryUrl } : {}),
       })),
     ),
   );
@@ -78,6 +93,40 @@ describe('renovate.json custom managers', () => {
       const nested = new RegExp(`\\n  ${key}: \\{\\n\\s*//\\s*renovate:`).test(text);
       expect(commented || nested, `versions.${key} has no // renovate: comment`).toBe(true);
     }
+  });
+
+  test('every Helm chart is looked up in the repository its HelmRelease installs from, at the pinned version', async () => {
+    const { versions } = await import('../clusters/versions.js');
+    const text = readFileSync(join(ROOT, 'clusters/versions.ts'), 'utf8');
+    const charts = Object.values(versions).filter(
+      (v): v is { repository: string; chart: string; version: string } =>
+        typeof v === 'object' && 'chart' in v && 'repository' in v && v.repository.startsWith('https://'),
+    );
+    const helm = extract(text).filter((f) => f.datasource === 'helm');
+    const slash = (u: string) => u.replace(/\/?$/, '/');
+    for (const c of charts) {
+      const found = helm.filter(
+        (f) => f.depName === c.chart && slash(f.registryUrl ?? '') === slash(c.repository),
+      );
+      expect(
+        found.map((f) => f.currentValue),
+        `${c.chart}: no helm lookup in ${c.repository}`,
+      ).toContain(c.version);
+    }
+  });
+
+  test('a bump of the versions table re-renders dist/ in its branch (the drift check fails otherwise)', () => {
+    const rules = config.packageRules.filter(
+      (r) => r.matchFileNames?.includes('clusters/versions.ts') && r.postUpgradeTasks,
+    );
+    expect(rules).toHaveLength(1);
+    const tasks = rules[0]!.postUpgradeTasks!;
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.synth).toBeDefined();
+    expect(tasks.commands.at(-1)).toBe('npm run synth');
+    expect(tasks.fileFilters).toEqual(['dist/**']);
   });
 
   test('rayVersion is the Ray release of rayImage', async () => {

@@ -1,17 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { Environment } from '../clusters/lib/environment.js';
-import { loadEnvironments } from '../clusters/lib/load.js';
-import { parseTree, readTreeFiles } from '../review/objects.js';
-import { PRICES } from '../review/prices.js';
-import { costBound, environmentReport, quantity, reportMarkdown } from '../review/report.js';
+import type { Environment } from '../clusters/lib/resolve.js';
 import { toYaml } from '../render/serialise.js';
-import { CLUSTERS, fixtureEnvironment, ROOT } from './helpers.js';
-
-async function envs(): Promise<Environment[]> {
-  return (await loadEnvironments(CLUSTERS)).map((l) => l.env);
-}
+import { parseTree } from '../review/objects.js';
+import { PRICES } from '../review/prices.js';
+import { costBound, environmentReport, quantity } from '../review/report.js';
+import { fixture, resolve } from './support/fixtures.js';
+import { repository } from './support/repository.js';
 
 const nodePool = (name: string, families: string[], limits: Record<string, unknown>, taint?: string) => ({
   apiVersion: 'karpenter.sh/v1',
@@ -32,7 +26,11 @@ const nodePool = (name: string, families: string[], limits: Record<string, unkno
 });
 
 /** The environment the report tests render for: two m5.xlarge system nodes ($0.192 each). */
-const environment = () => fixtureEnvironment({ systemNodeGroup: { instanceType: 'm5.xlarge', size: 2 } });
+function environment(): Environment {
+  const props = fixture();
+  props.systemNodeGroup = { instanceType: 'm5.xlarge', size: 2 };
+  return resolve(props)[0]!;
+}
 
 function tree(env: Environment, objects: { kind: string; metadata: { name: string; namespace?: string } }[]) {
   const files = new Map(
@@ -47,7 +45,7 @@ function tree(env: Environment, objects: { kind: string; metadata: { name: strin
 describe('price table', () => {
   test('covers every instance family the environments allow', async () => {
     const families = new Set([...PRICES.keys()].map((t) => t.split('.')[0]));
-    for (const env of await envs()) {
+    for (const env of (await repository()).envs) {
       for (const [pool, p] of Object.entries(env.pools)) {
         for (const f of p.instanceFamilies)
           expect(families.has(f), `${env.name}.pools.${pool}: ${f}`).toBe(true);
@@ -75,8 +73,8 @@ describe('cost bound', () => {
     expect(b.binding).toContain('8 vCPU');
   });
 
-  test('a NodePool: one figure checked by hand', async () => {
-    const env = await environment();
+  test('a NodePool: one figure checked by hand', () => {
+    const env = environment();
     const objects = tree(env, [
       nodePool(
         'nvidia',
@@ -97,8 +95,8 @@ describe('cost bound', () => {
     expect(r.maxUsdPerHour).toBeCloseTo(48.288 + 2 * 0.192, 6);
   });
 
-  test('no bound without limits, with an unpriced family, or without a family restriction', async () => {
-    const env = await environment();
+  test('no bound without limits, with an unpriced family, or without a family restriction', () => {
+    const env = environment();
     const unrestricted = nodePool('any', ['m6i'], { cpu: 16 });
     unrestricted.spec.template.spec.requirements = [];
     const r = environmentReport(
@@ -120,8 +118,8 @@ describe('cost bound', () => {
 });
 
 describe('placements, workloads and exposures', () => {
-  test('reads the placement annotation, pools a pod may land on, and load balancers', async () => {
-    const env = await environment();
+  test('reads the placement annotation, pools a pod may land on, and load balancers', () => {
+    const env = environment();
     const placement = {
       model: 'org/model-8b',
       pool: 'nvidia',
@@ -198,8 +196,8 @@ describe('placements, workloads and exposures', () => {
     );
   });
 
-  test('finds load balancers that charts create from HelmRelease values', async () => {
-    const env = await environment();
+  test('finds load balancers that charts create from HelmRelease values', () => {
+    const env = environment();
     const hub = {
       apiVersion: 'helm.toolkit.fluxcd.io/v2',
       kind: 'HelmRelease',
@@ -220,8 +218,8 @@ describe('placements, workloads and exposures', () => {
     );
   });
 
-  test('says none where there is nothing', async () => {
-    const env = await environment();
+  test('says none where there is nothing', () => {
+    const env = environment();
     const r = environmentReport(env, undefined);
     expect(r.markdown).toContain('none rendered (no Karpenter NodePool in dist/k8s).');
     expect(r.markdown).toContain('Load balancers: none.');
@@ -229,9 +227,15 @@ describe('placements, workloads and exposures', () => {
   });
 });
 
-describe('docs/environments.md', () => {
-  test('is the report of the committed dist/ and clusters/ (run `npm run report -- --write`)', async () => {
-    const { markdown } = reportMarkdown(await envs(), parseTree(readTreeFiles(join(ROOT, 'dist'))));
-    expect(readFileSync(join(ROOT, 'docs/environments.md'), 'utf8')).toBe(markdown);
+describe('pool headroom', () => {
+  test('each accelerated pool: its demand, the nodes it needs and what its limits leave', () => {
+    // The fixture's nvidia pool: vLLM 1 replica + 1 rolling-update copy on g5.xlarge; dogbooth
+    // 2 + 1 workers, 2 pipeline steps and 1 GPU notebook on g5.2xlarge: 8 GPUs, limit 8;
+    // 2 x 4 + 6 x 8 = 56 of 96 vCPUs; (2 x 16 + 6 x 32) x 0.925 = 207.2 of 384 GiB.
+    const r = environmentReport(environment(), undefined);
+    expect(r.markdown).toContain('### Pool headroom');
+    expect(r.markdown).toMatch(
+      /^\| nvidia \| .* \| 6 × g5\.2xlarge, 2 × g5\.xlarge \| 8 \/ 8 \(0\) \| 56 \/ 96 \(40\) \| 207\.2 \/ 384 \(176\.8\) \|$/m,
+    );
   });
 });

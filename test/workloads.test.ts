@@ -1,286 +1,319 @@
-import { join } from 'node:path';
+/**
+ * The GenAI workloads: the catalogues the fit check reads, the placements the loader computes,
+ * and what each workload renders, on fixture environments (test/support/fixtures.ts). Bad
+ * workload input is in test/support/bad-inputs.ts.
+ */
 import { describe, expect, test } from 'vitest';
-import { INSTANCE_TYPES } from '../apps/catalog/accelerators.js';
-import { checkPodFits, placeVllm, WorkloadError } from '../apps/catalog/fit.js';
-import { kvBytesPerToken, type LanguageModel, MODEL_CATALOGUE, weightsGB } from '../apps/catalog/models.js';
-import { acceleratedPlacement } from '../apps/lib/pod.js';
-import { contractRef } from '../clusters/contract.js';
-import { loadEnvironments } from '../clusters/lib/load.js';
-import { PARTS, render } from '../render/build.js';
-import { writeRender } from '../render/write.js';
-import { CLUSTERS, clustersFixture, loadProblems, synthCli, tempDir, treeHash } from './helpers.js';
+import { parse } from 'yaml';
+import type { KubeManifest } from '../apps/index.js';
+import { MONITORING_NAMESPACE } from '../apps/platform/observability/index.js';
+import { ARGO } from '../apps/platform/workflows/index.js';
+import { DOGBOOTH_NAMESPACE } from '../apps/workloads/dogbooth/rayservice.js';
+import { JUPYTERHUB_NAMESPACE } from '../apps/workloads/jupyterhub/index.js';
+import { WEBUI_NAMESPACE } from '../apps/workloads/open-webui/index.js';
+import { PLACEMENT_ANNOTATION } from '../apps/workloads/placement.js';
+import { INFERENCE_NAMESPACE, vllmServiceName } from '../apps/workloads/vllm/index.js';
+import { INSTANCE_TYPES } from '../clusters/catalog/instances.js';
+import { kvCacheGB, type LanguageModel, MODEL_CATALOGUE, weightsGB } from '../clusters/catalog/models.js';
+import { contractRef, NODEPOOL_LABEL, POOLS, stagedModelPath } from '../clusters/contract.js';
+import { EnvironmentError } from '../clusters/lib/resolve.js';
+import { fixture, type Props, resolve } from './support/fixtures.js';
+import { find, renderFixture } from './support/render.js';
+import { repository } from './support/repository.js';
 
-type Envs = Record<string, Record<string, unknown>>;
-type VllmEntries = Record<string, unknown>[];
-const vllmOf = (e: Envs, env: string) => (e[env]!.workloads as { vllm: VllmEntries }).vllm;
+type Obj = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read field by field, checked by the assertions.
+type Any = any;
 
-async function renderedDist(): Promise<string> {
-  const out = join(tempDir(), 'dist');
-  writeRender(out, await render({ clustersDir: CLUSTERS }), { parts: PARTS, full: true });
-  return out;
+const llm = (id: string) => {
+  const m = MODEL_CATALOGUE.get(id);
+  if (m?.kind !== 'llm') throw new Error(`${id} is not a catalogued language model`);
+  return m;
+};
+const MiB = 2 ** 20;
+const GB = 1e9;
+
+/** The problems the loader reports for fixtures (empty when they resolve). */
+function problems(...props: Props[]): string[] {
+  try {
+    resolve(...props);
+  } catch (e) {
+    if (e instanceof EnvironmentError) return [...e.problems];
+    throw e;
+  }
+  return [];
 }
 
 describe('catalogues', () => {
-  test('KV cache per token follows 2 x layers x KV heads x head dim x dtype bytes', () => {
-    const llama = MODEL_CATALOGUE.get('llama-3-8b-instruct') as LanguageModel;
-    expect(kvBytesPerToken(llama)).toBe(2 * 32 * 8 * 128 * 2);
-    expect(weightsGB(llama)).toBeCloseTo(16.06, 2);
+  test('KV cache of Llama 3 matches the figures llama.cpp allocates (16-bit cache, 2048 tokens)', () => {
+    // https://huggingface.co/dranger003/c4ai-command-r-v01-iMat.GGUF/discussions/6: the KV buffer
+    // llama.cpp allocates for a 2048-token context without KV quantization (16-bit, as vLLM's
+    // bf16 cache): Meta-Llama-3-8B-Instruct 256 MiB, Meta-Llama-3-70B-Instruct 640 MiB.
+    expect(kvCacheGB(llm('llama-3-8b-instruct'), 2048)).toBeCloseTo((256 * MiB) / GB, 12);
+    expect(kvCacheGB(llm('llama-3-70b-instruct'), 2048)).toBeCloseTo((640 * MiB) / GB, 12);
+  });
+
+  test('weights of Llama 3 8B match the published bf16 checkpoint', () => {
+    // The four safetensors shards of Meta-Llama-3-8B-Instruct: 4.98 + 5 + 4.92 + 1.17 GB
+    // (https://huggingface.co/NousResearch/Meta-Llama-3-8B-Instruct/tree/main, a copy of the
+    // gated meta-llama repository).
+    expect(weightsGB(llm('llama-3-8b-instruct'))).toBeCloseTo(4.98 + 5 + 4.92 + 1.17, 1);
+  });
+
+  test('the KV cache of every catalogued language model grows linearly with tokens, layers and KV heads', () => {
+    const models = [...MODEL_CATALOGUE.values()].filter((m): m is LanguageModel => m.kind === 'llm');
+    expect(models.length).toBeGreaterThan(0);
+    for (const m of models) {
+      const one = kvCacheGB(m, 1000);
+      expect(one, m.id).toBeGreaterThan(0);
+      expect(kvCacheGB(m, 3000), m.id).toBeCloseTo(3 * one, 12);
+      expect(kvCacheGB({ ...m, layers: 2 * m.layers }, 1000), m.id).toBeCloseTo(2 * one, 12);
+      expect(kvCacheGB({ ...m, kvHeads: 2 * m.kvHeads }, 1000), m.id).toBeCloseTo(2 * one, 12);
+    }
   });
 
   test('every instance family the environments offer to accelerated pools is catalogued', async () => {
     const families = new Set([...INSTANCE_TYPES.values()].map((t) => t.family));
-    for (const { env } of await loadEnvironments(CLUSTERS)) {
+    for (const env of (await repository()).envs) {
       for (const pool of ['nvidia', 'neuron'] as const) {
         for (const f of env.pools[pool].instanceFamilies)
           expect(families, `${env.name} ${pool} ${f}`).toContain(f);
       }
     }
   });
+});
 
-  test('the repository deployments fit, with the figures the annotation reports', async () => {
-    const [dev] = await loadEnvironments(CLUSTERS);
-    const p = placeVllm(dev!.env, 0, dev!.env.workloads!.vllm[0]!);
-    expect(p.instance.name).toBe('g5.xlarge');
-    expect(p.devices).toBe(1);
-    expect(p.availableGB).toBeCloseTo(21.6, 5);
-    expect(p.requiredGB).toBeLessThan(p.availableGB);
-    const neuron = placeVllm(dev!.env, 1, dev!.env.workloads!.vllm[1]!);
-    // tensor parallel 2 = the 2 NeuronCores of one Inferentia2 device
-    expect(neuron.devices).toBe(1);
-    expect(neuron.availableGB).toBe(32);
+describe('placements the loader computes', () => {
+  test('the fixture deployments fit: one A10G at vLLM’s 0.9 utilization; tensor parallel 2 on one Inferentia2 device', () => {
+    const [env] = resolve(fixture());
+    const [gpu, inf] = env!.workloads.vllm;
+    expect(gpu!.placement).toMatchObject({ pool: 'nvidia', devices: 1, utilization: 0.9 });
+    expect(gpu!.placement.instance.name).toBe('g5.xlarge');
+    // g5.xlarge: 1 x A10G 24 GB (https://aws.amazon.com/ec2/instance-types/g5/) x 0.9.
+    expect(gpu!.placement.availableGB).toBeCloseTo(21.6, 9);
+    expect(gpu!.placement.requiredGB).toBeLessThan(gpu!.placement.availableGB);
+    // An Inferentia2 device has 2 NeuronCores and 32 GB (https://aws.amazon.com/ec2/instance-types/inf2/);
+    // the runtime keeps 96 MB of micro-code per NeuronCore (Neuron device memory documentation).
+    expect(inf!.placement).toMatchObject({ pool: 'neuron', devices: 1 });
+    expect(inf!.placement.availableGB).toBeCloseTo(32 - (2 * 96 * MiB) / GB, 9);
+    expect(inf!.placement.requiredGB).toBeLessThan(inf!.placement.availableGB);
   });
 
-  test('Llama-3-70B fits once spread over the 8 GPUs of one g5.48xlarge', async () => {
-    const [dev] = await loadEnvironments(CLUSTERS);
-    const entry = {
-      name: 'llama70',
-      model: 'llama-3-70b-instruct',
-      pool: 'nvidia' as const,
-      instanceType: 'g5.48xlarge',
-      tensorParallelSize: 8,
-      maxModelLen: 8192,
-      replicas: 1,
-    };
-    const p = placeVllm(dev!.env, 0, entry);
+  test('Llama-3-70B fits once spread over the 8 GPUs of one g5.48xlarge, not over 4', () => {
+    const props = fixture();
+    // Room for two g5.48xlarge (the replica and its rolling-update copy) besides the fixture's
+    // other GPU workloads: the loader checks the pool's limits (clusters/lib/capacity.ts).
+    Object.assign(props.pools.nvidia, { cpuLimit: 1024, memoryLimitGiB: 4096, acceleratorLimit: 32 });
+    props.workloads!.vllm = [
+      {
+        name: 'llama70',
+        model: 'llama-3-70b-instruct',
+        pool: 'nvidia',
+        instanceType: 'g5.48xlarge',
+        tensorParallelSize: 8,
+        maxModelLen: 8192,
+        replicas: 1,
+      },
+    ];
+    props.workloads!.openWebUI = { backends: ['llama70'] };
+    const [env] = resolve(props);
+    const p = env!.workloads.vllm[0]!.placement;
     expect(p.devices).toBe(8);
-    expect(p.availableGB).toBeCloseTo(8 * 24 * 0.9, 5);
-    expect(p.requiredGB).toBeCloseTo(143.9, 1);
-    expect(() => placeVllm(dev!.env, 0, { ...entry, tensorParallelSize: 4 })).toThrow(
-      /g5\.48xlarge offers 4 x 24 GB x 0\.90 = 86\.4 GB with tensor parallel size 4/,
-    );
-    expect(() => placeVllm(dev!.env, 0, { ...entry, maxModelLen: 16384 })).toThrow(
-      /workloads\.vllm\[0\]\.maxModelLen: 16384 tokens exceeds llama-3-70b-instruct's context length of 8192/,
-    );
+    expect(p.availableGB).toBeCloseTo(8 * 24 * 0.9, 9);
+    expect(p.requiredGB).toBeLessThan(p.availableGB);
+    // Weights alone (2 bytes x 70.6B parameters) exceed four A10Gs.
+    expect(p.requiredGB).toBeGreaterThan(4 * 24 * 0.9);
+    Object.assign(props.workloads!.vllm[0]!, { tensorParallelSize: 4 });
+    expect(problems(props)).toEqual([
+      expect.stringMatching(
+        /^clusters\/fixture\.ts \(fixture\): workloads\.vllm\[0\]\.instanceType: model needs [\d.]+ GB .*g5\.48xlarge offers 4 x 24 GB x 0\.90 = 86\.4 GB with tensor parallel size 4/,
+      ),
+    ]);
   });
 
-  test('a pod that misses the toleration, the selector or the capacity is refused', () => {
-    const g5 = INSTANCE_TYPES.get('g5.xlarge')!;
-    const container = { resources: { requests: { cpu: '3', memory: '12Gi', 'nvidia.com/gpu': 1 } } };
-    const good = { ...acceleratedPlacement('nvidia', 'g5.xlarge'), containers: [container] };
-    expect(() => checkPodFits('x', good, 'nvidia', g5)).not.toThrow();
-    expect(() => checkPodFits('x', { ...good, tolerations: [] }, 'nvidia', g5)).toThrow(
-      /does not tolerate the nvidia.com\/gpu taint/,
-    );
-    expect(() => checkPodFits('x', { ...good, nodeSelector: {} }, 'nvidia', g5)).toThrow(
-      /does not select the nvidia NodePool/,
-    );
-    const big = { resources: { requests: { cpu: '3', memory: '12Gi', 'nvidia.com/gpu': 2 } } };
-    expect(() => checkPodFits('x', { ...good, containers: [big] }, 'nvidia', g5)).toThrow(
-      /requests 2 nvidia.com\/gpu, g5.xlarge has 1/,
-    );
-    expect(() => checkPodFits('x', good, 'neuron', INSTANCE_TYPES.get('inf2.xlarge')!)).toThrow(
-      WorkloadError,
-    );
+  test('JupyterHub, dogbooth and the pipeline get one GPU of the instance they name', () => {
+    const [env] = resolve(fixture());
+    const w = env!.workloads;
+    for (const [what, share] of [
+      ['jupyterhub', w.jupyterhub!.gpu],
+      ['pipeline', w.pipeline!.gpu],
+    ] as const) {
+      expect(share.instance.name, what).toBe('g5.2xlarge');
+      expect(share.cpu, what).toBeGreaterThan(0);
+      expect(share.cpu, what).toBeLessThan(share.instance.vcpus);
+      expect(share.memoryGiB, what).toBeLessThan(share.instance.memoryGiB);
+    }
+    expect(w.dogbooth!.placement).toMatchObject({ pool: 'nvidia', devices: 1 });
+    expect(w.dogbooth!.placement.instance.name).toBe('g5.2xlarge');
   });
 });
 
-describe('rendered workloads', () => {
-  test('vLLM Deployments carry the placement annotation on their metadata', async () => {
-    const results = await render({ clustersDir: CLUSTERS });
-    for (const r of results) {
-      const text = r.files.get(`k8s/${r.env.name}/apps/deployment-inference-vllm-llama3.yaml`);
-      expect(text, r.env.name).toMatch(
-        /^ {4}genai-eks\.io\/placement: '\{"model":"llama-3-8b-instruct","pool":"nvidia"/m,
-      );
+describe('vLLM', () => {
+  const props = fixture();
+  const objects = renderFixture(props);
+  const deployment = (name: string): Any =>
+    find(objects, 'Deployment', vllmServiceName(name), INFERENCE_NAMESPACE);
+  type EnvEntry = { name: string; value?: string; valueFrom?: unknown };
+  const envOf = (c: Any) => new Map<string, EnvEntry>(c.env.map((e: EnvEntry) => [e.name, e]));
+
+  test('every deployment carries its placement on its metadata', () => {
+    const [env] = resolve(props);
+    for (const d of env!.workloads.vllm) {
+      const placement = JSON.parse(deployment(d.name).metadata.annotations[PLACEMENT_ANNOTATION]);
+      expect(placement, d.name).toMatchObject({
+        model: d.model,
+        pool: d.pool,
+        instanceType: d.instanceType,
+        devices: d.placement.devices,
+      });
     }
+  });
+
+  test('NVIDIA: staged weights from FSx, GPU requests = limits, shm in memory, probes', () => {
+    const d = deployment('gpu');
+    const pod = d.spec.template.spec;
+    const [c] = pod.containers;
+    expect(c.image).toMatch(/^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
+    expect(c.args.slice(0, 3)).toEqual([
+      stagedModelPath(llm('llama-3-8b-instruct').source).containerPath,
+      '--served-model-name',
+      'llama-3-8b-instruct',
+    ]);
+    expect(c.args).toContain('--gpu-memory-utilization');
+    expect(c.resources.requests[POOLS.nvidia.resource]).toBe(c.resources.limits[POOLS.nvidia.resource]);
+    const env = envOf(c);
+    expect(env.get('HF_HUB_OFFLINE')!.value).toBe('1');
+    expect(env.has('HF_TOKEN')).toBe(false);
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'dshm').emptyDir.medium).toBe('Memory');
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
+      expect(c[probe].httpGet.path).toBe('/health');
+    expect(d.spec.template.metadata.annotations['prometheus.io/scrape']).toBe('true');
+  });
+
+  test('Neuron: staged weights and compile cache on FSx, no Hugging Face download, neuron pool placement', () => {
+    const pod = deployment('inf').spec.template.spec;
+    const [c] = pod.containers;
+    expect(c.image).toMatch(/^public\.ecr\.aws\/neuron\/pytorch-inference-vllm-neuronx:/);
+    expect(c.args[0]).toBe(stagedModelPath(llm('mistral-7b-instruct-neuron').source).containerPath);
+    expect(c.resources.requests[POOLS.neuron.resource]).toBe(1);
+    const env = envOf(c);
+    expect(env.has('HF_TOKEN')).toBe(false);
+    expect(env.get('HF_HUB_OFFLINE')!.value).toBe('1');
+    expect(env.get('NEURON_COMPILED_ARTIFACTS')!.value).toMatch(/^\/cache\/neuron-compiled\//);
+    expect(pod.nodeSelector).toEqual({
+      [NODEPOOL_LABEL]: POOLS.neuron.name,
+      'node.kubernetes.io/instance-type': 'inf2.8xlarge',
+    });
+    expect(pod.tolerations).toEqual([{ ...POOLS.neuron.taint, operator: 'Equal' }]);
   });
 });
 
 describe('Open WebUI', () => {
-  test('lists every backend as an in-cluster vLLM connection, sign-up off, auth on', async () => {
-    const [r] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
-    const text = r!.files.get('k8s/dev/apps/deployment-webui-open-webui.yaml')!;
-    expect(text).toContain(
-      'value: http://vllm-llama3.inference.svc.cluster.local/v1;http://vllm-mistral.inference.svc.cluster.local/v1',
-    );
-    expect(text).toMatch(/- name: ENABLE_SIGNUP\n\s+value: "False"/);
-    expect(text).toMatch(/- name: WEBUI_AUTH\n\s+value: "True"/);
-    expect(r!.files.has('k8s/dev/configs/externalsecret-webui-open-webui.yaml')).toBe(true);
+  const backendUrls = (objects: ReturnType<typeof renderFixture>) => {
+    const d = find(objects, 'Deployment', 'open-webui', WEBUI_NAMESPACE) as Any;
+    const env = d.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    return { env: new Map(env.map((e) => [e.name, e.value])), d };
+  };
+  const url = (name: string) => `http://${vllmServiceName(name)}.${INFERENCE_NAMESPACE}.svc.cluster.local/v1`;
+
+  test('lists every backend as an in-cluster vLLM connection, sign-up off, auth on, its secret synced', () => {
+    const props = fixture();
+    const objects = renderFixture(props);
+    const { env } = backendUrls(objects);
+    expect(env.get('OPENAI_API_BASE_URLS')).toBe(props.workloads!.openWebUI!.backends.map(url).join(';'));
+    expect(env.get('ENABLE_SIGNUP')).toBe('False');
+    expect(env.get('WEBUI_AUTH')).toBe('True');
+    expect(() => find(objects, 'ExternalSecret', 'open-webui', WEBUI_NAMESPACE)).not.toThrow();
   });
-});
 
-describe('bad workload input stops the render, names env, field and reason, leaves dist/ untouched', () => {
-  const bad: [string, (e: Envs) => void, RegExp][] = [
-    [
-      'Llama-3-70B on one g5.xlarge',
-      (e) => Object.assign(vllmOf(e, 'dev')[0]!, { model: 'llama-3-70b-instruct' }),
-      /^dev: vllm llama3: workloads\.vllm\[0\]\.instanceType: model needs 143\.9 GB \(weights 141\.2 GB \+ KV cache 2\.7 GB for one 8192-token sequence\), g5\.xlarge offers 1 x 24 GB x 0\.90 = 21\.6 GB/m,
-    ],
-    [
-      'tensor parallel 3 on a 4-GPU instance',
-      (e) => Object.assign(vllmOf(e, 'prod')[0]!, { instanceType: 'g5.12xlarge', tensorParallelSize: 3 }),
-      /^prod: vllm llama3: workloads\.vllm\[0\]\.tensorParallelSize: tensor parallel size 3 does not divide the 4 GPUs of one g5\.12xlarge/m,
-    ],
-    [
-      'a Neuron model on the nvidia pool',
-      (e) =>
-        Object.assign(vllmOf(e, 'dev')[1]!, {
-          pool: 'nvidia',
-          instanceType: 'g5.2xlarge',
-          tensorParallelSize: 1,
-        }),
-      /^dev: vllm mistral: workloads\.vllm\[1\]\.pool: model mistral-7b-instruct-neuron runs on neuron accelerators only, not on the nvidia pool/m,
-    ],
-    [
-      'an instance family the pool does not offer',
-      (e) => Object.assign(vllmOf(e, 'prod-dr')[1]!, { instanceType: 'trn1.2xlarge' }),
-      /^prod-dr: vllm mistral: workloads\.vllm\[1\]\.instanceType: the neuron NodePool offers instance families inf2, not trn1/m,
-    ],
-    [
-      'an open endpoint without named CIDRs',
-      (e) => Object.assign(vllmOf(e, 'dev')[0]!, { exposure: 'open' }),
-      /^dev: vllm llama3: workloads\.vllm\[0\]\.exposure: "open" needs exposure\.openTo/m,
-    ],
-    [
-      'an Open WebUI backend that names no vLLM',
-      (e) => ((e.prod!.workloads as Record<string, unknown>).openWebUI = { backends: ['llama3', 'llama4'] }),
-      /^prod: open-webui: workloads\.openWebUI\.backends\[1\]: "llama4" names no vLLM deployment \(workloads\.vllm names: llama3, mistral\)/m,
-    ],
-    [
-      'a JupyterHub GPU profile on a family the pool does not offer',
-      (e) =>
-        ((e.dev!.workloads as Record<string, unknown>).jupyterhub = {
-          gpuProfile: { instanceType: 'g4dn.xlarge' },
-        }),
-      /^dev: jupyterhub: workloads\.jupyterhub\.gpuProfile\.instanceType: unknown instance type "g4dn\.xlarge"/m,
-    ],
-    [
-      'dogbooth autoscaling bounds reversed',
-      (e) =>
-        Object.assign((e.dev!.workloads as Record<string, Record<string, unknown>>).dogbooth!, {
-          minWorkers: 3,
-        }),
-      /^dev: rayservice dogbooth: workloads\.dogbooth\.minWorkers: 3 is more than maxWorkers \(2\)/m,
-    ],
-    [
-      'pipeline GPU steps on a Neuron instance',
-      (e) =>
-        Object.assign((e.prod!.workloads as Record<string, Record<string, unknown>>).pipeline!, {
-          gpuInstanceType: 'inf2.xlarge',
-        }),
-      /^prod: workflowtemplate dogbooth-fine-tune: workloads\.pipeline\.gpuInstanceType: inf2\.xlarge carries AWS Inferentia2 devices, which the nvidia pool does not manage/m,
-    ],
-    [
-      'a JupyterHub dummy authenticator in prod',
-      (e) => (e.prod!.authentication = { kind: 'dummy' }),
-      /prod\.ts: authentication\.kind: the shared-password \(dummy\) authenticator is for development environments only/,
-    ],
-  ];
-  test.each(bad)('%s', async (_name, edit, message) => {
-    const out = await renderedDist();
-    const before = treeHash(out);
-    const clusters = await clustersFixture(edit);
-    const r = await synthCli(['--clusters', clusters, '--out', out]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).toMatch(/dist\/ unchanged/);
-    expect(treeHash(out)).toBe(before);
-  });
-});
-
-describe('check-helm-values', () => {
-  const schema = [
-    'type: object',
-    'additionalProperties: false',
-    'required: [hub]',
-    'properties:',
-    '  hub:',
-    '    type: object',
-    '    additionalProperties: false',
-    '    required: [image]',
-    '    properties:',
-    '      image: { type: string }',
-    '      replicas: { type: integer }',
-  ].join('\n');
-  const release = (values: string) =>
-    [
-      'apiVersion: helm.toolkit.fluxcd.io/v2',
-      'kind: HelmRelease',
-      'metadata: { name: x, namespace: y }',
-      'spec:',
-      '  chart: { spec: { chart: demo, version: 1.0.0, sourceRef: { kind: HelmRepository, name: r } } }',
-      `  values: ${values}`,
-    ].join('\n');
-
-  test('accepts overrides without required keys, rejects wrong types and unknown keys', async () => {
-    const { checkValues } = await import('../scripts/check-helm-values.js');
-    const { mkdirSync, writeFileSync } = await import('node:fs');
-    const dir = tempDir();
-    mkdirSync(join(dir, 'env/apps'), { recursive: true });
-    writeFileSync(join(dir, 'env/apps/helmrelease-y-x.yaml'), release('{ hub: { replicas: 2 } }'));
-    expect(checkValues(schema, 'demo', dir)).toEqual({
-      checked: ['env/apps/helmrelease-y-x.yaml'],
-      errors: [],
-    });
-    writeFileSync(
-      join(dir, 'env/apps/helmrelease-y-x.yaml'),
-      release('{ hub: { replicas: two, extra: 1 } }'),
-    );
-    const { errors } = checkValues(schema, 'demo', dir);
-    expect(errors).toContainEqual('env/apps/helmrelease-y-x.yaml: values.hub.replicas: must be integer');
-    expect(errors).toContainEqual(
-      expect.stringMatching(/values\.hub: must NOT have additional properties.*extra/),
-    );
-    expect(checkValues(schema, 'other', dir).errors).toEqual([`${dir}: no HelmRelease of chart other found`]);
+  test('offers only the backends the environment names', () => {
+    const props = fixture();
+    props.workloads!.openWebUI!.backends = ['inf'];
+    expect(backendUrls(renderFixture(props)).env.get('OPENAI_API_BASE_URLS')).toBe(url('inf'));
   });
 });
 
 describe('JupyterHub', () => {
-  test('sign-in follows the environment: shared password in dev, Cognito over https in prod', async () => {
-    const results = await render({ clustersDir: CLUSTERS });
-    const hr = (env: string) =>
-      results
-        .find((r) => r.env.name === env)!
-        .files.get(`k8s/${env}/apps/helmrelease-flux-system-jupyterhub.yaml`)!;
-    expect(hr('dev')).toMatch(/authenticator_class: dummy/);
-    expect(hr('dev')).not.toMatch(/ssl-cert/);
-    expect(hr('prod')).toMatch(/authenticator_class: generic-oauth/);
-    expect(hr('prod')).toMatch(/token_url: \$\{COGNITO_DOMAIN\}\/oauth2\/token/);
-    expect(hr('prod')).toMatch(/aws-load-balancer-ssl-cert: \$\{JUPYTERHUB_CERTIFICATE_ARN\}/);
-    const ns = results
-      .find((r) => r.env.name === 'prod')!
-      .files.get('k8s/prod/controllers/namespace-jupyterhub.yaml')!;
-    expect(ns).toMatch(/pod-security\.kubernetes\.io\/enforce: restricted/);
-    for (const env of ['dev', 'prod']) {
-      // every pod of the release gets what the restricted level demands
-      expect(hr(env).match(/seccompProfile:\n\s+type: RuntimeDefault/g)!.length, env).toBeGreaterThanOrEqual(
-        5,
-      );
-      expect(hr(env)).toMatch(/blockWithIptables: false/);
-      expect(hr(env)).toMatch(/aws-load-balancer-scheme: internal/);
-      expect(hr(env)).toMatch(/capacity: 100Gi/);
-      expect(hr(env)).toMatch(/nvidia\.com\/gpu: "1"/);
-    }
+  const release = (props: Props): Any => find(renderFixture(props), 'HelmRelease', 'jupyterhub');
+  const withAuth = (authentication: Props['authentication']) => {
+    const props = fixture();
+    props.authentication = authentication;
+    return release(props).spec.values;
+  };
+  const sslCert = 'service.beta.kubernetes.io/aws-load-balancer-ssl-cert';
+
+  test('shared password: the dummy authenticator reads it from the synced Secret; plain HTTP', () => {
+    const values = withAuth({ kind: 'dummy' });
+    expect(values.hub.config.JupyterHub.authenticator_class).toBe('dummy');
+    expect(values.hub.extraEnv.DUMMY_PASSWORD.valueFrom.secretKeyRef.name).toBe('jupyterhub-auth');
+    expect(JSON.stringify(values)).not.toMatch(/"password":"/);
+    expect(values.proxy.service.annotations).not.toHaveProperty(sslCert);
+    expect(values.proxy.https).toBeUndefined();
   });
 
-  test('the dogbooth notebook is valid nbformat 4 and walks the four steps', async () => {
-    const { parse } = await import('yaml');
-    const [r] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
-    const cm = parse(r!.files.get('k8s/dev/apps/configmap-jupyterhub-dogbooth-notebook.yaml')!) as {
-      data: Record<string, string>;
+  test('GitHub: members of the named organisation, client credentials from the Secret, HTTPS', () => {
+    const values = withAuth({ kind: 'github', organization: 'example-org' });
+    expect(values.hub.config.JupyterHub.authenticator_class).toBe('github');
+    expect(values.hub.config.GitHubOAuthenticator.allowed_organizations).toEqual(['example-org']);
+    expect(Object.keys(values.hub.extraEnv).sort()).toEqual(['OAUTH_CLIENT_ID', 'OAUTH_CLIENT_SECRET']);
+    expect(values.proxy.service.annotations[sslCert]).toBe(contractRef('JUPYTERHUB_CERTIFICATE_ARN'));
+  });
+
+  test('Cognito: the environment’s user pool through generic OAuth with PKCE, no secret, HTTPS', () => {
+    const props = fixture();
+    props.authentication = { kind: 'cognito' };
+    const objects = renderFixture(props);
+    const values = (find(objects, 'HelmRelease', 'jupyterhub') as Any).spec.values;
+    const oauth = values.hub.config.GenericOAuthenticator;
+    expect(values.hub.config.JupyterHub.authenticator_class).toBe('generic-oauth');
+    expect(oauth).toMatchObject({
+      client_id: contractRef('COGNITO_CLIENT_ID'),
+      token_url: `${contractRef('COGNITO_DOMAIN')}/oauth2/token`,
+      enable_pkce: true,
+    });
+    expect(values.proxy.service.annotations[sslCert]).toBe(contractRef('JUPYTERHUB_CERTIFICATE_ARN'));
+    expect(values.proxy.https).toMatchObject({ enabled: true, type: 'offload' });
+    // A public client: nothing to sync.
+    expect(() => find(objects, 'ExternalSecret', 'jupyterhub-auth', JUPYTERHUB_NAMESPACE)).toThrow();
+  });
+
+  test('every pod of the release gets what restricted Pod Security demands; GPU profile on the named instance', () => {
+    const props = fixture();
+    const objects = renderFixture(props);
+    const ns = find(objects, 'Namespace', JUPYTERHUB_NAMESPACE) as Any;
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const values = (find(objects, 'HelmRelease', 'jupyterhub') as Any).spec.values;
+    const seccomp = { type: 'RuntimeDefault' };
+    expect(values.hub.podSecurityContext.seccompProfile).toEqual(seccomp);
+    expect(values.hub.containerSecurityContext.seccompProfile).toEqual(seccomp);
+    expect(values.proxy.chp.containerSecurityContext.seccompProfile).toEqual(seccomp);
+    expect(values.hub.config.KubeSpawner.pod_security_context.seccompProfile).toEqual(seccomp);
+    expect(values.hub.config.KubeSpawner.container_security_context).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: seccomp,
+    });
+    expect(values.singleuser.cloudMetadata.blockWithIptables).toBe(false);
+    expect(values.proxy.service.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe(
+      'internal',
+    );
+    const [env] = resolve(props);
+    expect(values.singleuser.storage.capacity).toBe(`${env!.workloads.jupyterhub!.homeGiB}Gi`);
+    const gpu = values.singleuser.profileList.find((p: { slug: string }) => p.slug === 'gpu');
+    expect(gpu.kubespawner_override.extra_resource_limits).toEqual({ [POOLS.nvidia.resource]: '1' });
+    expect(gpu.kubespawner_override.node_selector['node.kubernetes.io/instance-type']).toBe(
+      props.workloads!.jupyterhub!.gpuProfile.instanceType,
+    );
+  });
+
+  test('the dogbooth notebook is valid nbformat 4 and walks the four steps', () => {
+    const cm = find(renderFixture(fixture()), 'ConfigMap', 'dogbooth-notebook', JUPYTERHUB_NAMESPACE) as Any;
+    const nb = JSON.parse(cm.data['dogbooth.ipynb']) as {
+      nbformat: number;
+      cells: { cell_type: string; source: string[] }[];
     };
-    const nb = JSON.parse(cm.data['dogbooth.ipynb']!) as { nbformat: number; cells: { source: string[] }[] };
     expect(nb.nbformat).toBe(4);
+    for (const c of nb.cells) expect(['markdown', 'code']).toContain(c.cell_type);
     const text = nb.cells.map((c) => c.source.join('')).join('\n');
     expect(text).toContain('torch.cuda.is_available()');
     expect(text).toMatch(/%pip install --quiet diffusers==\d+\.\d+\.\d+/);
@@ -292,50 +325,60 @@ describe('JupyterHub', () => {
 });
 
 describe('dogbooth RayService', () => {
-  test('GPU workers on the nvidia pool within bounds, head on the CPU pool, routes through the Gateway', async () => {
-    const { parse } = await import('yaml');
-    const [r] = await render({ clustersDir: CLUSTERS, only: ['prod'] });
-    const rs = parse(r!.files.get('k8s/prod/apps/rayservice-dogbooth-dogbooth.yaml')!);
-    const placement = JSON.parse(rs.metadata.annotations['genai-eks.io/placement']);
+  const render = (edit: (p: Props) => void = () => {}) => {
+    const props = fixture();
+    edit(props);
+    const objects = renderFixture(props);
+    return {
+      props,
+      rs: find(objects, 'RayService', 'dogbooth', DOGBOOTH_NAMESPACE) as Any,
+      route: find(objects, 'HTTPRoute', 'dogbooth', DOGBOOTH_NAMESPACE) as Any,
+    };
+  };
+  const paths = (route: Any) =>
+    route.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value);
+
+  test('GPU workers on the nvidia pool within bounds, head on the CPU pool, Serve routed through the Gateway', () => {
+    const { props, rs, route } = render((p) => {
+      Object.assign(p.workloads!.dogbooth!, { minWorkers: 1, maxWorkers: 4 });
+      // Two more GPU workers need two more GPUs in the pool (clusters/lib/capacity.ts).
+      p.pools.nvidia.acceleratorLimit = 10;
+    });
+    const placement = JSON.parse(rs.metadata.annotations[PLACEMENT_ANNOTATION]);
     expect(placement).toMatchObject({
-      model: 'askulkarni2/dogbooth',
+      model: props.workloads!.dogbooth!.modelId,
       pool: 'nvidia',
-      instanceType: 'g5.2xlarge',
+      instanceType: props.workloads!.dogbooth!.workerInstanceType,
       devices: 1,
     });
     const cluster = rs.spec.rayClusterConfig;
-    expect(cluster.headGroupSpec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'cpu' });
+    expect(cluster.headGroupSpec.template.spec.nodeSelector).toEqual({ [NODEPOOL_LABEL]: POOLS.cpu.name });
     expect(cluster.headGroupSpec.template.spec.tolerations).toBeUndefined();
     const [gpu] = cluster.workerGroupSpecs;
     expect([gpu.minReplicas, gpu.maxReplicas]).toEqual([1, 4]);
-    expect(gpu.template.spec.tolerations).toEqual([
-      { key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
-    ]);
+    expect(gpu.template.spec.tolerations).toEqual([{ ...POOLS.nvidia.taint, operator: 'Equal' }]);
     const serve = parse(rs.spec.serveConfigV2);
-    expect(serve.applications[0].deployments[1].autoscaling_config).toMatchObject({
-      min_replicas: 1,
-      max_replicas: 4,
-    });
-    const route = parse(r!.files.get('k8s/prod/apps/httproute-dogbooth-dogbooth.yaml')!);
-    expect(
-      route.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value),
-    ).toEqual(['/dogbooth/serve']);
-    // The dashboard (no sign-in, accepts jobs) is routed only where an environment opts in: dev.
-    const [d] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
-    const devRoute = parse(d!.files.get('k8s/dev/apps/httproute-dogbooth-dogbooth.yaml')!);
-    expect(
-      devRoute.spec.rules.map((x: { matches: { path: { value: string } }[] }) => x.matches[0]!.path.value),
-    ).toEqual(['/dogbooth/serve', '/dogbooth']);
+    const model = serve.applications[0].deployments.find((d: Obj) => d.name === 'StableDiffusion');
+    expect(model.autoscaling_config).toMatchObject({ min_replicas: 1, max_replicas: 4 });
+    expect(paths(route)).toEqual(['/dogbooth/serve']);
     expect(route.spec.parentRefs).toEqual([{ name: 'genai', namespace: 'gateway', sectionName: 'http' }]);
+  });
+
+  test('the dashboard (no sign-in, accepts jobs) is routed only where the environment opts in', () => {
+    const { route } = render((p) => {
+      p.workloads!.dogbooth!.dashboardRoute = true;
+    });
+    expect(paths(route)).toEqual(['/dogbooth/serve', '/dogbooth']);
   });
 });
 
 describe('fine-tuning pipeline', () => {
-  test('a parallel sweep of GPU candidates, CPU steps off the GPU pool, artifacts in the model bucket', async () => {
-    const { parse } = await import('yaml');
-    const [r] = await render({ clustersDir: CLUSTERS, only: ['prod'] });
-    const wt = parse(r!.files.get('k8s/prod/apps/workflowtemplate-argo-dogbooth-fine-tune.yaml')!);
-    expect(wt.spec.serviceAccountName).toBe('argo-workflow');
+  test('a parallel sweep of GPU candidates, CPU steps off the GPU pool, artifacts in the model bucket', () => {
+    const props = fixture();
+    props.workloads!.pipeline!.learningRates = ['1e-6', '2e-6', '5e-6'];
+    const objects = renderFixture(props);
+    const wt = find(objects, 'WorkflowTemplate', 'dogbooth-fine-tune', ARGO.namespace) as Any;
+    expect(wt.spec.serviceAccountName).toBe(ARGO.serviceAccount);
     type T = {
       name: string;
       tolerations?: unknown[];
@@ -351,19 +394,16 @@ describe('fine-tuning pipeline', () => {
       'evaluate',
     ]);
     for (const name of ['fine-tune', 'validate', 'evaluate']) {
-      expect(templates.get(name)!.script!.resources.requests['nvidia.com/gpu'], name).toBe(1);
+      expect(templates.get(name)!.script!.resources.requests[POOLS.nvidia.resource], name).toBe(1);
       expect(templates.get(name)!.tolerations, name).toHaveLength(1);
     }
     for (const name of ['prepare-data', 'configure', 'select', 'deploy']) {
-      expect(templates.get(name)!.script!.resources.requests['nvidia.com/gpu'], name).toBeUndefined();
+      expect(templates.get(name)!.script!.resources.requests[POOLS.nvidia.resource], name).toBeUndefined();
       expect(templates.get(name)!.tolerations, name).toBeUndefined();
     }
-    expect(
-      JSON.parse(
-        wt.spec.arguments.parameters.find((p: { name: string }) => p.name === 'learning-rates').value,
-      ),
-    ).toEqual(['1e-6', '2e-6', '5e-6']);
-    const hr = parse(r!.files.get('k8s/prod/controllers/helmrelease-flux-system-argo-workflows.yaml')!);
+    const rates = wt.spec.arguments.parameters.find((p: { name: string }) => p.name === 'learning-rates');
+    expect(JSON.parse(rates.value)).toEqual(['1e-6', '2e-6', '5e-6']);
+    const hr = find(objects, 'HelmRelease', 'argo-workflows') as Any;
     expect(hr.spec.values.artifactRepository.s3).toMatchObject({
       bucket: contractRef('MODEL_BUCKET'),
       useSDKCreds: true,
@@ -372,118 +412,37 @@ describe('fine-tuning pipeline', () => {
   });
 });
 
-describe('workloads schema', () => {
-  const problems = loadProblems;
-
-  test('fields are checked when the environment loads', async () => {
-    expect(
-      await problems((e) =>
-        Object.assign((e.dev!.workloads as Record<string, Record<string, unknown>>).pipeline!, {
-          learningRates: ['fast'],
-        }),
-      ),
-    ).toEqual(['dev.ts: workloads.pipeline.learningRates[0]: "fast" is not a learning rate like 2e-6']);
-    expect(
-      await problems((e) => Object.assign(vllmOf(e, 'prod')[0]!, { gpuMemoryUtilization: 1.5 })),
-    ).toEqual(['prod.ts: workloads.vllm[0].gpuMemoryUtilization: must be at most 0.99, got 1.5']);
-    expect(await problems((e) => Object.assign(vllmOf(e, 'dev')[0]!, { name: 'Llama_3' }))).toEqual([
-      expect.stringMatching(/^dev\.ts: workloads\.vllm\[0\]\.name: "Llama_3" is not a valid Kubernetes name/),
-    ]);
-    expect(
-      await problems((e) =>
-        Object.assign((e.dev!.workloads as Record<string, Record<string, unknown>>).dogbooth!, {
-          modelId: 'dogbooth',
-        }),
-      ),
-    ).toEqual([
-      'dev.ts: workloads.dogbooth.modelId: "dogbooth" is not a Hugging Face repository id (owner/name)',
-    ]);
+describe('what an environment asks for is what renders', () => {
+  test('an environment without workloads renders nothing in the apps layer but the monitoring stack', () => {
+    const props = fixture();
+    delete props.workloads;
+    // The monitoring stack is platform, installed in apps (apps/platform/observability).
+    const monitoring = (o: { manifest: KubeManifest }) =>
+      (o.manifest as Any).spec?.targetNamespace === MONITORING_NAMESPACE;
+    expect(renderFixture(props).filter((o) => o.layer === 'apps' && !monitoring(o))).toEqual([]);
   });
 
-  test('an environment without workloads renders no workload objects', async () => {
-    const clusters = await clustersFixture((e) => {
-      delete e.dev!.workloads;
-    });
-    const [r] = await render({ clustersDir: clusters, only: ['dev'] });
-    expect([...r!.files.keys()].filter((f) => f.startsWith('k8s/dev/apps/'))).toEqual([]);
-  });
-});
-
-describe('exposure', () => {
-  test('open exposure renders an internet-facing NLB limited to the named CIDRs', async () => {
-    const { parse } = await import('yaml');
-    const clusters = await clustersFixture((e) => {
-      e.dev!.exposure = { openTo: ['203.0.113.0/24'] };
-      const w = e.dev!.workloads as Record<string, Record<string, unknown>>;
-      Object.assign(w.openWebUI!, { exposure: 'open' });
-      Object.assign(w.jupyterhub!, { exposure: 'open' });
-      Object.assign(vllmOf(e, 'dev')[0]!, { exposure: 'open' });
-    });
-    const [r] = await render({ clustersDir: clusters, only: ['dev'] });
-    for (const f of ['apps/service-inference-vllm-llama3.yaml', 'apps/service-webui-open-webui.yaml']) {
-      const svc = parse(r!.files.get(`k8s/dev/${f}`)!);
-      expect(svc.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme'], f).toBe(
-        'internet-facing',
-      );
-      expect(svc.spec.loadBalancerSourceRanges, f).toEqual(['203.0.113.0/24']);
+  test('open exposure renders internet-facing NLBs limited to the named CIDRs, only where asked', () => {
+    const props = fixture();
+    props.exposure.openTo = ['203.0.113.0/24'];
+    const w = props.workloads!;
+    Object.assign(w.openWebUI!, { exposure: 'open' });
+    Object.assign(w.jupyterhub!, { exposure: 'open' });
+    Object.assign(w.vllm[0]!, { exposure: 'open' });
+    const objects = renderFixture(props);
+    const scheme = 'service.beta.kubernetes.io/aws-load-balancer-scheme';
+    const open: KubeManifest[] = [
+      find(objects, 'Service', vllmServiceName(w.vllm[0]!.name), INFERENCE_NAMESPACE),
+      find(objects, 'Service', 'open-webui', WEBUI_NAMESPACE),
+    ];
+    for (const svc of open as Any[]) {
+      expect(svc.metadata.annotations[scheme], svc.metadata.name).toBe('internet-facing');
+      expect(svc.spec.loadBalancerSourceRanges, svc.metadata.name).toEqual(['203.0.113.0/24']);
     }
-    const hub = parse(r!.files.get('k8s/dev/apps/helmrelease-flux-system-jupyterhub.yaml')!);
+    const hub = find(objects, 'HelmRelease', 'jupyterhub') as Any;
     expect(hub.spec.values.proxy.service.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
-    const mistral = parse(r!.files.get('k8s/dev/apps/service-inference-vllm-mistral.yaml')!);
-    expect(mistral.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe(
-      'internal',
-    );
-    expect(mistral.spec.loadBalancerSourceRanges).toBeUndefined();
-  });
-});
-
-describe('vLLM Deployments', () => {
-  async function deployment(name: string) {
-    const { parse } = await import('yaml');
-    const [r] = await render({ clustersDir: CLUSTERS, only: ['dev'] });
-    return parse(r!.files.get(`k8s/dev/apps/deployment-inference-vllm-${name}.yaml`)!);
-  }
-  type EnvEntry = { name: string; value?: string; valueFrom?: unknown };
-
-  test('NVIDIA: Hugging Face download into the FSx cache, GPU requests = limits, shm in memory, probes', async () => {
-    const d = await deployment('llama3');
-    const pod = d.spec.template.spec;
-    const [c] = pod.containers;
-    expect(c.image).toMatch(/^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
-    expect(c.args.slice(0, 3)).toEqual([
-      'meta-llama/Meta-Llama-3-8B-Instruct',
-      '--served-model-name',
-      'llama-3-8b-instruct',
-    ]);
-    expect(c.args).toContain('--gpu-memory-utilization');
-    expect(c.resources.requests['nvidia.com/gpu']).toBe(c.resources.limits['nvidia.com/gpu']);
-    const env = new Map<string, EnvEntry>(c.env.map((e: EnvEntry) => [e.name, e]));
-    expect(env.get('HF_HOME')!.value).toBe('/models/hf-cache');
-    expect(env.get('HF_TOKEN')!.valueFrom).toEqual({ secretKeyRef: { name: 'hf-token', key: 'token' } });
-    expect(pod.volumes.find((v: { name: string }) => v.name === 'dshm').emptyDir.medium).toBe('Memory');
-    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
-      expect(c[probe].httpGet.path).toBe('/health');
-    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(1800);
-    expect(d.spec.template.metadata.annotations['prometheus.io/scrape']).toBe('true');
-  });
-
-  test('Neuron: weights and compile cache on FSx, no Hugging Face download, neuron pool placement', async () => {
-    const d = await deployment('mistral');
-    const pod = d.spec.template.spec;
-    const [c] = pod.containers;
-    expect(c.image).toMatch(/^public\.ecr\.aws\/neuron\/pytorch-inference-vllm-neuronx:/);
-    expect(c.args[0]).toBe('/models/mistralai/Mistral-7B-Instruct-v0.2');
-    expect(c.resources.requests['aws.amazon.com/neuron']).toBe(1);
-    const env = new Map<string, EnvEntry>(c.env.map((e: EnvEntry) => [e.name, e]));
-    expect(env.has('HF_TOKEN')).toBe(false);
-    expect(env.get('HF_HUB_OFFLINE')!.value).toBe('1');
-    expect(env.get('NEURON_COMPILED_ARTIFACTS')!.value).toBe('/models/neuron-cache/mistral');
-    expect(pod.nodeSelector).toEqual({
-      'karpenter.sh/nodepool': 'neuron',
-      'node.kubernetes.io/instance-type': 'inf2.8xlarge',
-    });
-    expect(pod.tolerations).toEqual([
-      { key: 'aws.amazon.com/neuron', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
-    ]);
+    const internal = find(objects, 'Service', vllmServiceName(w.vllm[1]!.name), INFERENCE_NAMESPACE) as Any;
+    expect(internal.metadata.annotations[scheme]).toBe('internal');
+    expect(internal.spec.loadBalancerSourceRanges).toBeUndefined();
   });
 });

@@ -8,13 +8,13 @@
  * would reach every module of the shared test worker; the parameter reaches only this write.)
  */
 import * as nodeFs from 'node:fs';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { EnvironmentRender } from '../render/build.js';
 import { listFiles } from '../render/compare.js';
 import { type WriteFs, type WriteOptions, writeRender } from '../render/write.js';
-import { tempDir, treeHash } from './helpers.js';
+import { tempDir, treeHash, writeTree } from './support/files.js';
 
 interface Call {
   readonly op: string;
@@ -57,21 +57,19 @@ function result(name: string, files: Record<string, string>): EnvironmentRender 
   };
 }
 
-/** An output folder with two environments and a file the render does not own. */
+/** What the output folder holds before each write: two environments and a file the render does not own. */
+const EXISTING: Readonly<Record<string, string>> = {
+  'k8s/a/apps/old.yaml': 'old a\n',
+  'k8s/b/apps/b.yaml': 'b\n',
+  'terraform/a/cdk.tf.json': '{"old": true}\n',
+  'terraform/b/cdk.tf.json': '{"b": true}\n',
+  'README.md': 'not rendered\n',
+};
+
+/** A fresh output folder holding EXISTING. */
 function existingOutput(): string {
   const out = join(tempDir('genai-eks-write-'), 'dist');
-  const files: Record<string, string> = {
-    'k8s/a/apps/old.yaml': 'old a\n',
-    'k8s/b/apps/b.yaml': 'b\n',
-    'terraform/a/cdk.tf.json': '{"old": true}\n',
-    'terraform/b/cdk.tf.json': '{"b": true}\n',
-    'README.md': 'not rendered\n',
-  };
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(out, path)), { recursive: true });
-    writeFileSync(join(out, path), content);
-  }
-  return out;
+  return writeTree(out, EXISTING);
 }
 
 const RESULTS = [
@@ -102,16 +100,22 @@ describe.each(MODES)('writeRender, %s', (_name, opts, results) => {
     return { calls, after: treeHash(out), files: listFiles(out) };
   }
 
-  test('without failures: writes the render, keeps what it does not own, leaves no temporary folder', () => {
+  test('without failures: replaces the folders it owns, keeps the rest, leaves no temporary folder', () => {
     const { calls, files } = reference();
     expect(calls.length).toBeGreaterThan(5);
-    const inParts = (f: string) => opts.parts.some((p) => f.startsWith(`${p}/`));
-    const expected = new Set(results.flatMap((r) => [...r.files.keys()]).filter(inParts));
-    expect(expected.size).toBeGreaterThan(0);
-    for (const f of expected) expect(files).toContain(f);
-    expect(files).toContain('README.md');
-    if (opts.full) expect(files.filter((f) => !f.startsWith('README'))).toEqual([...expected].sort());
-    else expect(files).toContain('k8s/b/apps/b.yaml');
+    // Owned: each part whole in a full render, else each part of each rendered environment.
+    const owned = opts.full
+      ? opts.parts
+      : results.flatMap((r) => opts.parts.map((p) => `${p}/${r.env.name}`));
+    const isOwned = (f: string) => owned.some((d) => f.startsWith(`${d}/`));
+    const rendered = results.flatMap((r) => [...r.files.keys()]).filter(isOwned);
+    expect(rendered.length).toBeGreaterThan(0);
+    // An owned folder holds exactly the render: a file no longer rendered is gone.
+    expect(files.filter(isOwned)).toEqual(rendered.sort());
+    // Everything else is as it was.
+    const kept = Object.keys(EXISTING).filter((f) => !isOwned(f));
+    expect(kept).toContain('README.md');
+    expect(files.filter((f) => !isOwned(f))).toEqual(kept.sort());
   });
 
   test('a render identical to what is on disk writes nothing', () => {

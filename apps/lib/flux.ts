@@ -8,6 +8,7 @@
  */
 import type { Chart } from 'cdk8s';
 import { CLUSTER_VARS_CONFIGMAP, FLUX, LAYERS, type Layer, layerPath } from '../../clusters/contract.js';
+import { appsTimeoutMinutes, goDuration } from '../../clusters/lib/cold-start.js';
 import type { Environment } from '../../clusters/lib/resolve.js';
 import type { HelmChart } from '../../clusters/versions.js';
 import {
@@ -32,11 +33,19 @@ import {
 
 type WorkloadLayer = Exclude<Layer, 'flux-system'>;
 
-const TIMING: { readonly [L in WorkloadLayer]: { interval: string; timeout: string } } = {
-  controllers: { interval: '1h', timeout: '15m' },
-  configs: { interval: '1h', timeout: '10m' },
-  apps: { interval: '10m', timeout: '20m' },
-};
+/**
+ * Reconcile interval and health-check timeout per layer. The `apps` layer's timeout is derived
+ * from the modelled first start of the environment's vLLM deployments (staging, Neuron compile,
+ * node launch, image pull, load), never shorter, at least 20 minutes
+ * (clusters/lib/cold-start.ts `appsTimeoutMinutes`).
+ */
+function timing(env: Environment): { readonly [L in WorkloadLayer]: { interval: string; timeout: string } } {
+  return {
+    controllers: { interval: '1h', timeout: '15m' },
+    configs: { interval: '1h', timeout: '10m' },
+    apps: { interval: '10m', timeout: goDuration(appsTimeoutMinutes(env)) },
+  };
+}
 
 export class FluxLayers {
   private readonly extra = new Map<WorkloadLayer, Set<string>>();
@@ -62,6 +71,7 @@ export class FluxLayers {
    */
   finish(): void {
     const scope = this.layers['flux-system'];
+    const TIMING = timing(this.env);
     let previous: Layer | undefined;
     for (const layer of LAYERS) {
       if (layer === 'flux-system' || this.layers[layer].node.children.length === 0) continue;

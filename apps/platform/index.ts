@@ -4,8 +4,10 @@
  */
 import type { Cluster } from '../lib/cluster.js';
 import { accelerators } from './accelerators/index.js';
+import { type Autoscaling, autoscaling } from './autoscaling/index.js';
 import { karpenter } from './karpenter/index.js';
 import { KUBERAY_NAMESPACE, kuberayOperator } from './kuberay/index.js';
+import { type Observability, observability } from './observability/index.js';
 import { SecretSync } from './secrets/index.js';
 import { ModelStorage, STORAGE_CLASS_GP3 } from './storage/index.js';
 import { GATEWAY, traffic } from './traffic/index.js';
@@ -25,17 +27,25 @@ export interface Platform {
   readonly kuberay: { readonly namespace: string } | undefined;
   /** Argo Workflows, where a pipeline runs: its namespace and step service account. */
   readonly workflows: typeof ARGO | undefined;
+  /** The monitoring stack: where Prometheus answers, and how workloads get scraped. */
+  readonly observability: Observability;
+  /** KEDA, when some vLLM deployment autoscales. */
+  readonly autoscaling: Autoscaling | undefined;
 }
 
 export function platform(cluster: Cluster): Platform {
   const { workloads } = cluster.env;
-  karpenter(cluster);
-  accelerators(cluster);
+  // The Load Balancer Controller first: its Service webhook fails closed, so every other release
+  // that creates a Service waits until it is Ready (docs/platform.md, "Bootstrap order").
+  const after = traffic(cluster);
+  karpenter(cluster, after);
+  accelerators(cluster, after);
   const storage = new ModelStorage(cluster);
-  traffic(cluster);
-  const secrets = new SecretSync(cluster);
-  if (workloads.dogbooth) kuberayOperator(cluster);
-  if (workloads.pipeline) argoWorkflows(cluster);
+  const secrets = new SecretSync(cluster, after);
+  if (workloads.dogbooth) kuberayOperator(cluster, after);
+  if (workloads.pipeline) argoWorkflows(cluster, after);
+  const monitoring = observability(cluster, after);
+  const scaler = workloads.vllm.some((v) => v.scaling) ? autoscaling(cluster, after) : undefined;
   return {
     storage,
     secrets,
@@ -43,5 +53,7 @@ export function platform(cluster: Cluster): Platform {
     gateway: GATEWAY,
     kuberay: workloads.dogbooth ? { namespace: KUBERAY_NAMESPACE } : undefined,
     workflows: workloads.pipeline ? ARGO : undefined,
+    observability: monitoring,
+    autoscaling: scaler,
   };
 }

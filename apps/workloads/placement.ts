@@ -1,6 +1,8 @@
 /**
  * The `genai-eks.io/placement` annotation: on every object that runs a model server, the
- * figures of its fit check (clusters/lib/fit.ts), read back by the report (npm run report).
+ * figures of its fit check (clusters/lib/fit.ts), read back by the report (npm run report):
+ * the device memory terms and what they add up to, and the CPU and memory one replica requests
+ * with the node budget they were cut from.
  */
 import type { Placement } from '../../clusters/lib/fit.js';
 
@@ -17,5 +19,22 @@ export function placementAnnotation(p: Placement, modelId = p.model.id): string 
     devices: p.devices,
     requiredGB: round1(p.requiredGB),
     availableGB: round1(p.availableGB),
+    terms: Object.fromEntries(p.terms.map((t) => [t.term, round1(t.gb)])),
+    requests: { cpu: `${p.cpuMillicores}m`, memory: `${p.memoryMiB}Mi` },
+    node: {
+      allocatable: {
+        cpu: `${p.node.allocatable.cpuMillicores}m`,
+        memory: `${p.node.allocatable.memoryMiB}Mi`,
+      },
+      daemonSets: { cpu: `${p.node.daemons.cpuMillicores}m`, memory: `${p.node.daemons.memoryMiB}Mi` },
+    },
   });
+}
+
+/** Resource requests (and memory limits) of a placed pod, as Kubernetes quantities. */
+export function shareQuantities(share: { cpuMillicores: number; memoryMiB: number }): {
+  cpu: string;
+  memory: string;
+} {
+  return { cpu: `${share.cpuMillicores}m`, memory: `${share.memoryMiB}Mi` };
 }

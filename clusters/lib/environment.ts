@@ -9,7 +9,28 @@
  *   with placements computed. Constructs never apply a default themselves.
  */
 import type { AcceleratedPool } from '../contract.js';
+import {
+  budgetsSchema,
+  type DisruptionBudgetProps,
+  defaultBudgets,
+  type ParsedDisruptionBudget,
+} from './disruption.js';
+import {
+  type NeuronStartProps,
+  type NvidiaStartProps,
+  neuronStartSchema,
+  nvidiaStartSchema,
+  type ParsedNeuronStart,
+  type ParsedNvidiaStart,
+} from './fast-start.js';
 import { parseCidr } from './net.js';
+import {
+  DEFAULT_OBSERVABILITY,
+  type ObservabilityProps,
+  observabilitySchema,
+  type ParsedObservability,
+} from './observability.js';
+import { type ParsedVllmScaling, scalingSchema, type VllmScalingProps } from './scaling.js';
 import {
   bool,
   int,
@@ -18,6 +39,7 @@ import {
   obj,
   oneOf,
   optional,
+  type Range,
   type Schema,
   str,
   variant,
@@ -92,6 +114,11 @@ export interface PoolProps {
   readonly consolidationPolicy?: ConsolidationPolicy;
   /** How long a node must be empty or underutilized before Karpenter acts on it. @default '5m' (cpu), '30m' (nvidia, neuron) */
   readonly consolidateAfter?: string;
+  /**
+   * How many of the pool's nodes Karpenter may disrupt at once, per reason (NodePool
+   * `spec.disruption.budgets`; clusters/lib/disruption.ts). @default [{ nodes: '10%' }] (cpu), [{ nodes: '1' }] (nvidia, neuron)
+   */
+  readonly disruptionBudgets?: readonly DisruptionBudgetProps[];
 }
 
 export interface PoolsProps {
@@ -177,8 +204,13 @@ interface VllmCommonProps {
   readonly tensorParallelSize: number;
   /** Longest sequence (prompt + output) served, tokens; at most the model's context length. */
   readonly maxModelLen: number;
-  /** Number of replicas. */
-  readonly replicas: number;
+  /** Number of replicas, when the deployment does not autoscale (excludes `scaling`). @default 1 */
+  readonly replicas?: number;
+  /**
+   * Autoscaling between a minimum and a maximum on the deployment's own queue and latency
+   * (clusters/lib/scaling.ts); excludes `replicas`. @default a fixed `replicas` count
+   */
+  readonly scaling?: VllmScalingProps;
   /** `internal`: internal NLB; `open`: internet-facing NLB limited to exposure.openTo. @default 'internal' */
   readonly exposure?: Exposure;
 }
@@ -189,12 +221,16 @@ export interface NvidiaVllmProps extends VllmCommonProps {
   readonly pool: 'nvidia';
   /** Fraction of each GPU's memory vLLM may use (`--gpu-memory-utilization`). @default 0.9 (vLLM's default) */
   readonly gpuMemoryUtilization?: number;
+  /** How replicas start: weights from FSx or S3, compile caches shared or per pod (clusters/lib/fast-start.ts). @default weights from FSx, shared compile cache */
+  readonly start?: NvidiaStartProps;
 }
 
 /** A vLLM server on AWS Inferentia2/Trainium (Neuron). */
 export interface NeuronVllmProps extends VllmCommonProps {
   /** NodePool the replicas run on. */
   readonly pool: 'neuron';
+  /** How replicas start: weights from FSx (clusters/lib/fast-start.ts). @default weights from FSx */
+  readonly start?: NeuronStartProps;
 }
 
 export type VllmProps = NvidiaVllmProps | NeuronVllmProps;
@@ -208,12 +244,21 @@ export interface OpenWebUIProps {
   readonly exposure?: Exposure;
 }
 
+/** JupyterHub's GPU notebook profile: one GPU per notebook server. */
+export interface GpuProfileProps {
+  /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
+  readonly instanceType: string;
+  /**
+   * Most users running the GPU profile at the same time (one GPU each). The nvidia pool's limits
+   * must hold them besides every other GPU workload (clusters/lib/capacity.ts); a server beyond
+   * them would wait for a GPU that the pool may not launch. @default 1
+   */
+  readonly maxUsers?: number;
+}
+
 export interface JupyterHubProps {
   /** The GPU notebook profile (A10G-class, nvidia pool). */
-  readonly gpuProfile: {
-    /** EC2 instance type of the GPU profile; its family must be one the nvidia pool offers. */
-    readonly instanceType: string;
-  };
+  readonly gpuProfile: GpuProfileProps;
   /** Minutes without activity before a notebook server is stopped. @default 60 */
   readonly idleCullMinutes?: number;
   /** Size of each user's gp3 home volume, GiB. @default 100 */
@@ -264,6 +309,69 @@ export interface WorkloadsProps {
   readonly pipeline?: PipelineProps;
 }
 
+/**
+ * How the bootstrap stage (Terraform's kubernetes and helm providers, `dist/terraform/<env>/bootstrap`)
+ * reaches the EKS API server (docs/infra.md, "Two stages").
+ */
+export type BootstrapAccess = 'private-endpoint' | 'public-endpoint';
+
+/** How Flux authenticates to this Git repository. */
+export type GitCredentials = 'none' | 'ssh-key' | 'github-app';
+
+/** The bootstrap stage: how it reaches the cluster, and how Flux reaches this repository. */
+export interface BootstrapProps {
+  /**
+   * - `private-endpoint`: the bootstrap runs from a machine inside the VPC, or in a network
+   *   routed to it (VPN, peering, Transit Gateway) named in `runnerCidrs`; the cluster security
+   *   group admits HTTPS from the VPC CIDR and those networks.
+   * - `public-endpoint`: the bootstrap runs through the public endpoint, which the cluster stage
+   *   opens to `runnerCidrs` only while its input `bootstrap_public_access` is true (set it for
+   *   the bootstrap apply, then apply the cluster stage again without it to close it).
+   * @default 'private-endpoint'
+   */
+  readonly access?: BootstrapAccess;
+  /**
+   * Networks the bootstrap runs from: for `private-endpoint`, networks outside the VPC that are
+   * routed to it (the VPC's own CIDR is always admitted); for `public-endpoint`, the public
+   * addresses the runner's traffic leaves from (required).
+   * @default none
+   */
+  readonly runnerCidrs?: readonly string[];
+  /**
+   * Credentials Flux uses to fetch this repository: `none` for a public repository over HTTPS;
+   * `ssh-key` (a deploy key: JSON `{identity, known_hosts}`) or `github-app` (JSON `{githubAppID,
+   * githubAppInstallationID, githubAppPrivateKey}`) for a private one. The value is put into the
+   * Secrets Manager secret `genai-<env>/flux-git` out of band; the bootstrap stage reads it as an
+   * ephemeral value into a write-only attribute, so it is in neither dist/ nor Terraform state.
+   * @default 'none'
+   */
+  readonly gitCredentials?: GitCredentials;
+}
+
+/**
+ * Production hardening of the AWS side. Each switch defaults by tier (`HARDENING_DEFAULTS`);
+ * an environment may set any of them either way.
+ */
+export interface HardeningProps {
+  /** EKS deletion protection: the cluster cannot be deleted until it is turned off. @default true (production), false (development) */
+  readonly deletionProtection?: boolean;
+  /** ARC zonal shift for the cluster (traffic moves away from an impaired zone). @default true (production), false (development) */
+  readonly zonalShift?: boolean;
+  /** Encrypt the control-plane log group with a customer managed KMS key. @default true (production), false (development) */
+  readonly encryptControlPlaneLogs?: boolean;
+  /** An S3 gateway VPC endpoint on the private route tables, so model weights do not cross the NAT gateway. @default true */
+  readonly s3GatewayEndpoint?: boolean;
+  /** Run the VPC CNI on its own EKS Pod Identity role instead of the node role. @default true */
+  readonly vpcCniPodIdentity?: boolean;
+  /**
+   * IAM role names (optionally with a path, `ci/deployer`) in the environment's account that get
+   * an access entry with cluster administrator access (a CI role, a break-glass role), besides
+   * the identity that created the cluster. Each role must exist before the cluster stage applies.
+   * @default none
+   */
+  readonly administratorRoles?: readonly string[];
+}
+
 /** One cluster: what `clusters/<env>.ts` exports (`export default defineEnvironment({...})`). */
 export interface EnvironmentProps {
   /** Environment name: a DNS label of at most 20 characters, used in resource names (`genai-<name>`) and dist/ paths. */
@@ -292,6 +400,12 @@ export interface EnvironmentProps {
   readonly authentication: AuthenticationProps;
   /** GenAI workloads (vLLM, Open WebUI, …). @default none */
   readonly workloads?: WorkloadsProps;
+  /** How the bootstrap stage reaches the cluster and Flux reaches this repository. @default private endpoint, no Git credentials */
+  readonly bootstrap?: BootstrapProps;
+  /** Production hardening switches. @default by tier (`HARDENING_DEFAULTS`) */
+  readonly hardening?: HardeningProps;
+  /** The in-cluster monitoring stack (clusters/lib/observability.ts). @default 15 days of samples on a 50 GiB volume */
+  readonly observability?: ObservabilityProps;
 }
 
 /** Identity function that gives an environment file its type (and the editor its documentation). */
@@ -301,8 +415,9 @@ export function defineEnvironment(env: EnvironmentProps): EnvironmentProps {
 
 // --- what the schema resolves them to (defaults filled) ---
 
-export interface ParsedPool extends Required<Omit<PoolProps, 'acceleratorLimit'>> {
+export interface ParsedPool extends Required<Omit<PoolProps, 'acceleratorLimit' | 'disruptionBudgets'>> {
   readonly acceleratorLimit: number | undefined;
+  readonly disruptionBudgets: readonly ParsedDisruptionBudget[];
 }
 export interface ParsedPools {
   readonly cpu: ParsedPool;
@@ -312,11 +427,20 @@ export interface ParsedPools {
 export interface ParsedModelData extends Omit<ModelDataProps, 'disasterRecovery'> {
   readonly disasterRecovery: DisasterRecoveryProps | undefined;
 }
-export type ParsedNvidiaVllm = Required<NvidiaVllmProps>;
-export type ParsedNeuronVllm = Required<NeuronVllmProps>;
+/** A vLLM entry's `scaling`, resolved (undefined: a fixed `replicas` count). */
+interface ParsedScalingField {
+  readonly scaling: ParsedVllmScaling | undefined;
+}
+export type ParsedNvidiaVllm = Required<Omit<NvidiaVllmProps, 'scaling' | 'start'>> &
+  ParsedScalingField & { readonly start: ParsedNvidiaStart };
+export type ParsedNeuronVllm = Required<Omit<NeuronVllmProps, 'scaling' | 'start'>> &
+  ParsedScalingField & { readonly start: ParsedNeuronStart };
 export type ParsedVllm = ParsedNvidiaVllm | ParsedNeuronVllm;
 export type ParsedOpenWebUI = Required<OpenWebUIProps>;
-export type ParsedJupyterHub = Required<JupyterHubProps>;
+export type ParsedGpuProfile = Required<GpuProfileProps>;
+export interface ParsedJupyterHub extends Required<Omit<JupyterHubProps, 'gpuProfile'>> {
+  readonly gpuProfile: ParsedGpuProfile;
+}
 export type ParsedDogbooth = Required<DogboothProps>;
 export type ParsedPipeline = Required<PipelineProps>;
 export interface ParsedWorkloads {
@@ -326,11 +450,102 @@ export interface ParsedWorkloads {
   readonly dogbooth: ParsedDogbooth | undefined;
   readonly pipeline: ParsedPipeline | undefined;
 }
-export interface ParsedEnvironment extends Omit<EnvironmentProps, 'pools' | 'modelData' | 'workloads'> {
+export type ParsedBootstrap = Required<BootstrapProps>;
+/** Hardening as written: a switch left out is `undefined` until the loader applies the tier's default. */
+export interface ParsedHardening extends Omit<HardeningProps, 'administratorRoles'> {
+  readonly administratorRoles: readonly string[];
+}
+/** Hardening with every switch decided (the tier's default where the file left it out). */
+export type Hardening = Required<HardeningProps>;
+export interface ParsedEnvironment
+  extends Omit<
+    EnvironmentProps,
+    'pools' | 'modelData' | 'workloads' | 'bootstrap' | 'hardening' | 'observability'
+  > {
   readonly pools: ParsedPools;
   readonly modelData: ParsedModelData;
   readonly workloads: ParsedWorkloads;
+  readonly bootstrap: ParsedBootstrap;
+  readonly hardening: ParsedHardening;
+  readonly observability: ParsedObservability;
 }
+
+// --- bounds: every number an environment writes, with where each bound comes from ---
+
+/** 2^63-1: the largest value a Kubernetes quantity may represent. */
+const QUANTITY_MAX = 2n ** 63n - 1n;
+
+/**
+ * The range of every number field. Upper bounds are what AWS or Kubernetes accepts where the
+ * field reaches an API as it is; where the project sets a tighter limit, `why` says so.
+ *
+ * Sources:
+ * - Kubernetes quantities (NodePool `limits`): "no quantity may represent a number greater than
+ *   2^63-1 in magnitude" (kubernetes/apimachinery@v0.35.4:pkg/api/resource/quantity.go).
+ *   cpuLimit and acceleratorLimit are plain counts, so JavaScript's exact-integer limit (2^53-1)
+ *   is the tighter bound; memoryLimitGiB is written as `<n>Gi`, n x 2^30 bytes.
+ * - FSx for Lustre: StorageCapacity is a 32-bit integer of GiB, 0..2147483647 (the FSx API model,
+ *   boto/botocore@1.43.11:botocore/data/fsx/2018-03-01/service-2.json, shape StorageCapacity);
+ *   PERSISTENT_2 SSD takes 1200, 2400 and multiples of 2400 GiB and 125, 250, 500 or 1000 MB/s/TiB
+ *   (https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystem.html,
+ *   StorageCapacity and PerUnitStorageThroughput).
+ * - EBS gp3 volumes (Open WebUI data, JupyterHub homes): 1 GiB to 16 TiB
+ *   (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html).
+ * - EKS: 450 nodes per managed node group (adjustable), 40 public endpoint CIDRs per cluster
+ *   (not adjustable) (https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html).
+ */
+export const BOUNDS = {
+  poolCpu: {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    why: 'a Kubernetes quantity stops at 2^63-1; 2^53-1 is the largest integer kept exactly here',
+  },
+  poolMemoryGiB: {
+    min: 0,
+    max: Number(QUANTITY_MAX / 2n ** 30n),
+    why: 'the largest memory a Kubernetes quantity holds: 2^63-1 bytes',
+  },
+  poolAccelerators: {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    why: 'a Kubernetes quantity stops at 2^63-1; 2^53-1 is the largest integer kept exactly here',
+  },
+  systemNodes: {
+    min: 1,
+    max: 10,
+    why: 'project limit: the system node group runs the cluster add-ons, workloads get Karpenter nodes (EKS allows 450 nodes per managed node group)',
+  },
+  fsxStorageGiB: {
+    min: 1200,
+    max: 2147483647 - (2147483647 % 2400),
+    why: 'FSx takes a 32-bit StorageCapacity: the largest PERSISTENT_2 size below 2^31 GiB',
+  },
+  fsxThroughputPerTiB: { min: 125, max: 1000, why: 'PERSISTENT_2 offers 125 to 1000 MB/s/TiB' },
+  tensorParallelSize: {
+    min: 1,
+    max: 64,
+    why: 'project limit: no catalogued instance has more than 64 GPUs or NeuronCores',
+  },
+  maxModelLen: {
+    min: 128,
+    max: 10_000_000,
+    why: "project limit; each model's context length bounds it further",
+  },
+  vllmReplicas: { min: 0, max: 32, why: 'project limit per deployment' },
+  gpuMemoryUtilization: { min: 0.1, max: 0.99, why: 'project limit' },
+  gp3GiB: { min: 1, max: 16384, why: 'EBS gp3 volumes hold 1 GiB to 16 TiB' },
+  homeGiB: { min: 10, max: 16384, why: 'EBS gp3 volumes hold at most 16 TiB' },
+  idleCullMinutes: { min: 10, max: 10080, why: 'project limit: a week' },
+  notebookGpuUsers: {
+    min: 0,
+    max: 1000,
+    why: 'project limit; the GPU pool limit bounds it further',
+  },
+  dogboothWorkers: { min: 0, max: 64, why: 'project limit' },
+  maxTrainSteps: { min: 50, max: 20000, why: 'project limit' },
+  pipelineParallelism: { min: 1, max: 16, why: 'project limit' },
+  publicAccessCidrs: 40,
+} as const satisfies Record<string, Range | number>;
 
 // --- the schema ---
 
@@ -362,18 +577,35 @@ const region = () =>
 
 const exposure = () => withDefault(oneOf(['internal', 'open'] as const), 'internal');
 
+/** The longest duration Go's time.ParseDuration (which Karpenter uses) accepts: 2^63-1 ns. */
+const MAX_DURATION_SECONDS = Number((2n ** 63n - 1n) / 1_000_000_000n);
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+
+/**
+ * A Karpenter duration: the NodePool CRD's pattern `^(([0-9]+(s|m|h))+|Never)$`
+ * (aws/karpenter-provider-aws@v1.14.1:pkg/apis/crds/karpenter.sh_nodepools.yaml), parsed by Go's
+ * time.ParseDuration, which rejects anything above 2^63-1 nanoseconds
+ * (kubernetes-sigs/karpenter pkg/apis/v1/duration.go; go/src/time/format.go ParseDuration).
+ */
 const duration = () =>
-  str((v) =>
-    /^([0-9]+(s|m|h))+$/.test(v) ? undefined : `${JSON.stringify(v)} is not a duration like 30m or 1h`,
-  );
+  str((v) => {
+    if (v === 'Never') return undefined;
+    if (!/^([0-9]+(s|m|h))+$/.test(v))
+      return `${JSON.stringify(v)} is not a duration like 30m or 1h (or Never)`;
+    let seconds = 0;
+    for (const [, n, unit] of v.matchAll(/([0-9]+)(s|m|h)/g)) seconds += Number(n) * UNIT_SECONDS[unit!]!;
+    return seconds > MAX_DURATION_SECONDS
+      ? `${JSON.stringify(v)} is longer than Go's longest duration (2562047h47m16s), which Karpenter parses it with`
+      : undefined;
+  });
 
 /** A pool's schema; the defaults depend on whether the pool carries accelerators. */
 function pool(accelerated: boolean): Schema<PoolProps, ParsedPool> {
   return obj<PoolProps, ParsedPool>({
     instanceFamilies: list(str(), { min: 1, unique: true }),
     capacityTypes: list(oneOf(['spot', 'on-demand'] as const), { min: 1, unique: true }),
-    cpuLimit: int({ min: 0 }),
-    memoryLimitGiB: int({ min: 0 }),
+    cpuLimit: int(BOUNDS.poolCpu),
+    memoryLimitGiB: int(BOUNDS.poolMemoryGiB),
     capacityReservationIds: withDefault(
       list(
         str((v) =>
@@ -385,12 +617,13 @@ function pool(accelerated: boolean): Schema<PoolProps, ParsedPool> {
       ),
       [],
     ),
-    acceleratorLimit: optional(int({ min: 0 })),
+    acceleratorLimit: optional(int(BOUNDS.poolAccelerators)),
     consolidationPolicy: withDefault(
       oneOf(['WhenEmpty', 'WhenEmptyOrUnderutilized'] as const),
       accelerated ? 'WhenEmpty' : 'WhenEmptyOrUnderutilized',
     ),
     consolidateAfter: withDefault(duration(), accelerated ? '30m' : '5m'),
+    disruptionBudgets: withDefault(budgetsSchema, defaultBudgets(accelerated)),
   });
 }
 
@@ -414,9 +647,10 @@ const vllmCommon = {
   name: dnsLabel(40),
   model: str(),
   instanceType: str(),
-  tensorParallelSize: int({ min: 1, max: 64 }),
-  maxModelLen: int({ min: 128 }),
-  replicas: int({ min: 0, max: 32 }),
+  tensorParallelSize: int(BOUNDS.tensorParallelSize),
+  maxModelLen: int(BOUNDS.maxModelLen),
+  replicas: withDefault(int(BOUNDS.vllmReplicas), 1),
+  scaling: optional(scalingSchema),
   exposure: exposure(),
 } as const;
 
@@ -424,9 +658,14 @@ const vllm = variant<VllmProps, ParsedVllm>('pool', {
   nvidia: obj<NvidiaVllmProps, ParsedNvidiaVllm>({
     ...vllmCommon,
     pool: oneOf(['nvidia'] as const),
-    gpuMemoryUtilization: withDefault(num({ min: 0.1, max: 0.99 }), 0.9),
+    gpuMemoryUtilization: withDefault(num(BOUNDS.gpuMemoryUtilization), 0.9),
+    start: nvidiaStartSchema,
   }),
-  neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({ ...vllmCommon, pool: oneOf(['neuron'] as const) }),
+  neuron: obj<NeuronVllmProps, ParsedNeuronVllm>({
+    ...vllmCommon,
+    pool: oneOf(['neuron'] as const),
+    start: neuronStartSchema,
+  }),
 });
 
 const workloads = obj<WorkloadsProps, ParsedWorkloads>({
@@ -434,15 +673,18 @@ const workloads = obj<WorkloadsProps, ParsedWorkloads>({
   openWebUI: optional(
     obj<OpenWebUIProps, ParsedOpenWebUI>({
       backends: list(dnsLabel(40), { min: 1, unique: true }),
-      storageGiB: withDefault(int({ min: 1, max: 1000 }), 20),
+      storageGiB: withDefault(int(BOUNDS.gp3GiB), 20),
       exposure: exposure(),
     }),
   ),
   jupyterhub: optional(
     obj<JupyterHubProps, ParsedJupyterHub>({
-      gpuProfile: obj<JupyterHubProps['gpuProfile']>({ instanceType: str() }),
-      idleCullMinutes: withDefault(int({ min: 10, max: 10080 }), 60),
-      homeGiB: withDefault(int({ min: 10, max: 16384 }), 100),
+      gpuProfile: obj<GpuProfileProps, ParsedGpuProfile>({
+        instanceType: str(),
+        maxUsers: withDefault(int(BOUNDS.notebookGpuUsers), 1),
+      }),
+      idleCullMinutes: withDefault(int(BOUNDS.idleCullMinutes), 60),
+      homeGiB: withDefault(int(BOUNDS.homeGiB), 100),
       exposure: exposure(),
     }),
   ),
@@ -454,8 +696,8 @@ const workloads = obj<WorkloadsProps, ParsedWorkloads>({
           : `${JSON.stringify(v)} is not a Hugging Face repository id (owner/name)`,
       ),
       workerInstanceType: str(),
-      minWorkers: withDefault(int({ min: 0, max: 64 }), 1),
-      maxWorkers: withDefault(int({ min: 1, max: 64 }), 2),
+      minWorkers: withDefault(int(BOUNDS.dogboothWorkers), 1),
+      maxWorkers: withDefault(int({ ...BOUNDS.dogboothWorkers, min: 1 }), 2),
       dashboardRoute: withDefault(bool(), false),
     }),
   ),
@@ -470,8 +712,8 @@ const workloads = obj<WorkloadsProps, ParsedWorkloads>({
         ),
         { min: 1, max: 16, unique: true },
       ),
-      maxTrainSteps: withDefault(int({ min: 50, max: 20000 }), 800),
-      parallelism: withDefault(int({ min: 1, max: 16 }), 2),
+      maxTrainSteps: withDefault(int(BOUNDS.maxTrainSteps), 800),
+      parallelism: withDefault(int(BOUNDS.pipelineParallelism), 2),
     }),
   ),
 });
@@ -484,6 +726,68 @@ const NO_WORKLOADS: ParsedWorkloads = {
   pipeline: undefined,
 };
 
+/** What a hardening switch left out resolves to, per tier. */
+export const HARDENING_DEFAULTS: {
+  readonly [T in EnvironmentProps['tier']]: Omit<Hardening, 'administratorRoles'>;
+} = {
+  production: {
+    deletionProtection: true,
+    zonalShift: true,
+    encryptControlPlaneLogs: true,
+    s3GatewayEndpoint: true,
+    vpcCniPodIdentity: true,
+  },
+  development: {
+    deletionProtection: false,
+    zonalShift: false,
+    encryptControlPlaneLogs: false,
+    s3GatewayEndpoint: true,
+    vpcCniPodIdentity: true,
+  },
+};
+
+export const DEFAULT_BOOTSTRAP: ParsedBootstrap = {
+  access: 'private-endpoint',
+  runnerCidrs: [],
+  gitCredentials: 'none',
+};
+
+/** An IAM role name with an optional path (`deployer`, `ci/deployer`): IAM's name characters. */
+const roleName = () =>
+  str((v) =>
+    /^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(v)
+      ? undefined
+      : `${JSON.stringify(v)} is not an IAM role name (letters, digits and +=,.@_-, at most 64, with an optional path like ci/deployer)`,
+  );
+
+const bootstrap = withDefault(
+  obj<BootstrapProps, ParsedBootstrap>({
+    access: withDefault(oneOf(['private-endpoint', 'public-endpoint'] as const), DEFAULT_BOOTSTRAP.access),
+    runnerCidrs: withDefault(list(cidr(), { unique: true }), []),
+    gitCredentials: withDefault(oneOf(['none', 'ssh-key', 'github-app'] as const), 'none'),
+  }),
+  DEFAULT_BOOTSTRAP,
+);
+
+const hardening = withDefault(
+  obj<HardeningProps, ParsedHardening>({
+    deletionProtection: optional(bool()),
+    zonalShift: optional(bool()),
+    encryptControlPlaneLogs: optional(bool()),
+    s3GatewayEndpoint: optional(bool()),
+    vpcCniPodIdentity: optional(bool()),
+    administratorRoles: withDefault(list(roleName(), { unique: true, max: 10 }), []),
+  }),
+  {
+    deletionProtection: undefined,
+    zonalShift: undefined,
+    encryptControlPlaneLogs: undefined,
+    s3GatewayEndpoint: undefined,
+    vpcCniPodIdentity: undefined,
+    administratorRoles: [],
+  },
+);
+
 export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   name: dnsLabel(20),
   tier: oneOf(['development', 'production'] as const),
@@ -493,18 +797,25 @@ export const environmentSchema = obj<EnvironmentProps, ParsedEnvironment>({
   natGateways: oneOf(['single', 'one-per-az'] as const),
   endpoint: obj<EndpointProps>({
     publicAccess: bool(),
-    publicAccessCidrs: list(cidr(), { unique: true }),
+    publicAccessCidrs: list(cidr(), {
+      unique: true,
+      max: BOUNDS.publicAccessCidrs,
+      why: 'EKS takes at most 40 public endpoint CIDRs per cluster',
+    }),
   }),
-  systemNodeGroup: obj<SystemNodeGroupProps>({ instanceType: str(), size: int({ min: 1, max: 10 }) }),
+  systemNodeGroup: obj<SystemNodeGroupProps>({ instanceType: str(), size: int(BOUNDS.systemNodes) }),
   pools: obj<PoolsProps, ParsedPools>({ cpu: pool(false), nvidia: pool(true), neuron: pool(true) }),
   modelData: obj<ModelDataProps, ParsedModelData>({
-    fsxStorageGiB: int({ min: 1200 }),
-    fsxThroughputPerTiB: int(),
+    fsxStorageGiB: int(BOUNDS.fsxStorageGiB),
+    fsxThroughputPerTiB: int(BOUNDS.fsxThroughputPerTiB),
     disasterRecovery: optional(disasterRecovery),
   }),
   exposure: obj<ExposureProps>({ openTo: list(cidr(), { unique: true }) }),
   authentication,
   workloads: withDefault(workloads, NO_WORKLOADS),
+  bootstrap,
+  hardening,
+  observability: withDefault(observabilitySchema, DEFAULT_OBSERVABILITY),
 });
 
 /** The EKS cluster name of an environment. */

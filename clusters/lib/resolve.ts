@@ -9,9 +9,12 @@
 import type { InstanceType } from '../catalog/instances.js';
 import { DOGBOOTH_BASE_MODEL } from '../catalog/models.js';
 import { type AcceleratedPool, POOL_NAMES, type PoolName } from '../contract.js';
-import { versions } from '../versions.js';
+import { toolVersions, versions } from '../versions.js';
+import { checkCapacity } from './capacity.js';
 import {
   environmentSchema,
+  HARDENING_DEFAULTS,
+  type Hardening,
   type ParsedDogbooth,
   type ParsedEnvironment,
   type ParsedJupyterHub,
@@ -19,6 +22,7 @@ import {
   type ParsedPipeline,
   type ParsedVllm,
 } from './environment.js';
+import { startProblem } from './fast-start.js';
 import {
   FieldError,
   gpuShare,
@@ -28,7 +32,9 @@ import {
   placeVllm,
 } from './fit.js';
 import { overlaps, parseCidr } from './net.js';
+import { checkVllmScaling } from './scaling.js';
 import { INVALID, type Issue } from './schema.js';
+import { checkVersions } from './versions-check.js';
 
 export type VllmDeployment = ParsedVllm & {
   /** Where each replica lands and what it requests. */
@@ -59,10 +65,12 @@ export interface Workloads {
 }
 
 /** A checked environment with every default filled and every workload placed. */
-export interface Environment extends Omit<ParsedEnvironment, 'workloads'> {
+export interface Environment extends Omit<ParsedEnvironment, 'workloads' | 'hardening'> {
   /** The file that defines it, as messages show it (`clusters/dev.ts`). */
   readonly file: string;
   readonly workloads: Workloads;
+  /** Every hardening switch decided: the file's value, else the tier's default. */
+  readonly hardening: Hardening;
 }
 
 /** One environment file's default export, before any check. */
@@ -84,9 +92,34 @@ export function where(file: string, name: string | undefined): string {
   return `${file} (${name ?? '?'})`;
 }
 
-/** Checks and resolves every environment; throws one EnvironmentError listing every problem. */
-export function resolveEnvironments(raw: readonly RawEnvironment[]): Environment[] {
-  const problems: string[] = [];
+/** Where the versions table lives, as messages name it. */
+export const VERSIONS_FILE = 'clusters/versions.ts';
+
+/** The versions table and the tools table of clusters/versions.ts. */
+export interface VersionsTables {
+  readonly versions: object;
+  readonly toolVersions: object;
+}
+
+/** The problems of the versions tables, each `clusters/versions.ts: <entry>: <reason>`. */
+export function versionProblems(tables: VersionsTables = { versions, toolVersions }): string[] {
+  return [
+    ...checkVersions(tables.versions).map((i) => `${VERSIONS_FILE}: ${i.path}: ${i.reason}`),
+    ...checkVersions(tables.toolVersions).map((i) => `${VERSIONS_FILE}: toolVersions.${i.path}: ${i.reason}`),
+  ];
+}
+
+/**
+ * Checks and resolves every environment, and the versions table they are rendered with; throws
+ * one EnvironmentError listing every problem. `tables` is clusters/versions.ts unless a test
+ * passes another.
+ */
+export function resolveEnvironments(
+  raw: readonly RawEnvironment[],
+  tables: VersionsTables = { versions, toolVersions },
+): Environment[] {
+  const problems: string[] = versionProblems(tables);
+  const tableProblems = problems.length;
   const resolved: Environment[] = [];
   for (const { file, value } of raw) {
     const name =
@@ -100,11 +133,12 @@ export function resolveEnvironments(raw: readonly RawEnvironment[]): Environment
     }
     const issues: Issue[] = [];
     const parsed = environmentSchema.parse(value, '', issues);
+    if (parsed !== INVALID) checkVllmScaling(value, parsed, issues);
     const env = parsed === INVALID ? undefined : resolveOne(file, parsed, issues);
     for (const i of issues) problems.push(`${at}: ${i.path}: ${i.reason}`);
     if (env && issues.length === 0) resolved.push(env);
   }
-  if (problems.length === 0) checkAcross(resolved, problems);
+  if (problems.length === tableProblems) checkAcross(resolved, problems);
   if (problems.length > 0) throw new EnvironmentError(problems);
   return resolved.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -115,6 +149,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
   checkSystemNodeGroup(env, push);
   checkPools(env, push);
   checkAuthentication(env, push);
+  checkBootstrapAccess(env, push);
   const before = issues.length;
   const attempt = <T>(f: () => T): T | undefined => {
     try {
@@ -129,7 +164,13 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
   const vllm = w.vllm.map((d, i) => {
     checkExposure(env, d.exposure, `workloads.vllm[${i}].exposure`, push);
     const placement = attempt(() => placeVllm(env, i, d));
-    return placement ? { ...d, placement } : undefined;
+    // How the replicas start must fit the memory they get (clusters/lib/fast-start.ts).
+    const start =
+      placement && d.pool === 'nvidia'
+        ? startProblem(d.start, placement.memoryMiB, d.instanceType)
+        : undefined;
+    if (start) push(`workloads.vllm[${i}].${start.field}`, start.reason);
+    return placement && !start ? { ...d, placement } : undefined;
   });
   const openWebUI = w.openWebUI;
   if (openWebUI) {
@@ -167,16 +208,7 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
     }
     const field = 'workloads.dogbooth.workerInstanceType';
     const placement = attempt(() => placeDiffusion(env, field, DOGBOOTH_BASE_MODEL, d.workerInstanceType));
-    if (placement) {
-      const cpuLimit = env.pools.nvidia.cpuLimit;
-      if (d.maxWorkers * placement.instance.vcpus > cpuLimit) {
-        push(
-          'workloads.dogbooth.maxWorkers',
-          `${d.maxWorkers} x ${placement.instance.name} (${placement.instance.vcpus} vCPUs each) exceeds the nvidia pool's cpuLimit of ${cpuLimit}`,
-        );
-      }
-      dogbooth = { ...d, placement };
-    }
+    if (placement) dogbooth = { ...d, placement };
   }
   let pipeline: Pipeline | undefined;
   if (w.pipeline) {
@@ -193,9 +225,10 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
     if (gpu) pipeline = { ...p, gpu };
   }
   if (issues.length > before || vllm.some((v) => v === undefined)) return undefined;
-  return {
+  const resolved: Environment = {
     ...env,
     file,
+    hardening: resolveHardening(env),
     workloads: {
       vllm: vllm as VllmDeployment[],
       openWebUI,
@@ -204,6 +237,9 @@ function resolveOne(file: string, env: ParsedEnvironment, issues: Issue[]): Envi
       pipeline,
     },
   };
+  // Every workload is placed: does each accelerated pool hold them all at their maximum?
+  checkCapacity(resolved, push);
+  return issues.length > before ? undefined : resolved;
 }
 
 type Push = (path: string, reason: string) => void;
@@ -352,6 +388,72 @@ function checkAuthentication(env: ParsedEnvironment, push: Push): void {
       );
     }
   }
+}
+
+/** Private address space (RFC 1918, and RFC 6598 shared space): never a source the public endpoint sees. */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+
+/**
+ * Can the bootstrap stage reach the API server the way `bootstrap.access` says? The public
+ * endpoint is reached over the internet, where the runner's traffic carries a public source
+ * address (from inside the VPC, the NAT gateway's), so a private range in its allow-list never
+ * matches. A network routed to the VPC (peering, VPN, Transit Gateway) cannot overlap the VPC's
+ * CIDR without lying inside it (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html,
+ * "VPC peering limitations": no overlapping CIDR blocks).
+ */
+function checkBootstrapAccess(env: ParsedEnvironment, push: Push): void {
+  const { access, runnerCidrs } = env.bootstrap;
+  const vpc = parseCidr(env.vpcCidr);
+  if (access === 'public-endpoint' && runnerCidrs.length === 0) {
+    push(
+      'bootstrap.runnerCidrs',
+      'access "public-endpoint" needs the public CIDRs the bootstrap runs from: the public endpoint is opened to them only',
+    );
+  }
+  runnerCidrs.forEach((text, i) => {
+    const c = parseCidr(text);
+    if (typeof c === 'string') return;
+    const field = `bootstrap.runnerCidrs[${i}]`;
+    if (c.prefix === 0) {
+      push(
+        field,
+        `${text} opens the API server to the whole internet; name the networks the bootstrap runs from`,
+      );
+      return;
+    }
+    if (access === 'public-endpoint') {
+      const range = PRIVATE_RANGES.find((r) => {
+        const p = parseCidr(r);
+        return typeof p !== 'string' && overlaps(p, c);
+      });
+      if (range) {
+        push(
+          field,
+          `${text} is private address space (${range}): the public endpoint sees the runner's public address (from inside the VPC, the NAT gateway's), so it can never match; use access "private-endpoint" to run from inside the VPC`,
+        );
+      }
+    } else if (typeof vpc !== 'string' && overlaps(vpc, c) && c.prefix < vpc.prefix) {
+      // Aligned CIDR blocks either nest or are disjoint: this one contains the VPC's.
+      push(
+        field,
+        `${text} contains vpcCidr ${env.vpcCidr}: a network routed to the VPC cannot overlap its CIDR (name the VPC-external network the bootstrap runs from; the VPC's own CIDR is always admitted)`,
+      );
+    }
+  });
+}
+
+/** The hardening switches, each the file's value or the tier's default. */
+function resolveHardening(env: ParsedEnvironment): Hardening {
+  const defaults = HARDENING_DEFAULTS[env.tier];
+  const h = env.hardening;
+  return {
+    deletionProtection: h.deletionProtection ?? defaults.deletionProtection,
+    zonalShift: h.zonalShift ?? defaults.zonalShift,
+    encryptControlPlaneLogs: h.encryptControlPlaneLogs ?? defaults.encryptControlPlaneLogs,
+    s3GatewayEndpoint: h.s3GatewayEndpoint ?? defaults.s3GatewayEndpoint,
+    vpcCniPodIdentity: h.vpcCniPodIdentity ?? defaults.vpcCniPodIdentity,
+    administratorRoles: h.administratorRoles,
+  };
 }
 
 function checkAcross(envs: readonly Environment[], problems: string[]): void {

@@ -72,26 +72,38 @@ export function str<T extends string = string>(...refine: Refine<string>[]): Sch
   return leaf('a string', (v): v is T => typeof v === 'string', refine);
 }
 
-function bounds(min: number | undefined, max: number | undefined): Refine<number>[] {
+/**
+ * The range a number field accepts. Both ends are required: every number an environment writes
+ * is bounded by what AWS or Kubernetes accepts, or by a project limit (clusters/lib/environment.ts
+ * names the source of each). `why` says where the upper bound comes from; messages show it.
+ */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+  readonly why?: string;
+}
+
+function bounds({ min, max, why }: Range): Refine<number>[] {
   return [
-    (v) => (min !== undefined && v < min ? `must be at least ${min}, got ${v}` : undefined),
-    (v) => (max !== undefined && v > max ? `must be at most ${max}, got ${v}` : undefined),
+    (v) => (v < min ? `must be at least ${min}, got ${v}` : undefined),
+    (v) => (v > max ? `must be at most ${max}${why ? ` (${why})` : ''}, got ${v}` : undefined),
   ];
 }
 
-export function int(opts: { min?: number; max?: number } = {}, ...refine: Refine<number>[]): Schema<number> {
-  return leaf('an integer', (v): v is number => typeof v === 'number' && Number.isSafeInteger(v), [
-    ...bounds(opts.min, opts.max),
+/** An integer in `range` (at most 2^53-1, the largest integer a JavaScript number holds exactly). */
+export function int(range: Range, ...refine: Refine<number>[]): Schema<number> {
+  if (!(range.max <= Number.MAX_SAFE_INTEGER)) {
+    throw new Error(`int(): max ${range.max} is above Number.MAX_SAFE_INTEGER`);
+  }
+  return leaf('an integer', (v): v is number => typeof v === 'number' && Number.isInteger(v), [
+    ...bounds(range),
     ...refine,
   ]);
 }
 
-export function num(opts: { min?: number; max?: number } = {}): Schema<number> {
-  return leaf(
-    'a number',
-    (v): v is number => typeof v === 'number' && Number.isFinite(v),
-    bounds(opts.min, opts.max),
-  );
+/** A finite number in `range`. */
+export function num(range: Range): Schema<number> {
+  return leaf('a number', (v): v is number => typeof v === 'number' && Number.isFinite(v), bounds(range));
 }
 
 export function bool(): Schema<boolean> {
@@ -108,6 +120,8 @@ export function oneOf<const T extends readonly string[]>(values: T): Schema<T[nu
 export interface ListOptions<T> {
   readonly min?: number;
   readonly max?: number;
+  /** Where `max` comes from, shown in the message. */
+  readonly why?: string;
   /** Entries must differ (whole values compared). */
   readonly unique?: boolean;
   /** Entries must differ in this field (e.g. `name`). */
@@ -139,7 +153,8 @@ export function list<In, Out>(
         return INVALID;
       }
       if (opts.max !== undefined && out.length > opts.max) {
-        issues.push({ path, reason: `allows at most ${opts.max} entries, got ${out.length}` });
+        const why = opts.why ? ` (${opts.why})` : '';
+        issues.push({ path, reason: `allows at most ${opts.max} entries${why}, got ${out.length}` });
         return INVALID;
       }
       const by = opts.uniqueBy;

@@ -6,6 +6,8 @@
  */
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { Ec2Tag } from '@cdktf/provider-aws/lib/ec2-tag/index.js';
+import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry/index.js';
+import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association/index.js';
 import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster/index.js';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
@@ -13,9 +15,18 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Construct } from 'constructs';
 import { SYSTEM_NODES } from '../../clusters/contract.js';
-import type { ITerraformDependable } from '../cdktf.js';
+import type { BootstrapAccess } from '../../clusters/lib/environment.js';
+import {
+  Fn,
+  type IResolvable,
+  type ITerraformDependable,
+  TerraformStack,
+  TerraformVariable,
+  Token,
+} from '../cdktf.js';
 import { policyDocument, serviceTrust } from '../lib/iam.js';
 
 /**
@@ -34,26 +45,36 @@ export const SYSTEM_NODE_TAINT = {
   effect: EKS_TAINT_EFFECT[SYSTEM_NODES.taint.effect],
 } as const;
 
-/** Managed policies every EKS worker node role needs (kubelet, VPC CNI on the node, image pulls, SSM). */
+/**
+ * Managed policies every EKS worker node role needs (kubelet, image pulls, SSM), after Karpenter's
+ * reference node role (aws/karpenter-provider-aws@v1.14.1:website/content/en/docs/getting-started/
+ * getting-started-with-karpenter/cloudformation.yaml, KarpenterNodeRole).
+ */
 export const NODE_MANAGED_POLICIES = [
   'AmazonEKSWorkerNodePolicy',
-  'AmazonEKS_CNI_Policy',
   'AmazonEC2ContainerRegistryPullOnly',
   'AmazonSSMManagedInstanceCore',
 ] as const;
 
-/** Creates a role for EC2 worker nodes with the managed policies above. */
+/**
+ * The VPC CNI's policy: on the node role only where the CNI does not run on its own Pod Identity
+ * role (`hardening.vpcCniPodIdentity`, infra/addons).
+ */
+export const CNI_POLICY = 'AmazonEKS_CNI_Policy';
+
+/** Creates a role for EC2 worker nodes with the managed policies above (and the CNI's where `cni`). */
 export function nodeRole(
   scope: Construct,
   id: string,
   name: string,
   partition: string,
+  cni: boolean,
 ): { role: IamRole; attachments: IamRolePolicyAttachment[] } {
   const role = new IamRole(scope, id, {
     name,
     assumeRolePolicy: serviceTrust(scope, `${id}-trust`, 'ec2.amazonaws.com').json,
   });
-  const attachments = NODE_MANAGED_POLICIES.map(
+  const attachments = [...NODE_MANAGED_POLICIES, ...(cni ? [CNI_POLICY] : [])].map(
     (policy) =>
       new IamRolePolicyAttachment(scope, `${id}-${policy}`, {
         role: role.name,
@@ -62,6 +83,21 @@ export function nodeRole(
   );
   return { role, attachments };
 }
+
+/** How the bootstrap stage reaches the API server (resolved from the environment's `bootstrap`). */
+export interface BootstrapAccessProps {
+  readonly access: BootstrapAccess;
+  /** Networks the bootstrap runs from. */
+  readonly runnerCidrs: readonly string[];
+  /** The VPC's CIDR: admitted to the private endpoint with `private-endpoint` access. */
+  readonly vpcCidr: string;
+}
+
+/** Terraform input of the cluster stage that opens the public endpoint for a bootstrap. */
+export const BOOTSTRAP_PUBLIC_ACCESS_VARIABLE = 'bootstrap_public_access';
+
+/** EKS access policy for cluster administrators (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html). */
+export const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
 
 export interface ClusterProps {
   /** EKS cluster name. */
@@ -81,6 +117,19 @@ export interface ClusterProps {
    * @default 90
    */
   readonly logRetentionDays?: number;
+  /** Account id and region (attributes of data sources), for key policies and ARNs. */
+  readonly accountId: string;
+  readonly region: string;
+  /** How the bootstrap stage reaches the API server. */
+  readonly bootstrap: BootstrapAccessProps;
+  /** EKS deletion protection. */
+  readonly deletionProtection: boolean;
+  /** ARC zonal shift. */
+  readonly zonalShift: boolean;
+  /** Encrypt the control-plane log group with a customer managed key. */
+  readonly encryptLogs: boolean;
+  /** IAM role names (with optional path) given cluster administrator access entries. */
+  readonly administratorRoles: readonly string[];
 }
 
 export class Cluster extends Construct {
@@ -118,10 +167,14 @@ export class Cluster extends Construct {
         },
       ]).json,
     });
-    // Created before the cluster so that retention is ours (EKS would create it without one).
+    // Created before the cluster so that retention (and encryption) are ours (EKS would create
+    // it without either).
+    const logGroupName = `/aws/eks/${name}/cluster`;
+    const logsKey = props.encryptLogs ? this.logsKey(name, logGroupName, props) : undefined;
     const logs = new CloudwatchLogGroup(this, 'control-plane-logs', {
-      name: `/aws/eks/${name}/cluster`,
+      name: logGroupName,
       retentionInDays: props.logRetentionDays ?? 90,
+      ...(logsKey ? { kmsKeyId: logsKey.arn } : {}),
     });
     this.cluster = new EksCluster(this, 'cluster', {
       name,
@@ -134,13 +187,42 @@ export class Cluster extends Construct {
       vpcConfig: {
         subnetIds: [...props.subnetIds],
         endpointPrivateAccess: true,
-        endpointPublicAccess: props.publicAccess,
-        ...(props.publicAccess ? { publicAccessCidrs: [...props.publicAccessCidrs] } : {}),
+        ...this.publicEndpoint(props),
       },
       kubernetesNetworkConfig: { ipFamily: 'ipv4' },
       upgradePolicy: { supportType: 'STANDARD' },
+      deletionProtection: props.deletionProtection,
+      zonalShiftConfig: { enabled: props.zonalShift },
       dependsOn: [clusterPolicy, encryptionPolicy, logs],
     });
+    if (props.bootstrap.access === 'private-endpoint') {
+      // The private endpoint's network interfaces carry the cluster security group, which admits
+      // only its own members: a bootstrap runner in the VPC (or a network routed to it) needs HTTPS.
+      for (const cidr of [props.bootstrap.vpcCidr, ...props.bootstrap.runnerCidrs]) {
+        new VpcSecurityGroupIngressRule(this, `bootstrap-https-${cidr.replace(/[./]/g, '-')}`, {
+          securityGroupId: this.clusterSecurityGroupId,
+          description: `bootstrap stage to the private API endpoint from ${cidr}`,
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: cidr,
+        });
+      }
+    }
+    for (const roleName of props.administratorRoles) {
+      const id = roleName.replace(/[^A-Za-z0-9-]/g, '-');
+      const entry = new EksAccessEntry(this, `admin-${id}`, {
+        clusterName: this.cluster.name,
+        principalArn: `arn:${props.partition}:iam::${props.accountId}:role/${roleName}`,
+        type: 'STANDARD',
+      });
+      new EksAccessPolicyAssociation(this, `admin-${id}-policy`, {
+        clusterName: this.cluster.name,
+        principalArn: entry.principalArn,
+        policyArn: `arn:${props.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`,
+        accessScope: { type: 'cluster' },
+      });
+    }
     // Karpenter selects node security groups by this tag; the EKS-created cluster security
     // group is the one managed nodes and the control plane share.
     new Ec2Tag(this, 'cluster-sg-discovery-tag', {
@@ -153,6 +235,78 @@ export class Cluster extends Construct {
   /** The security group EKS creates for the control plane and managed nodes. */
   get clusterSecurityGroupId(): string {
     return this.cluster.vpcConfig.clusterSecurityGroupId;
+  }
+
+  /**
+   * The public endpoint: the environment's, and with `public-endpoint` bootstrap access, open to
+   * the runner's CIDRs while the cluster stage's input `bootstrap_public_access` is true.
+   */
+  private publicEndpoint(props: ClusterProps): {
+    endpointPublicAccess: boolean | IResolvable;
+    publicAccessCidrs?: string[];
+  } {
+    const permanent = props.publicAccess ? [...props.publicAccessCidrs] : [];
+    if (props.bootstrap.access !== 'public-endpoint') {
+      return props.publicAccess
+        ? { endpointPublicAccess: true, publicAccessCidrs: permanent }
+        : { endpointPublicAccess: false };
+    }
+    const open = new TerraformVariable(TerraformStack.of(this), BOOTSTRAP_PUBLIC_ACCESS_VARIABLE, {
+      type: 'bool',
+      default: false,
+      description: `Open the public API endpoint to the bootstrap runner (${props.bootstrap.runnerCidrs.join(', ')}) for the bootstrap apply; apply again with false to close it`,
+    });
+    const during = [...permanent, ...props.bootstrap.runnerCidrs];
+    if (!props.publicAccess) {
+      // Closed, the endpoint is off and its allow-list does not matter.
+      return { endpointPublicAccess: open.booleanValue, publicAccessCidrs: during };
+    }
+    return {
+      endpointPublicAccess: true,
+      publicAccessCidrs: Token.asList(Fn.conditional(open.booleanValue, during, permanent)),
+    };
+  }
+
+  /**
+   * A key for the control-plane log group. CloudWatch Logs uses it as the service principal
+   * `logs.<region>.amazonaws.com`, only for this log group (encryption context
+   * `kms:EncryptionContext:aws:logs:arn`):
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+   */
+  private logsKey(name: string, logGroupName: string, props: ClusterProps): KmsKey {
+    const p = props.partition;
+    return new KmsKey(this, 'logs-key', {
+      description: `${name}: control-plane log group encryption`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyDocument(this, 'logs-key-policy', [
+        {
+          sid: 'AccountAdministersThroughIam',
+          actions: ['kms:*'],
+          resources: ['*'],
+          principals: [{ type: 'AWS', identifiers: [`arn:${p}:iam::${props.accountId}:root`] }],
+        },
+        {
+          sid: 'CloudWatchLogsEncryptsThisLogGroup',
+          actions: [
+            'kms:Encrypt*',
+            'kms:Decrypt*',
+            'kms:ReEncrypt*',
+            'kms:GenerateDataKey*',
+            'kms:Describe*',
+          ],
+          resources: ['*'],
+          principals: [{ type: 'Service', identifiers: [`logs.${props.region}.amazonaws.com`] }],
+          conditions: [
+            {
+              test: 'ArnEquals',
+              variable: 'kms:EncryptionContext:aws:logs:arn',
+              values: [`arn:${p}:logs:${props.region}:${props.accountId}:log-group:${logGroupName}`],
+            },
+          ],
+        },
+      ]).json,
+    });
   }
 }
 
@@ -173,6 +327,8 @@ export interface SystemNodeGroupProps {
   readonly releaseVersion: string;
   /** Resources the nodes need before they can become Ready (the VPC CNI add-on...). @default none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** Attach the VPC CNI's policy to the node role (false where the CNI has its own Pod Identity role). */
+  readonly cniPolicyOnNodes: boolean;
 }
 
 /** The system managed node group: on-demand, labelled and tainted for critical add-ons, auto repair on. */
@@ -183,7 +339,7 @@ export class SystemNodeGroup extends Construct {
   constructor(scope: Construct, id: string, props: SystemNodeGroupProps) {
     super(scope, id);
     const name = props.cluster.name;
-    const nodes = nodeRole(this, 'role', `${name}-system-node`, props.partition);
+    const nodes = nodeRole(this, 'role', `${name}-system-node`, props.partition, props.cniPolicyOnNodes);
     this.nodeRole = nodes.role;
     this.nodeGroup = new EksNodeGroup(this, 'nodes', {
       clusterName: name,

@@ -5,7 +5,7 @@
  * error, and a policy cannot be written for an identity that does not exist.
  */
 import { Construct } from 'constructs';
-import { IDENTITIES, type IdentityName } from '../../clusters/contract.js';
+import { IDENTITIES, type IdentityName, MODEL_DATA } from '../../clusters/contract.js';
 import { PodIdentity, type Statement } from '../lib/iam.js';
 
 export type IdentityStatements = { readonly [K in IdentityName]: readonly Statement[] };
@@ -103,6 +103,69 @@ export function writeModels(s: ScopeArns): Statement[] {
   ];
 }
 
+/**
+ * The linked prefix of the model bucket (clusters/contract.ts MODEL_DATA: what FSx imports), as
+ * S3 resources: listing limited to keys under it, objects under it.
+ */
+function linkedPrefix(s: ScopeArns): { list: Statement['conditions']; objects: string } {
+  const prefix = MODEL_DATA.linked.s3Prefix;
+  return {
+    list: [{ test: 'StringLike', variable: 's3:prefix', values: [`${prefix}*`] }],
+    objects: `${s.modelBucketArn}/${prefix}*`,
+  };
+}
+
+/**
+ * The model staging Jobs: write the models they copy from Hugging Face under `models/` (and read
+ * back what an earlier run staged, to resume), nothing else of the bucket; no delete.
+ */
+export function stageModels(s: ScopeArns): Statement[] {
+  const linked = linkedPrefix(s);
+  return [
+    {
+      sid: 'ListStagedModels',
+      actions: ['s3:ListBucket'],
+      resources: [s.modelBucketArn],
+      conditions: linked.list,
+    },
+    {
+      sid: 'WriteStagedModels',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      resources: [linked.objects],
+    },
+    {
+      sid: 'EncryptStagedModels',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [s.modelKeyArn],
+      conditions: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${s.region}.amazonaws.com`] },
+      ],
+    },
+  ];
+}
+
+/** vLLM replicas that stream their weights from S3: read `models/`, nothing else. */
+export function readStagedModels(s: ScopeArns): Statement[] {
+  const linked = linkedPrefix(s);
+  return [
+    {
+      sid: 'ListStagedModels',
+      actions: ['s3:ListBucket'],
+      resources: [s.modelBucketArn],
+      conditions: linked.list,
+    },
+    { sid: 'ReadStagedModels', actions: ['s3:GetObject'], resources: [linked.objects] },
+    {
+      sid: 'DecryptStagedModels',
+      actions: ['kms:Decrypt'],
+      resources: [s.modelKeyArn],
+      conditions: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${s.region}.amazonaws.com`] },
+      ],
+    },
+  ];
+}
+
 /** External Secrets reads this environment's own secrets (infra/secrets), nothing else. */
 export function readSecrets(s: ScopeArns): Statement[] {
   return [
@@ -114,10 +177,19 @@ export function readSecrets(s: ScopeArns): Statement[] {
   ];
 }
 
-/** The EBS CSI driver: volumes and snapshots it creates carry `ebs.csi.aws.com/cluster=true`. */
+/**
+ * The EBS CSI driver, after the AWS-managed AmazonEBSCSIDriverPolicy, which mirrors the driver's
+ * example policy (kubernetes-sigs/aws-ebs-csi-driver@v1.56.0:docs/example-iam-policy.json;
+ * docs/install.md names the managed version), statement by statement, narrowed to this region
+ * and to what the driver tags as its own (`ebs.csi.aws.com/cluster=true`, set on every volume
+ * and snapshot it creates). Tags: CreateTags only while creating (`ec2:CreateAction`), DeleteTags
+ * on volumes and snapshots, as the managed policy grants them.
+ */
 export function ebsCsi(s: ScopeArns): Statement[] {
   const p = s.partition;
-  const ec2 = (type: string) => `arn:${p}:ec2:${s.region}:*:${type}/*`;
+  const volume = `arn:${p}:ec2:${s.region}:*:volume/*`;
+  const snapshot = `arn:${p}:ec2:${s.region}::snapshot/*`;
+  const instance = `arn:${p}:ec2:${s.region}:*:instance/*`;
   const csiTag = (kind: 'Request' | 'Resource') => ({
     test: 'StringEquals',
     variable: `aws:${kind}Tag/ebs.csi.aws.com/cluster`,
@@ -133,6 +205,7 @@ export function ebsCsi(s: ScopeArns): Statement[] {
         'ec2:DescribeTags',
         'ec2:DescribeVolumes',
         'ec2:DescribeVolumesModifications',
+        'ec2:DescribeVolumeStatus',
       ],
       // Describe calls take no resource-level permissions; the region condition scopes them.
       resources: ['*'],
@@ -141,7 +214,7 @@ export function ebsCsi(s: ScopeArns): Statement[] {
     {
       sid: 'AttachToClusterNodes',
       actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
-      resources: [ec2('instance')],
+      resources: [instance],
       conditions: [
         {
           test: 'StringEquals',
@@ -151,35 +224,53 @@ export function ebsCsi(s: ScopeArns): Statement[] {
       ],
     },
     {
-      sid: 'AttachOwnVolumes',
-      actions: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyVolume', 'ec2:DeleteVolume'],
-      resources: [ec2('volume')],
+      sid: 'ManageOwnVolumes',
+      actions: [
+        'ec2:AttachVolume',
+        'ec2:DetachVolume',
+        'ec2:ModifyVolume',
+        'ec2:DeleteVolume',
+        'ec2:CreateSnapshot',
+        'ec2:CopyVolumes',
+      ],
+      resources: [volume],
       conditions: [csiTag('Resource')],
     },
     {
       sid: 'CreateTaggedVolumesAndSnapshots',
-      actions: ['ec2:CreateVolume', 'ec2:CreateSnapshot'],
-      resources: [ec2('volume'), `arn:${p}:ec2:${s.region}::snapshot/*`],
+      actions: ['ec2:CreateVolume', 'ec2:CopyVolumes', 'ec2:CreateSnapshot'],
+      resources: [volume, snapshot],
       conditions: [csiTag('Request')],
     },
     {
-      sid: 'CreateFromOwnSnapshotsAndVolumes',
-      actions: ['ec2:CreateVolume', 'ec2:CreateSnapshot'],
-      resources: [`arn:${p}:ec2:${s.region}::snapshot/*`, ec2('volume')],
+      sid: 'CreateVolumesFromOwnSnapshots',
+      actions: ['ec2:CreateVolume', 'ec2:EnableFastSnapshotRestores'],
+      resources: [snapshot],
       conditions: [csiTag('Resource')],
     },
     {
       sid: 'TagOnCreate',
       actions: ['ec2:CreateTags'],
-      resources: [ec2('volume'), `arn:${p}:ec2:${s.region}::snapshot/*`],
+      resources: [volume, snapshot],
       conditions: [
-        { test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateVolume', 'CreateSnapshot'] },
+        {
+          test: 'StringEquals',
+          variable: 'ec2:CreateAction',
+          values: ['CreateVolume', 'CreateSnapshot', 'CopyVolumes'],
+        },
       ],
+    },
+    {
+      // Tag removal through a VolumeAttributesClass (`tagDeletion_*`: docs/tagging.md at the same tag).
+      sid: 'UntagOwnVolumesAndSnapshots',
+      actions: ['ec2:DeleteTags'],
+      resources: [volume, snapshot],
+      conditions: [csiTag('Resource')],
     },
     {
       sid: 'DeleteOwnSnapshots',
       actions: ['ec2:DeleteSnapshot'],
-      resources: [`arn:${p}:ec2:${s.region}::snapshot/*`],
+      resources: [snapshot],
       conditions: [csiTag('Resource')],
     },
   ];

@@ -13,17 +13,31 @@ import { Construct } from 'constructs';
 import { nodeRole } from '../eks/index.js';
 import { policyDocument, type Statement } from '../lib/iam.js';
 
-/** The events Karpenter handles: spot interruptions, rebalance recommendations, state changes, health. */
+/**
+ * The events Karpenter handles, one EventBridge rule each, as in Karpenter's reference template
+ * (REFERENCE below: ScheduledChangeRule, SpotInterruptionRule, RebalanceRule,
+ * InstanceStateChangeRule, CapacityReservationInterruptionRule).
+ */
 export const INTERRUPTION_EVENTS = {
   'scheduled-change': { source: ['aws.health'], 'detail-type': ['AWS Health Event'] },
   'spot-interruption': { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] },
   rebalance: { source: ['aws.ec2'], 'detail-type': ['EC2 Instance Rebalance Recommendation'] },
   'instance-state-change': { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'] },
+  'capacity-reservation-interruption': {
+    source: ['aws.ec2'],
+    'detail-type': ['EC2 Capacity Reservation Instance Interruption Warning'],
+  },
 } as const;
+
+/** Where the controller policy below comes from, statement by statement (Sids kept). */
+export const REFERENCE =
+  'aws/karpenter-provider-aws@v1.14.1:website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml';
 
 export interface KarpenterProps {
   /** EKS cluster name (plain, for resource names and policy conditions). */
   readonly clusterName: string;
+  /** Attach the VPC CNI's policy to the node role (false where the CNI has its own Pod Identity role). */
+  readonly cniPolicyOnNodes: boolean;
   /** The cluster's name as an attribute of the cluster resource (the access entry waits for it). */
   readonly clusterNameRef: string;
   /** AWS partition, region and account id (attributes of data sources). */
@@ -39,7 +53,13 @@ export class KarpenterPrerequisites extends Construct {
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
     const { clusterName } = props;
-    this.nodeRole = nodeRole(this, 'node-role', `${clusterName}-karpenter-node`, props.partition).role;
+    this.nodeRole = nodeRole(
+      this,
+      'node-role',
+      `${clusterName}-karpenter-node`,
+      props.partition,
+      props.cniPolicyOnNodes,
+    ).role;
     new EksAccessEntry(this, 'node-access-entry', {
       clusterName: props.clusterNameRef,
       principalArn: this.nodeRole.arn,
@@ -84,18 +104,16 @@ export class KarpenterPrerequisites extends Construct {
   }
 
   /**
-   * The controller's permissions, after Karpenter's reference policy: launch and tag only
-   * resources tagged for this cluster, delete only instances and launch templates it created,
-   * pass only its node role, manage only instance profiles tagged for this cluster.
+   * The controller's permissions: Karpenter's reference policy (REFERENCE: NodeLifecyclePolicy,
+   * IAMIntegrationPolicy, EKSIntegrationPolicy, InterruptionPolicy, ZonalShiftPolicy,
+   * ResourceDiscoveryPolicy) statement by statement, with the same Sids, actions, resources and
+   * conditions; only the queue, node role and cluster are this environment's.
    */
   controllerStatements(
-    props: Omit<KarpenterProps, 'clusterNameRef'> & { readonly clusterArn: string },
+    props: Omit<KarpenterProps, 'clusterNameRef' | 'cniPolicyOnNodes'> & { readonly clusterArn: string },
   ): Statement[] {
     const { partition: p, region, accountId, clusterName } = props;
     const ec2 = (type: string) => `arn:${p}:ec2:${region}:*:${type}/*`;
-    const owned = `aws:ResourceTag/kubernetes.io/cluster/${clusterName}`;
-    const requestOwned = `aws:RequestTag/kubernetes.io/cluster/${clusterName}`;
-    const inRegion = { test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region] };
     const launched = [
       'fleet',
       'instance',
@@ -103,30 +121,30 @@ export class KarpenterPrerequisites extends Construct {
       'network-interface',
       'launch-template',
       'spot-instances-request',
-    ];
-    const taggedAtRequest = [
-      { test: 'StringEquals', variable: requestOwned, values: ['owned'] },
+    ].map(ec2);
+    const clusterTag = `kubernetes.io/cluster/${clusterName}`;
+    const requestTagged = [
+      { test: 'StringEquals', variable: `aws:RequestTag/${clusterTag}`, values: ['owned'] },
       { test: 'StringEquals', variable: 'aws:RequestTag/eks:eks-cluster-name', values: [clusterName] },
       { test: 'StringLike', variable: 'aws:RequestTag/karpenter.sh/nodepool', values: ['*'] },
     ];
-    const ownedByNodePool = [
-      { test: 'StringEquals', variable: owned, values: ['owned'] },
+    const resourceTagged = [
+      { test: 'StringEquals', variable: `aws:ResourceTag/${clusterTag}`, values: ['owned'] },
       { test: 'StringLike', variable: 'aws:ResourceTag/karpenter.sh/nodepool', values: ['*'] },
     ];
-    const profileTags = (kind: 'Request' | 'Resource') => [
-      {
-        test: 'StringEquals',
-        variable: `aws:${kind}Tag/kubernetes.io/cluster/${clusterName}`,
-        values: ['owned'],
-      },
-      { test: 'StringEquals', variable: `aws:${kind}Tag/eks:eks-cluster-name`, values: [clusterName] },
+    const profileTags = (kind: 'Request' | 'Resource', withClusterName: boolean) => [
+      { test: 'StringEquals', variable: `aws:${kind}Tag/${clusterTag}`, values: ['owned'] },
+      ...(withClusterName
+        ? [{ test: 'StringEquals', variable: `aws:${kind}Tag/eks:eks-cluster-name`, values: [clusterName] }]
+        : []),
       { test: 'StringEquals', variable: `aws:${kind}Tag/topology.kubernetes.io/region`, values: [region] },
       { test: 'StringLike', variable: `aws:${kind}Tag/karpenter.k8s.aws/ec2nodeclass`, values: ['*'] },
     ];
     const instanceProfiles = `arn:${p}:iam::${accountId}:instance-profile/*`;
     return [
+      // --- NodeLifecyclePolicy ---
       {
-        sid: 'LaunchFromSharedResources',
+        sid: 'AllowScopedEC2InstanceAccessActions',
         actions: ['ec2:RunInstances', 'ec2:CreateFleet'],
         resources: [
           `arn:${p}:ec2:${region}::image/*`,
@@ -134,26 +152,27 @@ export class KarpenterPrerequisites extends Construct {
           ec2('security-group'),
           ec2('subnet'),
           ec2('capacity-reservation'),
+          ec2('placement-group'),
         ],
       },
       {
-        sid: 'LaunchFromOwnLaunchTemplates',
+        sid: 'AllowScopedEC2LaunchTemplateAccessActions',
         actions: ['ec2:RunInstances', 'ec2:CreateFleet'],
         resources: [ec2('launch-template')],
-        conditions: ownedByNodePool,
+        conditions: resourceTagged,
       },
       {
-        sid: 'CreateTaggedResources',
+        sid: 'AllowScopedEC2InstanceActionsWithTags',
         actions: ['ec2:RunInstances', 'ec2:CreateFleet', 'ec2:CreateLaunchTemplate'],
-        resources: launched.map(ec2),
-        conditions: taggedAtRequest,
+        resources: launched,
+        conditions: requestTagged,
       },
       {
-        sid: 'TagOnCreate',
+        sid: 'AllowScopedResourceCreationTagging',
         actions: ['ec2:CreateTags'],
-        resources: launched.map(ec2),
+        resources: launched,
         conditions: [
-          ...taggedAtRequest,
+          ...requestTagged,
           {
             test: 'StringEquals',
             variable: 'ec2:CreateAction',
@@ -162,11 +181,16 @@ export class KarpenterPrerequisites extends Construct {
         ],
       },
       {
-        sid: 'TagOwnInstances',
+        sid: 'AllowScopedResourceTagging',
         actions: ['ec2:CreateTags'],
         resources: [ec2('instance')],
         conditions: [
-          ...ownedByNodePool,
+          ...resourceTagged,
+          {
+            test: 'StringEqualsIfExists',
+            variable: 'aws:RequestTag/eks:eks-cluster-name',
+            values: [clusterName],
+          },
           {
             test: 'ForAllValues:StringEquals',
             variable: 'aws:TagKeys',
@@ -175,84 +199,113 @@ export class KarpenterPrerequisites extends Construct {
         ],
       },
       {
-        sid: 'DeleteOwnInstancesAndLaunchTemplates',
+        sid: 'AllowScopedDeletion',
         actions: ['ec2:TerminateInstances', 'ec2:DeleteLaunchTemplate'],
         resources: [ec2('instance'), ec2('launch-template')],
-        conditions: ownedByNodePool,
+        conditions: resourceTagged,
       },
+      // --- IAMIntegrationPolicy ---
       {
-        sid: 'RegionalReads',
-        actions: [
-          'ec2:DescribeAvailabilityZones',
-          'ec2:DescribeCapacityReservations',
-          'ec2:DescribeImages',
-          'ec2:DescribeInstances',
-          'ec2:DescribeInstanceTypeOfferings',
-          'ec2:DescribeInstanceTypes',
-          'ec2:DescribeLaunchTemplates',
-          'ec2:DescribeSecurityGroups',
-          'ec2:DescribeSpotPriceHistory',
-          'ec2:DescribeSubnets',
-        ],
-        // These Describe calls support no resource-level permissions; the region condition scopes them.
-        resources: ['*'],
-        conditions: [inRegion],
-      },
-      {
-        sid: 'ReadAmiParameters',
-        actions: ['ssm:GetParameter'],
-        resources: [`arn:${p}:ssm:${region}::parameter/aws/service/*`],
-      },
-      {
-        sid: 'ReadPrices',
-        actions: ['pricing:GetProducts'],
-        // The Price List API has no resources to scope to.
-        resources: ['*'],
-      },
-      {
-        sid: 'ConsumeInterruptionQueue',
-        actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
-        resources: [this.queue.arn],
-      },
-      {
-        sid: 'PassNodeRole',
+        sid: 'AllowPassingInstanceRole',
         actions: ['iam:PassRole'],
         resources: [this.nodeRole.arn],
         conditions: [
-          { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
+          {
+            test: 'StringEquals',
+            variable: 'iam:PassedToService',
+            values: ['ec2.amazonaws.com', 'ec2.amazonaws.com.cn'],
+          },
         ],
       },
       {
-        sid: 'CreateTaggedInstanceProfiles',
+        sid: 'AllowScopedInstanceProfileCreationActions',
         actions: ['iam:CreateInstanceProfile'],
         resources: [instanceProfiles],
-        conditions: profileTags('Request'),
+        conditions: profileTags('Request', true),
       },
       {
-        sid: 'TagOwnInstanceProfiles',
+        sid: 'AllowScopedInstanceProfileTagActions',
         actions: ['iam:TagInstanceProfile'],
         resources: [instanceProfiles],
-        conditions: [...profileTags('Resource'), ...profileTags('Request')],
+        conditions: [...profileTags('Resource', false), ...profileTags('Request', true)],
       },
       {
-        sid: 'ManageOwnInstanceProfiles',
+        sid: 'AllowScopedInstanceProfileActions',
         actions: [
           'iam:AddRoleToInstanceProfile',
           'iam:RemoveRoleFromInstanceProfile',
           'iam:DeleteInstanceProfile',
         ],
         resources: [instanceProfiles],
-        conditions: profileTags('Resource'),
+        conditions: profileTags('Resource', false),
       },
+      // --- EKSIntegrationPolicy ---
       {
-        sid: 'ReadInstanceProfiles',
-        actions: ['iam:GetInstanceProfile', 'iam:ListInstanceProfiles'],
-        resources: [instanceProfiles],
-      },
-      {
-        sid: 'DiscoverApiServer',
+        sid: 'AllowAPIServerEndpointDiscovery',
         actions: ['eks:DescribeCluster'],
         resources: [props.clusterArn],
+      },
+      // --- InterruptionPolicy ---
+      {
+        sid: 'AllowInterruptionQueueActions',
+        actions: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        resources: [this.queue.arn],
+      },
+      // --- ZonalShiftPolicy ---
+      {
+        sid: 'AllowZonalShiftStatusReadOnly',
+        actions: ['arc-zonal-shift:GetManagedResource'],
+        // The action takes no resource-level permission; the condition names this cluster.
+        resources: ['*'],
+        conditions: [
+          {
+            test: 'StringEquals',
+            variable: 'arc-zonal-shift:ResourceIdentifier',
+            values: [props.clusterArn],
+          },
+        ],
+      },
+      // --- ResourceDiscoveryPolicy ---
+      {
+        sid: 'AllowRegionalReadActions',
+        actions: [
+          'ec2:DescribeCapacityReservations',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstances',
+          'ec2:DescribeInstanceStatus',
+          'ec2:DescribeInstanceTypeOfferings',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplates',
+          'ec2:DescribePlacementGroups',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSpotPriceHistory',
+          'ec2:DescribeSubnets',
+        ],
+        // These Describe calls support no resource-level permissions; the region condition scopes them.
+        resources: ['*'],
+        conditions: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region] }],
+      },
+      {
+        sid: 'AllowSSMReadActions',
+        actions: ['ssm:GetParameter'],
+        resources: [`arn:${p}:ssm:${region}::parameter/aws/service/*`],
+      },
+      {
+        sid: 'AllowPricingReadActions',
+        actions: ['pricing:GetProducts'],
+        // The Price List API has no resources to scope to.
+        resources: ['*'],
+      },
+      {
+        sid: 'AllowUnscopedInstanceProfileListAction',
+        actions: ['iam:ListInstanceProfiles'],
+        // ListInstanceProfiles lists the account's profiles: no resource to scope it to.
+        resources: ['*'],
+      },
+      {
+        sid: 'AllowInstanceProfileReadActions',
+        actions: ['iam:GetInstanceProfile'],
+        resources: [instanceProfiles],
       },
     ];
   }

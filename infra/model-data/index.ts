@@ -4,10 +4,12 @@
  * a data repository association on the bucket's `models/` prefix with automatic import.
  *
  * Disaster recovery: a `source` environment replicates its bucket to the replica environment's
- * bucket in the other region; the replica's FSx links to its own (replica) bucket. Both names
- * are derived from the environment definitions, so each stack knows the other's bucket and
- * key alias without reading the other's state.
+ * bucket in the other region; the replica's FSx links to its own (replica) bucket. The bucket
+ * name and key alias derive from the environment definitions, so the source's stack names the
+ * replica's bucket and finds its key (by alias, in the replica's region) without reading the
+ * replica's state.
  */
+import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias/index.js';
 import { FsxDataRepositoryAssociation } from '@cdktf/provider-aws/lib/fsx-data-repository-association/index.js';
 import { FsxLustreFileSystem } from '@cdktf/provider-aws/lib/fsx-lustre-file-system/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
@@ -24,12 +26,9 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { Construct } from 'constructs';
+import { dataRepositoryAssociation } from '../../clusters/contract.js';
 import { policyDocument, serviceTrust } from '../lib/iam.js';
 
-/** Prefix of the bucket that FSx imports and the pods read under `/models` (mount point). */
-export const MODELS_PREFIX = 'models/';
-/** Path inside the FSx file system where the bucket's models/ prefix appears. */
-export const FSX_MODELS_PATH = '/models';
 /** Lustre ports (TCP) that clients need on the file system: 988 and 1018-1023. */
 export const LUSTRE_PORTS = [
   { from: 988, to: 988 },
@@ -84,6 +83,8 @@ export interface ModelDataProps {
 export class ModelData extends Construct {
   readonly bucket: S3Bucket;
   readonly key: KmsKey;
+  /** The replica's key (full key ARN) where this bucket replicates. */
+  replicaKeyArn: string | undefined;
   readonly fileSystem: FsxLustreFileSystem;
   readonly association: FsxDataRepositoryAssociation;
 
@@ -221,8 +222,8 @@ export class ModelData extends Construct {
     });
     this.association = new FsxDataRepositoryAssociation(this, 'models-association', {
       fileSystemId: this.fileSystem.id,
-      fileSystemPath: FSX_MODELS_PATH,
-      dataRepositoryPath: `s3://${this.bucket.bucket}/${MODELS_PREFIX}`,
+      // The one path contract (clusters/contract.ts): pods read this FSx path at the same place.
+      ...dataRepositoryAssociation(this.bucket.bucket),
       batchImportMetaDataOnCreate: true,
       deleteDataInFilesystem: false,
       s3: { autoImportPolicy: { events: ['NEW', 'CHANGED', 'DELETED'] } },
@@ -231,14 +232,39 @@ export class ModelData extends Construct {
     if (props.replicateTo) this.replicate(props, props.replicateTo, versioning);
   }
 
+  /**
+   * Cross-region replication with SSE-KMS and S3 Bucket Keys on both buckets, after the S3 guide
+   * "Replicating encrypted objects" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html,
+   * "Amazon S3 Bucket Keys and replication"): with a Bucket Key the KMS encryption context is the
+   * bucket ARN, not the object ARN, so the conditions name the buckets; and the role needs
+   * kms:Decrypt on the replica's key too (S3 verifies the replica bucket's Bucket Key with it).
+   * The replica's key is found by its alias in the replica's region and named by its full key
+   * ARN (an alias would be resolved in the requester's account: S3 API EncryptionConfiguration,
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_EncryptionConfiguration.html).
+   */
   private replicate(props: ModelDataProps, target: ReplicationTarget, versioning: S3BucketVersioningA): void {
     const { clusterName, partition: p, accountId, region } = props;
     const destinationBucket = `arn:${p}:s3:::${modelBucketName(target.clusterName, accountId)}`;
-    const destinationAlias = modelKeyAlias(target.clusterName);
+    // Created by the replica's own stack, which is applied first (docs/infra.md).
+    const replicaKey = new DataAwsKmsAlias(this, 'replica-key', {
+      name: modelKeyAlias(target.clusterName),
+      region: target.region,
+    });
+    this.replicaKeyArn = replicaKey.targetKeyArn;
     const role = new IamRole(this, 'replication-role', {
       name: `${clusterName}-models-replication`,
       description: `S3 replication of ${clusterName}'s model bucket to ${target.environment} (${target.region})`,
       assumeRolePolicy: serviceTrust(this, 'replication-trust', 's3.amazonaws.com').json,
+    });
+    const via = (r: string) => ({
+      test: 'StringEquals',
+      variable: 'kms:ViaService',
+      values: [`s3.${r}.amazonaws.com`],
+    });
+    const context = (bucketArn: string) => ({
+      test: 'StringEquals',
+      variable: 'kms:EncryptionContext:aws:s3:arn',
+      values: [bucketArn],
     });
     const policy = new IamRolePolicy(this, 'replication-policy', {
       name: 'replicate-models',
@@ -267,33 +293,14 @@ export class ModelData extends Construct {
           sid: 'DecryptSource',
           actions: ['kms:Decrypt'],
           resources: [this.key.arn],
-          conditions: [
-            { test: 'StringEquals', variable: 'kms:ViaService', values: [`s3.${region}.amazonaws.com`] },
-            {
-              test: 'StringLike',
-              variable: 'kms:EncryptionContext:aws:s3:arn',
-              values: [`${this.bucket.arn}/*`],
-            },
-          ],
+          conditions: [via(region), context(this.bucket.arn)],
         },
         {
-          // The replica's key is created by the replica's own stack; it is found by its alias.
+          // Encrypt writes the replicas; Decrypt verifies the replica bucket's Bucket Key.
           sid: 'EncryptReplicas',
-          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-          resources: [`arn:${p}:kms:${target.region}:${accountId}:key/*`],
-          conditions: [
-            { test: 'ForAnyValue:StringEquals', variable: 'kms:ResourceAliases', values: [destinationAlias] },
-            {
-              test: 'StringEquals',
-              variable: 'kms:ViaService',
-              values: [`s3.${target.region}.amazonaws.com`],
-            },
-            {
-              test: 'StringLike',
-              variable: 'kms:EncryptionContext:aws:s3:arn',
-              values: [`${destinationBucket}/*`],
-            },
-          ],
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [replicaKey.targetKeyArn],
+          conditions: [via(target.region), context(destinationBucket)],
         },
       ]).json,
     });
@@ -311,9 +318,7 @@ export class ModelData extends Construct {
           destination: {
             bucket: destinationBucket,
             storageClass: 'STANDARD',
-            encryptionConfiguration: {
-              replicaKmsKeyId: `arn:${p}:kms:${target.region}:${accountId}:${destinationAlias}`,
-            },
+            encryptionConfiguration: { replicaKmsKeyId: replicaKey.targetKeyArn },
           },
         },
       ],

@@ -11,6 +11,7 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { Construct } from 'constructs';
 import { parseCidr, subnets } from '../../clusters/lib/net.js';
 
@@ -30,6 +31,15 @@ export interface NetworkProps {
    * @default 28
    */
   readonly smallestPrefix?: number;
+  /**
+   * An S3 gateway endpoint on the private route tables: S3 traffic (model weights) stays on the
+   * AWS network instead of crossing the NAT gateway, which bills per GB
+   * (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html).
+   * @default false
+   */
+  readonly s3GatewayEndpoint?: boolean;
+  /** Region of the VPC (for the endpoint's service name). Required with s3GatewayEndpoint. */
+  readonly region?: string;
 }
 
 /** The subnet plan: private subnets take most of the VPC (pods get VPC IPs), public ones are small. */
@@ -63,6 +73,8 @@ export class Network extends Construct {
   readonly vpc: Vpc;
   readonly privateSubnets: readonly Subnet[];
   readonly publicSubnets: readonly Subnet[];
+  readonly privateRouteTables: readonly RouteTable[];
+  readonly s3Endpoint: VpcEndpoint | undefined;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -126,7 +138,7 @@ export class Network extends Construct {
         dependsOn: [igw],
       });
     });
-    this.privateSubnets.forEach((subnet, i) => {
+    this.privateRouteTables = this.privateSubnets.map((subnet, i) => {
       const az = azs[i]!;
       const routes = new RouteTable(this, `private-${az}-routes`, {
         vpcId: this.vpc.id,
@@ -141,6 +153,19 @@ export class Network extends Construct {
         subnetId: subnet.id,
         routeTableId: routes.id,
       });
+      return routes;
     });
+    if (props.s3GatewayEndpoint && !props.region) {
+      throw new Error('Network: s3GatewayEndpoint needs the region');
+    }
+    this.s3Endpoint = props.s3GatewayEndpoint
+      ? new VpcEndpoint(this, 's3-gateway-endpoint', {
+          vpcId: this.vpc.id,
+          serviceName: `com.amazonaws.${props.region}.s3`,
+          vpcEndpointType: 'Gateway',
+          routeTableIds: this.privateRouteTables.map((r) => r.id),
+          tags: { Name: `${namePrefix}-s3` },
+        })
+      : undefined;
   }
 }

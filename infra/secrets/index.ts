@@ -14,6 +14,16 @@ export interface SecretsProps {
    * @default 7
    */
   readonly recoveryWindowInDays?: number;
+  /**
+   * Create the secret holding Flux's Git credentials (`bootstrap.gitCredentials` is not `none`).
+   * @default false
+   */
+  readonly fluxGitCredentials?: boolean;
+}
+
+/** Name of the secret holding Flux's Git credentials. */
+export function fluxGitSecretName(clusterName: string): string {
+  return `${clusterName}/flux-git`;
 }
 
 export class Secrets extends Construct {
@@ -23,6 +33,12 @@ export class Secrets extends Construct {
   readonly openWebUi: SecretsmanagerSecret;
   /** JupyterHub sign-in secrets, JSON {password} or {clientId, clientSecret} (value set out-of-band). */
   readonly jupyterHub: SecretsmanagerSecret;
+  /**
+   * Flux's Git credentials as the JSON the bootstrap stage writes into the Secret its
+   * GitRepository references (value set out-of-band; read by the bootstrap stage only, never by
+   * External Secrets). @default none
+   */
+  readonly fluxGit: SecretsmanagerSecret | undefined;
 
   constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
@@ -41,9 +57,16 @@ export class Secrets extends Construct {
       description: `JupyterHub sign-in secrets for ${props.clusterName} (JSON); value set out-of-band`,
       recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
     });
+    this.fluxGit = props.fluxGitCredentials
+      ? new SecretsmanagerSecret(this, 'flux-git', {
+          name: fluxGitSecretName(props.clusterName),
+          description: `Flux's credentials for the Git repository of ${props.clusterName} (JSON); value set out-of-band, read by the bootstrap stage only`,
+          recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+        })
+      : undefined;
   }
 
-  /** Every secret of the environment (what External Secrets may read). */
+  /** Every secret External Secrets may read (Flux's Git credentials are not among them). */
   get all(): SecretsmanagerSecret[] {
     return [this.huggingFaceToken, this.openWebUi, this.jupyterHub];
   }

@@ -7,7 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeManifest } from '../../apps/index.js';
-import { type ClusterVars, CONTRACT_VARIABLE_NAMES, LAYERS } from '../../clusters/contract.js';
+import {
+  type ClusterVars,
+  CONTRACT_VARIABLE_NAMES,
+  type ContractVariable,
+  contractVariablesOf,
+  LAYERS,
+} from '../../clusters/contract.js';
 import { clusterName } from '../../clusters/lib/environment.js';
 import type { Environment } from '../../clusters/lib/resolve.js';
 
@@ -18,9 +24,22 @@ export class ManifestError extends Error {
 /**
  * Test values for the contract variables, shaped like what infra/ writes into cluster-vars
  * (same formats: ids, ARNs parts, DNS names) so that patterns in schemas see realistic input.
- * They name no real resource: the account is the AWS documentation example account.
+ * They name no real resource: the account is the AWS documentation example account. Given the
+ * environment's authentication, only the variables its cluster-vars holds (`contractVariablesOf`):
+ * the optional ones it does not set are left out, as infra/ leaves them out.
  */
-export function testClusterVars(env: Pick<Environment, 'name' | 'region'>): ClusterVars {
+export function testClusterVars(
+  env: Pick<Environment, 'name' | 'region'> & Partial<Pick<Environment, 'authentication'>>,
+): ClusterVars {
+  const all = allTestClusterVars(env);
+  if (!env.authentication) return all;
+  const held = new Set<ContractVariable>(contractVariablesOf({ authentication: env.authentication }));
+  return Object.fromEntries(
+    Object.entries(all).filter(([k]) => held.has(k as ContractVariable)),
+  ) as ClusterVars;
+}
+
+function allTestClusterVars(env: Pick<Environment, 'name' | 'region'>): Required<ClusterVars> {
   const cluster = clusterName(env);
   return {
     CLUSTER_NAME: cluster,
@@ -46,8 +65,9 @@ const KNOWN = new Set<string>(CONTRACT_VARIABLE_NAMES);
 
 /**
  * Flux post-build substitution: `${NAME}` becomes the value, `$${NAME}` stays as the literal
- * `${NAME}`. Unlike Flux (which substitutes an unknown name with an empty string) every `${…}`
- * must name a contract variable: anything else is an error naming `where` and the variable.
+ * `${NAME}`. Every `${…}` must name a contract variable (anything else is an error naming `where`
+ * and the variable), and, as with Flux's strict substitution (the StrictPostBuildSubstitutions
+ * feature gate infra/flux turns on), one that `vars` (cluster-vars) does not hold is an error.
  */
 export function substitute(text: string, vars: ClusterVars, where: string): string {
   return text.replace(/\$(\$?)\{([^}]*)\}/g, (match, escaped: string, name: string) => {
@@ -57,7 +77,13 @@ export function substitute(text: string, vars: ClusterVars, where: string): stri
         `${where}: \${${name}} is not a contract variable (known: ${CONTRACT_VARIABLE_NAMES.join(', ')}); escape a literal as $\${…}`,
       );
     }
-    return vars[name as keyof ClusterVars];
+    const value = vars[name as keyof ClusterVars];
+    if (value === undefined) {
+      throw new ManifestError(
+        `${where}: \${${name}} is not in this environment's cluster-vars (Flux's strict substitution fails on it)`,
+      );
+    }
+    return value;
   });
 }
 

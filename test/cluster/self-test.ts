@@ -27,7 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, type ApiObjectProps, App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import {
   HttpRoute,
@@ -117,26 +117,32 @@ export function httpRoute(name: string, pathPrefixes: readonly string[], rewrite
 
 /**
  * A Deployment selecting nodes by `label` (the beta OS and arch labels draw deprecation warnings).
- * `misspelt` plants `spec.replicaz` with a JSON patch: the typed props cannot express it.
+ * `misspelt` adds `spec.replicaz`: the typed props cannot express it (and the generated class's
+ * serialisation drops unknown fields), so the misspelt copy is the typed manifest with the field
+ * added, as a plain ApiObject.
  */
 export function deployment(name: string, label: string, value: string, misspelt = false): KubeManifest {
   const labels = { 'app.kubernetes.io/name': name };
-  return render((chart) => {
-    const d = new KubeDeployment(chart, 'deployment', {
-      metadata: { name, namespace: 'default' },
-      spec: {
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            nodeSelector: { [label]: value },
-            containers: [{ name: 'app', image: 'registry.invalid/self-test:1.0.0' }],
-          },
+  const manifest = KubeDeployment.manifest({
+    metadata: { name, namespace: 'default' },
+    spec: {
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          nodeSelector: { [label]: value },
+          containers: [{ name: 'app', image: 'registry.invalid/self-test:1.0.0' }],
         },
       },
-    });
-    if (misspelt) d.addJsonPatch(JsonPatch.add('/spec/replicaz', 2));
-  });
+    },
+  }) as ApiObjectProps & { spec: object };
+  return render(
+    (chart) =>
+      new ApiObject(chart, 'deployment', {
+        ...manifest,
+        ...(misspelt ? { spec: { ...manifest.spec, replicaz: 2 } } : {}),
+      }),
+  );
 }
 
 export function configMap(namespace: string): KubeManifest {

@@ -6,9 +6,16 @@
  * with a `containers` list is a pod spec, and Argo's single-container templates are too.
  */
 
-import { NODEPOOL_LABEL, POOLS, type PoolName } from '../../apps/lib/platform.js';
-import { CONTRACT_VARIABLE_NAMES } from '../../clusters/contract.js';
-import type { Environment } from '../../clusters/lib/environment.js';
+import {
+  CONTRACT_VARIABLE_NAMES,
+  FLUX,
+  type Layer,
+  layerPath,
+  NODEPOOL_LABEL,
+  POOL_NAMES,
+  POOLS,
+} from '../../clusters/contract.js';
+import type { Environment } from '../../clusters/lib/resolve.js';
 
 export interface Manifest {
   readonly apiVersion: string;
@@ -22,10 +29,15 @@ export interface Manifest {
   readonly [key: string]: unknown;
 }
 
-/** What a rule sees: one environment's objects, with the layer and file each came from. */
+/** What a rule sees: one environment's objects, with the Flux layer each was rendered into. */
 export interface ClusterRender {
   readonly env: Pick<Environment, 'name' | 'exposure'>;
-  readonly objects: readonly { readonly layer: string; readonly file: string; readonly manifest: Manifest }[];
+  readonly objects: readonly {
+    readonly layer: string;
+    readonly manifest: Manifest;
+    /** Where the object was read from, for a caller's messages (the rules do not use it). */
+    readonly file?: string;
+  }[];
 }
 
 export type Rule = (render: ClusterRender) => string[];
@@ -108,9 +120,9 @@ export function podSpecs(m: Manifest): PodSpecView[] {
   return out;
 }
 
-const ACCELERATOR_POOLS = (Object.keys(POOLS) as PoolName[])
-  .map((name) => POOLS[name])
-  .filter((p): p is (typeof POOLS)['nvidia' | 'neuron'] => 'resource' in p);
+const ACCELERATOR_POOLS = POOL_NAMES.map((name) => POOLS[name]).filter(
+  (p): p is (typeof POOLS)['nvidia' | 'neuron'] => 'resource' in p,
+);
 
 /** Extended resources that need each accelerator pool (Neuron cores and devices, MIG slices). */
 const RESOURCE_PREFIXES: Readonly<Record<string, readonly string[]>> = {
@@ -421,14 +433,14 @@ export const helmReleaseSourcesExist: Rule = ({ objects }) => {
 
 /**
  * Flux Kustomizations: every dependency exists, the graph is acyclic, every source exists, and
- * every path into this repository (GitRepository flux-system) is a rendered folder.
+ * every path into this repository (the bootstrap GitRepository) is a rendered folder.
  */
 export const kustomizationGraph: Rule = ({ env, objects }) => {
   const problems: string[] = [];
   const ks = objects.map((o) => o.manifest).filter((m) => m.kind === 'Kustomization');
   const names = new Map(ks.map((k) => [`${k.metadata.namespace}/${k.metadata.name}`, k]));
   const edges = new Map<string, string[]>();
-  const folders = new Set(objects.map((o) => `./dist/k8s/${env.name}/${o.layer}`));
+  const folders = new Set(objects.map((o) => layerPath(env.name, o.layer as Layer)));
   for (const k of ks) {
     const key = `${k.metadata.namespace}/${k.metadata.name}`;
     const spec = isObj(k.spec) ? k.spec : {};
@@ -439,7 +451,8 @@ export const kustomizationGraph: Rule = ({ env, objects }) => {
     for (const d of deps) if (!names.has(d)) problems.push(`${id(k)}: depends on missing Kustomization ${d}`);
     const src = isObj(spec.sourceRef) ? spec.sourceRef : {};
     const srcNs = typeof src.namespace === 'string' ? src.namespace : k.metadata.namespace;
-    const isRoot = src.kind === 'GitRepository' && src.name === 'flux-system' && srcNs === 'flux-system';
+    const isRoot =
+      src.kind === 'GitRepository' && src.name === FLUX.gitRepository && srcNs === FLUX.namespace;
     const srcRendered = objects.some(
       (o) =>
         o.manifest.kind === src.kind &&
@@ -476,6 +489,10 @@ export const kustomizationGraph: Rule = ({ env, objects }) => {
 export const PLATFORM_NAMESPACES_WITHOUT_DEFAULT_DENY: ReadonlySet<string> = new Set([
   'karpenter',
   'external-secrets',
+  // Prometheus scrapes every namespace and Grafana and KEDA query it; the API server calls the
+  // operator's admission webhook and KEDA's metrics API (apps/platform/observability, autoscaling).
+  'monitoring',
+  'keda',
 ]);
 
 const emptySelector = (v: unknown): boolean =>

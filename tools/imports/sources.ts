@@ -8,6 +8,12 @@
  *
  * This module is pure data and text: it loads neither cdk8s-cli nor ../shared.
  */
+import {
+  FLUX_RELEASES,
+  type FluxController,
+  type FluxRelease,
+  SAME_CRD_SPEC,
+} from '../../clusters/catalog/flux.js';
 import type { versions as Versions } from '../../clusters/versions.js';
 
 export type VersionsTable = typeof Versions;
@@ -40,8 +46,29 @@ export const ARGO_WORKFLOWS_APP_VERSION: Readonly<Record<string, string>> = {
   '2.0.2': 'v4.1.2',
 };
 
+/**
+ * Prometheus Operator release whose CRDs a prometheus-operator-crds chart release installs (the
+ * chart's appVersion). Source: prometheus-community/helm-charts@prometheus-operator-crds-31.0.0:
+ * charts/prometheus-operator-crds/Chart.yaml (appVersion v0.93.0; its templates name
+ * prometheus-operator v0.93.0 example/prometheus-operator-crd as their source).
+ */
+export const PROMETHEUS_OPERATOR_CRDS_APP_VERSION: Readonly<Record<string, string>> = {
+  '31.0.0': 'v0.93.0',
+};
+
 /** `v` + a chart version, for charts released under the same number as the software's git tag. */
 const tag = (version: string): string => `v${version}`;
+
+const prometheusOperator = (v: VersionsTable): string => {
+  const app = PROMETHEUS_OPERATOR_CRDS_APP_VERSION[v.prometheusOperatorCrds.version];
+  if (!app) {
+    throw new Error(
+      `versions.prometheusOperatorCrds.version ${v.prometheusOperatorCrds.version}: no Prometheus Operator release recorded ` +
+        'for this chart in PROMETHEUS_OPERATOR_CRDS_APP_VERSION (tools/imports/sources.ts); add the chart appVersion',
+    );
+  }
+  return app;
+};
 
 const argoWorkflows = (v: VersionsTable): string => {
   const app = ARGO_WORKFLOWS_APP_VERSION[v.argoWorkflowsChart.version];
@@ -189,6 +216,33 @@ export const IMPORTS: readonly ImportSource[] = [
     entry: 'argoWorkflowsChart',
     pinned: argoWorkflows,
     sha256: 'e932631a04a0f3a226b2ca8c68d43214c071c5d8aa6961b23298b81cbea3d9a5',
+  },
+  // Prometheus Operator (prometheus-operator/prometheus-operator example/prometheus-operator-crd)
+  {
+    name: 'servicemonitor',
+    entry: 'prometheusOperatorCrds',
+    pinned: prometheusOperator,
+    sha256: 'a99047972c9dd7679ce2050b9968e8a08773492e671b3e17abd476d42aa78a32',
+  },
+  {
+    name: 'podmonitor',
+    entry: 'prometheusOperatorCrds',
+    pinned: prometheusOperator,
+    sha256: '45a93443daa687d3654f7e9631909ff7edcdf3ec09c5e60251b74aa2722aee5d',
+  },
+  {
+    name: 'prometheusrule',
+    entry: 'prometheusOperatorCrds',
+    pinned: prometheusOperator,
+    sha256: '78be98554b9c8506ab2b4f4feb91c5f3a56e536a0a510f3a8e876a459970d56d',
+  },
+  // KEDA (kedacore/keda config/crd/bases); the chart is released under KEDA's version
+  // (kedacore/charts@v2.20.2:keda/Chart.yaml: version 2.20.2, appVersion 2.20.2)
+  {
+    name: 'scaledobject',
+    entry: 'keda',
+    pinned: (v) => tag(v.keda.version),
+    sha256: 'af35555862a83933b074af14ad439c4b4ceabaf4daa3e9338e9b23e36d308d80',
   },
 ];
 
@@ -441,6 +495,40 @@ export function checkImports(s: ImportsState): string[] {
   for (const name of specs.keys()) {
     if (!generated.has(name))
       problems.push(`cdk8s.yaml import ${specs.get(name)!.spec}: no generated module in apps/imports`);
+  }
+  problems.push(...fluxReleaseProblems(s.versions));
+  return problems;
+}
+
+/**
+ * The Flux release the bootstrap installs (`versions.flux`) against the controllers the Flux
+ * imports come from (`versions.fluxControllers`): each controller the release ships must be the
+ * pinned one, or one recorded with the same CRDs (clusters/catalog/flux.ts). One message per
+ * disagreement, empty when the cluster runs the CRDs the render types.
+ */
+export function fluxReleaseProblems(
+  v: VersionsTable,
+  releases: Readonly<Record<string, FluxRelease>> = FLUX_RELEASES,
+  same: typeof SAME_CRD_SPEC = SAME_CRD_SPEC,
+): string[] {
+  const release = releases[v.flux];
+  if (!release) {
+    return [
+      `clusters/versions.ts (flux) pins Flux ${v.flux}, which FLUX_RELEASES (clusters/catalog/flux.ts) does not ` +
+        'record: add the controllers it ships (fluxcd/flux2@<tag>:manifests/bases/*/kustomization.yaml) and the ' +
+        'first Flux Operator release that embeds it',
+    ];
+  }
+  const problems: string[] = [];
+  for (const controller of Object.keys(v.fluxControllers) as FluxController[]) {
+    const imported = v.fluxControllers[controller];
+    const installed = release.controllers[controller];
+    if (installed === imported || same[controller]?.[installed] === imported) continue;
+    problems.push(
+      `clusters/versions.ts: Flux ${v.flux} (flux) installs ${controller} ${installed}, but the imports come from ` +
+        `${imported} (fluxControllers.${controller}): regenerate them from ${installed}'s CRDs, or record the pair in ` +
+        `SAME_CRD_SPEC (clusters/catalog/flux.ts) after diffing config/crd/bases`,
+    );
   }
   return problems;
 }

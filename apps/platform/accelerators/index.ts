@@ -1,8 +1,16 @@
 /**
  * Device plugins and accelerator metrics, each confined to the nodes that carry the hardware:
  * NVIDIA device plugin with GPU feature discovery and node feature discovery, DCGM exporter,
- * the Neuron chart (device plugin, scheduler extension, neuron-monitor) and the EFA plugin.
+ * the Neuron device plugin and the EFA plugin.
+ *
+ * Neuron metrics: neuron-monitor runs on every Neuron node through the Amazon CloudWatch
+ * Observability EKS add-on that infra/ installs (versions.eksAddons): its chart deploys a
+ * `NeuronMonitor` DaemonSet by default (`neuronMonitor.enabled: true`, affinity to the Neuron
+ * instance types, tolerations `operator: Exists`: aws-observability/helm-charts@
+ * amazon-cloudwatch-observability-6.3.0:charts/amazon-cloudwatch-observability/values.yaml and
+ * templates/linux/neuron-monitor-daemonset.yaml). The Neuron Helm chart has no neuron-monitor.
  */
+import { daemonResources } from '../../../clusters/catalog/node-daemons.js';
 import { NODEPOOL_LABEL, POOLS } from '../../../clusters/contract.js';
 import { versions } from '../../../clusters/versions.js';
 import type { Toleration } from '../../imports/k8s.js';
@@ -14,13 +22,6 @@ import type { Resources } from '../../lib/values.js';
 /** Namespace of the NVIDIA components: privileged, the device plugin and GFD use host paths. */
 export const NVIDIA_NAMESPACE = 'nvidia-device-plugin';
 
-/**
- * Scheduler name that the Neuron chart's custom scheduler registers (the chart's default,
- * set explicitly). Neuron pods that want topology-aware core allocation set
- * `schedulerName` to this; pods that take whole nodes can keep the default scheduler.
- */
-export const NEURON_SCHEDULER = 'my-scheduler';
-
 type Selector = Readonly<Record<string, string>>;
 
 /** Values of the NVIDIA device plugin chart that this project sets. */
@@ -31,7 +32,7 @@ export interface NvidiaDevicePluginValues {
   readonly gfd: { readonly enabled: boolean };
   readonly nfd: {
     readonly enabled: boolean;
-    readonly worker: Placement;
+    readonly worker: Placement & { readonly resources: Resources };
     readonly master: Placement;
     readonly gc: Placement;
   };
@@ -48,14 +49,7 @@ export interface DcgmExporterValues {
 /** Values of the Neuron chart that this project sets. */
 export interface NeuronValues {
   readonly devicePlugin: { readonly nodeSelector: Selector };
-  readonly scheduler: Placement & {
-    readonly enabled: boolean;
-    readonly customScheduler: Placement & { readonly enabled: boolean; readonly fullnameOverride: string };
-  };
-  readonly monitor: {
-    readonly enabled: boolean;
-    readonly exporter: { readonly nodeSelector: Selector; readonly tolerations: readonly Toleration[] };
-  };
+  readonly scheduler: { readonly enabled: boolean };
   readonly npd: { readonly enabled: boolean };
 }
 
@@ -67,9 +61,13 @@ export interface EfaDevicePluginValues {
 
 const tolerate = (key: string): Toleration => ({ key, operator: 'Exists', effect: 'NoSchedule' });
 const onPool = (pool: string): Selector => ({ [NODEPOOL_LABEL]: pool });
-const small: Resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+/*
+ * DaemonSet requests come from one table (clusters/catalog/node-daemons.ts) that pod sizing reads
+ * too: what a node of an accelerated pool carries before any workload lands on it.
+ */
 
-export function accelerators(cluster: Cluster): void {
+/** `after`: HelmReleases to install first (the Load Balancer Controller: see platform()). */
+export function accelerators(cluster: Cluster, after: readonly string[]): void {
   const gpu = POOLS.nvidia;
   const neuron = POOLS.neuron;
   cluster.namespaces.declare(NVIDIA_NAMESPACE, { podSecurity: 'privileged' });
@@ -78,15 +76,21 @@ export function accelerators(cluster: Cluster): void {
     name: 'nvidia-device-plugin',
     namespace: NVIDIA_NAMESPACE,
     chart: versions.nvidiaDevicePlugin,
+    dependsOn: after,
     values: {
       // Device plugin and GPU feature discovery: only on the GPU pool.
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
-      resources: small,
+      // One value for the device plugin and GPU feature discovery DaemonSets.
+      resources: daemonResources('nvidiaDevicePlugin'),
       gfd: { enabled: true },
       nfd: {
         enabled: true,
-        worker: { nodeSelector: onPool(gpu.name), tolerations: [tolerate(gpu.taint.key)] },
+        worker: {
+          nodeSelector: onPool(gpu.name),
+          tolerations: [tolerate(gpu.taint.key)],
+          resources: daemonResources('nodeFeatureDiscoveryWorker'),
+        },
         // The NFD master and garbage collector are Deployments (not per-node): on the system
         // nodes, so that the release gets Ready before any GPU node exists. Keys of the
         // node-feature-discovery subchart (alias `nfd`): `master.` and `gc.` `nodeSelector`/
@@ -102,35 +106,36 @@ export function accelerators(cluster: Cluster): void {
     name: 'dcgm-exporter',
     namespace: NVIDIA_NAMESPACE,
     chart: versions.dcgmExporter,
-    dependsOn: ['nvidia-device-plugin'],
+    dependsOn: ['nvidia-device-plugin', ...after],
     values: {
       nodeSelector: onPool(gpu.name),
       tolerations: [tolerate(gpu.taint.key)],
-      resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } },
-      // No Prometheus Operator in this platform: expose the Service, no ServiceMonitor.
+      resources: daemonResources('dcgmExporter'),
+      // The chart's own ServiceMonitor would land in the controllers layer, before the Prometheus
+      // Operator CRDs exist; apps/platform/observability scrapes this Service from the configs layer.
       serviceMonitor: { enabled: false },
     },
   });
 
+  // Keys of chart 1.10.0: top-level `neuronInstances`, `draDriver`, `devicePlugin`, `scheduler`,
+  // `ultraserverOperator`, `npd` (`helm show values oci://public.ecr.aws/neuron/neuron-helm-chart
+  // --version 1.10.0`, as published; aws-neuron/neuron-helm-charts holds no tag of it that could be
+  // read here; charts/neuron-helm-chart/README.md of chart 1.7.0, commit 2f5072d7, lists the same).
   helmRelease<NeuronValues>(cluster, {
     name: 'neuron',
     namespace: 'kube-system',
     chart: versions.neuron,
+    dependsOn: after,
     values: {
+      // The device plugin DaemonSet on the neuron pool; the chart's default tolerations include
+      // `aws.amazon.com/neuron` (operator Exists) and its affinity the Neuron instance types.
       devicePlugin: { nodeSelector: onPool(neuron.name) },
-      // The scheduler extension and the custom kube-scheduler are Deployments: on the system
-      // nodes, via `scheduler.` and `scheduler.customScheduler.` `nodeSelector`/`tolerations`
-      // (charts/neuron-helm-chart/values.yaml and templates/scheduler/*.yaml of
-      // aws-neuron/neuron-helm-charts). The device plugin and monitor DaemonSets stay on neuron nodes.
-      scheduler: {
-        enabled: true,
-        ...systemPlacement(),
-        customScheduler: { enabled: true, fullnameOverride: NEURON_SCHEDULER, ...systemPlacement() },
-      },
-      monitor: {
-        enabled: true,
-        exporter: { nodeSelector: onPool(neuron.name), tolerations: [tolerate(neuron.taint.key)] },
-      },
+      // The scheduler extension works only for pods that set `schedulerName` to the chart's second
+      // kube-scheduler (`scheduler.customScheduler`, the only mode available on EKS); no workload
+      // does, and that scheduler's image defaults to kube-scheduler v1.31 (outside the version
+      // skew policy for 1.35). Off (the chart's default, set explicitly); docs/platform.md says
+      // what a workload that requests part of a node's Neuron devices needs to turn it on.
+      scheduler: { enabled: false },
       // Node problem detector and recovery need their own AWS permissions; not enabled.
       npd: { enabled: false },
     },
@@ -140,11 +145,12 @@ export function accelerators(cluster: Cluster): void {
     name: 'aws-efa-k8s-device-plugin',
     namespace: 'kube-system',
     chart: versions.efaDevicePlugin,
+    dependsOn: after,
     values: {
       // The chart's own node affinity restricts it to EFA-capable instance types; these let it
       // onto the tainted accelerator pools.
       tolerations: [tolerate(gpu.taint.key), tolerate(neuron.taint.key)],
-      resources: small,
+      resources: daemonResources('efaDevicePlugin'),
     },
   });
 }

@@ -27,6 +27,7 @@ import type { Cluster } from '../../lib/cluster.js';
 import { helmRelease } from '../../lib/flux.js';
 import { systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
+import { budgets } from '../autoscaling/index.js';
 
 /** Values of the Karpenter chart that this project sets. */
 export interface KarpenterValues {
@@ -55,13 +56,15 @@ const CONSOLIDATION = {
   WhenEmptyOrUnderutilized: NodePoolSpecDisruptionConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED,
 } as const;
 
-export function karpenter(cluster: Cluster): void {
+/** `after`: HelmReleases to install first (the Load Balancer Controller: see platform()). */
+export function karpenter(cluster: Cluster, after: readonly string[]): void {
   const id = IDENTITIES.karpenter;
   cluster.namespaces.declare(id.namespace, { podSecurity: 'restricted' });
   helmRelease<KarpenterValues>(cluster, {
     name: 'karpenter',
     namespace: id.namespace,
     chart: versions.karpenter,
+    dependsOn: after,
     values: {
       serviceAccount: { create: true, name: id.serviceAccount },
       settings: {
@@ -172,8 +175,9 @@ function nodePool(cluster: Cluster, name: PoolName, pool: ParsedPool): void {
       disruption: {
         consolidationPolicy: CONSOLIDATION[pool.consolidationPolicy],
         consolidateAfter: pool.consolidateAfter,
-        // Accelerator pools: one node at a time, so replicas on other nodes keep serving.
-        budgets: accelerator ? [{ nodes: '1' }] : [{ nodes: '10%' }],
+        // Per pool, from the environment (pools.<pool>.disruptionBudgets; defaults: one node at
+        // a time on accelerator pools, 10% on cpu).
+        budgets: budgets(pool.disruptionBudgets),
       },
       limits,
     },

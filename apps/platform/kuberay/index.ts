@@ -8,7 +8,7 @@ import { systemPlacement } from '../../lib/pod.js';
 
 export const KUBERAY_NAMESPACE = 'kuberay';
 
-export function kuberayOperator(cluster: Cluster): void {
+export function kuberayOperator(cluster: Cluster, after: readonly string[]): void {
   const ns = cluster.namespaces.declare(KUBERAY_NAMESPACE, {
     podSecurity: 'restricted',
     isolation: 'namespace',
@@ -17,6 +17,7 @@ export function kuberayOperator(cluster: Cluster): void {
     name: 'kuberay-operator',
     namespace: ns,
     chart: versions.kuberayOperatorChart,
+    dependsOn: after,
     values: {
       image: { ...versions.kuberayOperatorImage, pullPolicy: 'IfNotPresent' },
       // The operator is in the controllers layer, which must be Ready before the configs layer

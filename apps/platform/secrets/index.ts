@@ -22,7 +22,7 @@ import { type Placement, systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
 
 /** ClusterSecretStore backed by AWS Secrets Manager. */
-export const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
+const CLUSTER_SECRET_STORE = 'aws-secrets-manager';
 
 /** Values of the External Secrets chart that this project sets. */
 export interface ExternalSecretsValues extends Placement {
@@ -45,13 +45,17 @@ export interface SyncedSecretProps {
 }
 
 /** Secret name and key that pods read the Hugging Face token from. */
-export const HF_TOKEN_SECRET = { name: 'hf-token', key: 'token' } as const;
+const HF_TOKEN_SECRET = { name: 'hf-token', key: 'token' } as const;
 
 /** Kubernetes Secrets synced from AWS Secrets Manager, once per namespace and name. */
 export class SecretSync {
   private readonly synced = new Map<string, SyncedSecretProps>();
 
-  constructor(private readonly cluster: Cluster) {
+  /** `after`: HelmReleases to install first (the Load Balancer Controller: see platform()). */
+  constructor(
+    private readonly cluster: Cluster,
+    after: readonly string[],
+  ) {
     const id = IDENTITIES.externalSecrets;
     cluster.namespaces.declare(id.namespace, { podSecurity: 'restricted' });
     const resources: Resources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } };
@@ -59,6 +63,7 @@ export class SecretSync {
       name: 'external-secrets',
       namespace: id.namespace,
       chart: versions.externalSecrets,
+      dependsOn: after,
       values: {
         installCRDs: true,
         serviceAccount: { create: true, name: id.serviceAccount },

@@ -26,10 +26,10 @@ import type { Cluster } from '../../lib/cluster.js';
 export const STORAGE_CLASS_GP3 = 'gp3';
 
 /** Name of the PVC that `ModelStorage.fsx` creates in a namespace. */
-export const MODEL_CLAIM = 'models';
+const MODEL_CLAIM = 'models';
 
 /** Name of the PVC that `ModelStorage.bucket` creates in a namespace. */
-export const MODEL_BUCKET_CLAIM = 'model-bucket';
+const MODEL_BUCKET_CLAIM = 'model-bucket';
 
 /** Capacity of the bucket volume: required by Kubernetes, ignored by the driver (S3 has no size). */
 const NOMINAL_BUCKET_GIB = 1024;

@@ -31,13 +31,13 @@ import { systemPlacement } from '../../lib/pod.js';
 import type { Resources } from '../../lib/values.js';
 
 /** GatewayClass served by the LBC's ALB gateway controller (HTTPRoute needs layer 7). */
-export const GATEWAY_CLASS = { name: 'aws-alb', controllerName: 'gateway.k8s.aws/alb' } as const;
+const GATEWAY_CLASS = { name: 'aws-alb', controllerName: 'gateway.k8s.aws/alb' } as const;
 
 /** Shared Gateway for path-based routing of the web endpoints. */
 export const GATEWAY = { name: 'genai', namespace: 'gateway', listener: 'http' } as const;
 
 /** Flux objects that install the Gateway API CRDs before the controllers layer. */
-export const GATEWAY_API_CRDS = 'gateway-api-crds';
+const GATEWAY_API_CRDS = 'gateway-api-crds';
 
 /** Values of the AWS Load Balancer Controller chart that this project sets. */
 export interface LoadBalancerControllerValues {
@@ -54,10 +54,24 @@ export interface LoadBalancerControllerValues {
   };
 }
 
-export function traffic(cluster: Cluster): void {
+/**
+ * Adds the Gateway API CRDs, the Load Balancer Controller and the shared Gateway; returns the
+ * HelmReleases every other controllers-layer release must install after.
+ *
+ * The controller's chart registers a mutating webhook (`mservice.elbv2.k8s.aws`) on the CREATE
+ * of every Service in every namespace, failure policy `Fail` (`enableServiceMutatorWebhook: true`,
+ * `serviceMutatorWebhookConfig.failurePolicy: Fail`: values.yaml and templates/webhook.yaml of
+ * stable/aws-load-balancer-controller, aws/eks-charts@5239609 = chart 3.5.0). From the moment
+ * Helm creates that webhook until the controller's pods are Ready, the API server rejects every
+ * new Service, so a chart that creates one at the same time fails its install. Waiting for this
+ * release (Flux `dependsOn`, which waits for the release to be Ready, i.e. Helm's wait on the
+ * Deployment) closes that window. Failing open instead (`Ignore`) would let a LoadBalancer
+ * Service created in the window go to the legacy in-tree controller.
+ */
+export function traffic(cluster: Cluster): readonly string[] {
   gatewayApiCrds(cluster);
   const id = IDENTITIES.awsLoadBalancerController;
-  helmRelease<LoadBalancerControllerValues>(cluster, {
+  const release = helmRelease<LoadBalancerControllerValues>(cluster, {
     name: 'aws-load-balancer-controller',
     namespace: id.namespace,
     chart: versions.awsLoadBalancerController,
@@ -76,6 +90,7 @@ export function traffic(cluster: Cluster): void {
     },
   });
   gateway(cluster);
+  return [release];
 }
 
 /**

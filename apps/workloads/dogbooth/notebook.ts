@@ -27,9 +27,15 @@ const code = (text: string): Cell => ({
 export interface NotebookInput {
   /** Hugging Face repository of the base Stable Diffusion model. */
   readonly baseModel: string;
-  /** Hugging Face repository the fine-tuned model is pushed to (served by the dogbooth RayService). */
-  readonly targetModel?: string;
+  /** The commit of `baseModel` to fine-tune from. */
+  readonly baseModelRevision: string;
 }
+
+/**
+ * The environment variable naming the Hugging Face repository the notebook pushes the fine-tuned
+ * model to. Unset, nothing is pushed: a user opts in with a repository of their own namespace.
+ */
+export const PUSH_VARIABLE = 'DOGBOOTH_PUSH_TO';
 
 /** The notebook as JSON text. It contains no `${`, so Flux substitution leaves it alone. */
 export function dogboothNotebook(input: NotebookInput): string {
@@ -83,15 +89,23 @@ export function dogboothNotebook(input: NotebookInput): string {
         '768 px Stable Diffusion 2.1 UNet within memory; fp16 mixed precision; prior preservation',
         'with 200 generated class images keeps the model from forgetting what a generic dog looks',
         'like. Expect roughly an hour. The Hugging Face token comes from the `HF_TOKEN` variable.',
+        '',
+        `Nothing is pushed unless you set \`${PUSH_VARIABLE}\` to a Hugging Face repository of your own`,
+        '(`os.environ["DOGBOOTH_PUSH_TO"] = "<your-hf-user>/dogbooth"` in a cell above).',
       ].join('\n'),
     ),
     code(
       [
+        'import os',
+        '',
         `BASE_MODEL = "${input.baseModel}"`,
-        `TARGET_MODEL = ${input.targetModel ? `"${input.targetModel}"` : 'None'}  # where the result is pushed`,
-        'push = ["--push_to_hub", "--hub_model_id", TARGET_MODEL] if TARGET_MODEL else []',
+        `BASE_MODEL_REVISION = "${input.baseModelRevision}"`,
+        `# To publish the result, set ${PUSH_VARIABLE} to a repository of your own, e.g. "<your-hf-user>/dogbooth".`,
+        `PUSH_TO = os.environ.get("${PUSH_VARIABLE}")`,
+        'push = ["--push_to_hub", "--hub_model_id", PUSH_TO] if PUSH_TO else []',
         'args = [',
         '    "--pretrained_model_name_or_path", BASE_MODEL,',
+        '    "--revision", BASE_MODEL_REVISION,',
         '    "--instance_data_dir", "dog",',
         '    "--instance_prompt", "a photo of sks dog",',
         '    "--with_prior_preservation", "--prior_loss_weight", "1.0",',

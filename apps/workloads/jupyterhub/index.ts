@@ -22,6 +22,8 @@ export const JUPYTERHUB_SINGLEUSER_LABELS = { component: 'singleuser-server' } a
 const SECRET = 'jupyterhub-auth';
 /** Where the example notebooks other workloads offer (cluster.notebooks) appear in each server. */
 const EXAMPLES = '/home/jovyan/examples';
+/** Where the model bucket (datasets, staged models) appears in each server, read-only. */
+const MODEL_BUCKET = '/home/jovyan/model-bucket';
 
 export function jupyterhub(cluster: Cluster, platform: Platform): void {
   const cfg = cluster.env.workloads.jupyterhub;
@@ -53,12 +55,14 @@ export function jupyterhub(cluster: Cluster, platform: Platform): void {
     {
       display_name: `GPU (${gpu.device.model})`,
       slug: 'gpu',
-      description: `1 x ${gpu.device.model} ${gpu.device.memoryGB} GB on ${gpu.name}, ${share.cpu} CPUs, ${share.memoryGiB} GiB memory`,
+      description: `1 x ${gpu.device.model} ${gpu.device.memoryGB} GB on ${gpu.name}, ${share.cpu} CPUs, ${share.memoryGiB.toFixed(1)} GiB memory`,
+      // The pod's share of the node (clusters/lib/fit.ts podShare): cores, and MiB as KubeSpawner's
+      // byte specification reads `M` (1024 x 1024, jupyterhub/traitlets.py ByteSpecification).
       kubespawner_override: {
         cpu_guarantee: share.cpu,
         cpu_limit: share.cpu,
-        mem_guarantee: `${share.memoryGiB}G`,
-        mem_limit: `${share.memoryGiB}G`,
+        mem_guarantee: `${share.memoryMiB}M`,
+        mem_limit: `${share.memoryMiB}M`,
         node_selector: gpuPlacement.nodeSelector,
         tolerations: gpuPlacement.tolerations,
         extra_resource_guarantees: { 'nvidia.com/gpu': '1' },
@@ -159,6 +163,8 @@ export function jupyterhub(cluster: Cluster, platform: Platform): void {
   };
   const lb = loadBalancer(env, cfg.exposure);
   const examples = exampleNotebooks(cluster, ns);
+  // The model bucket through Mountpoint for S3 (platform.storage.bucket: a read-only PV/PVC).
+  const bucket = platform.storage.bucket(ns);
   const values: JupyterHubValues = {
     hub: {
       config,
@@ -212,7 +218,14 @@ export function jupyterhub(cluster: Cluster, platform: Platform): void {
         type: 'dynamic',
         capacity: `${cfg.homeGiB}Gi`,
         dynamic: { storageClass: platform.storageClass },
-        ...examples,
+        extraVolumes: [
+          ...examples.extraVolumes,
+          { name: 'model-bucket', persistentVolumeClaim: { claimName: bucket, readOnly: true } },
+        ],
+        extraVolumeMounts: [
+          ...examples.extraVolumeMounts,
+          { name: 'model-bucket', mountPath: MODEL_BUCKET, readOnly: true },
+        ],
       },
       profileList: profiles,
     },

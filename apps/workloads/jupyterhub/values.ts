@@ -3,12 +3,19 @@
  * https://z2jh.jupyter.org/en/stable/resources/reference.html). CI checks the rendered values
  * against the chart's own values schema (scripts/check-helm-values.ts).
  */
-import type { ConfigMapVolumeSource, EnvVar, ProjectedVolumeSource, Toleration } from '../../imports/k8s.js';
+import type {
+  ConfigMapVolumeSource,
+  EnvVar,
+  PersistentVolumeClaimVolumeSource,
+  ProjectedVolumeSource,
+  Toleration,
+} from '../../imports/k8s.js';
 
-/** A volume of the single-user pods: one ConfigMap, or several projected into one folder. */
+/** A volume of the single-user pods: one ConfigMap, several projected into one folder, or a claim. */
 export type Volume =
   | { readonly name: string; readonly configMap: ConfigMapVolumeSource }
-  | { readonly name: string; readonly projected: ProjectedVolumeSource };
+  | { readonly name: string; readonly projected: ProjectedVolumeSource }
+  | { readonly name: string; readonly persistentVolumeClaim: PersistentVolumeClaimVolumeSource };
 
 /** A KubeSpawner profile (singleuser.profileList[]). Keys are KubeSpawner trait names. */
 export interface SpawnerProfile {

@@ -2,6 +2,11 @@
  * Open WebUI: a chat front-end over the vLLM deployments the environment names as backends, with
  * its SQLite data on a gp3 volume, sign-in on and sign-up off, and no internet access.
  *
+ * The image bakes its embedding (RAG), speech (whisper) and tokenizer models into
+ * /app/backend/data/cache at build time (apps/workloads/images.ts). The data volume is mounted
+ * elsewhere (DATA_DIR) so it does not hide them: with egress closed, document upload and speech
+ * need those baked models.
+ *
  * The Deployment is typed with the Kubernetes 1.35 API (its probes use the named port `http`,
  * which cdk8s-plus-28 cannot express); the data volume's claim is a cdk8s-plus
  * PersistentVolumeClaim.
@@ -20,7 +25,8 @@ export const WEBUI_NAMESPACE = 'webui';
 const NAME = 'open-webui';
 const PORT = 8080;
 const UID = 1000;
-const DATA = '/app/backend/data';
+/** Where the data volume is mounted: outside /app/backend/data, whose cache the image fills. */
+export const WEBUI_DATA = '/var/lib/open-webui';
 
 export function openWebUI(cluster: Cluster, platform: Platform): void {
   const cfg = cluster.env.workloads.openWebUI;
@@ -80,10 +86,12 @@ export function openWebUI(cluster: Cluster, platform: Platform): void {
               imagePullPolicy: 'IfNotPresent',
               ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
               env: [
-                { name: 'DATA_DIR', value: DATA },
-                { name: 'HOME', value: DATA },
+                { name: 'DATA_DIR', value: WEBUI_DATA },
+                // The image's HOME (/root) is not the non-root user's; USER for getpass.
+                { name: 'HOME', value: WEBUI_DATA },
+                { name: 'USER', value: 'open-webui' },
                 // Static files are copied at start: keep them on the writable volume (non-root user).
-                { name: 'STATIC_DIR', value: `${DATA}/static` },
+                { name: 'STATIC_DIR', value: `${WEBUI_DATA}/static` },
                 // GitOps owns the configuration: environment variables win over settings saved in the UI.
                 { name: 'ENABLE_PERSISTENT_CONFIG', value: 'False' },
                 { name: 'WEBUI_AUTH', value: 'True' },
@@ -94,7 +102,8 @@ export function openWebUI(cluster: Cluster, platform: Platform): void {
                 { name: 'OPENAI_API_BASE_URLS', value: backends.map((b) => b.baseUrl).join(';') },
                 // vLLM runs without --api-key inside the cluster: one empty key per connection.
                 { name: 'OPENAI_API_KEYS', value: backends.map(() => '').join(';') },
-                // No downloads from the internet at start (embedding models, update checks).
+                // No downloads from the internet (update checks, models): the embedding, speech and
+                // tokenizer models are the ones baked into the image.
                 { name: 'OFFLINE_MODE', value: 'True' },
                 { name: 'ANONYMIZED_TELEMETRY', value: 'False' },
                 { name: 'DO_NOT_TRACK', value: 'True' },
@@ -108,7 +117,7 @@ export function openWebUI(cluster: Cluster, platform: Platform): void {
                 limits: quantities({ memory: '4Gi' }),
               },
               volumeMounts: [
-                { name: 'data', mountPath: DATA },
+                { name: 'data', mountPath: WEBUI_DATA },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
               startupProbe: health(10, 60),
