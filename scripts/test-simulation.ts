@@ -64,6 +64,12 @@ function printReport(r: SimReport, ceiling: number | undefined): { passed: numbe
     passed += ph.placement.checked - ph.placement.problems.length;
     failed += ph.placement.problems.length;
     for (const p of ph.placement.problems) log(`    PLACEMENT ${p}`);
+    if (ph.jobs.complete.length + ph.jobs.incomplete.length)
+      log(`    jobs: ${ph.jobs.complete.length} complete, ${ph.jobs.incomplete.length} not`);
+    for (const j of ph.jobs.complete) log(`      ${j}`);
+    passed += ph.jobs.complete.length;
+    failed += ph.jobs.incomplete.length;
+    for (const j of ph.jobs.incomplete) log(`    JOB ${j}`);
     for (const pool of ph.pools) {
       const lim = pool.limits;
       const devices = [...pool.devices].map(([k, v]) => `${v}/${lim.devices.get(k) ?? '∞'} ${k}`).join(', ');

@@ -268,3 +268,39 @@ export function pendingReason(
   }
   return reasons.join('\n      ');
 }
+
+/**
+ * Every Job complete (kwok completes a Job's pods once they run: its pod-complete stage), with
+ * the node, pool and instance type its pods ran on; an incomplete Job with its pods' phases.
+ */
+export function jobOutcomes(
+  jobs: readonly Obj[],
+  pods: readonly Obj[],
+  nodes: ReadonlyMap<string, Obj>,
+): { complete: string[]; incomplete: string[] } {
+  const complete: string[] = [];
+  const incomplete: string[] = [];
+  for (const job of jobs) {
+    const id = `Job ${job.metadata.namespace}/${job.metadata.name}`;
+    const mine = pods.filter(
+      (p) =>
+        p.metadata.namespace === job.metadata.namespace &&
+        p.metadata.ownerReferences?.some((o) => o.kind === 'Job' && o.uid === job.metadata.uid),
+    );
+    const where = mine
+      .map((p) => {
+        const node = String(rec(p.spec).nodeName ?? '');
+        const labels = nodes.get(node)?.metadata.labels ?? {};
+        return node
+          ? `${node} (pool ${labels[NODEPOOL_LABEL] ?? 'none: a system node'}, ${labels[INSTANCE_TYPE_LABEL] ?? '?'})`
+          : `pod ${p.metadata.name} ${rec(p.status).phase ?? ''} not scheduled`;
+      })
+      .join(', ');
+    const done = arr(rec(job.status).conditions).some(
+      (c) => rec(c).type === 'Complete' && rec(c).status === 'True',
+    );
+    if (done) complete.push(`${id}: ran on ${where || 'a node no longer listed'}`);
+    else incomplete.push(`${id}: not complete; its pods: ${where || 'none created'}`);
+  }
+  return { complete: complete.sort(), incomplete: incomplete.sort() };
+}

@@ -32,12 +32,25 @@ export interface PodModel {
   readonly priorityClassName?: string;
 }
 
+/** A PersistentVolumeClaim template of a StatefulSet (the controller creates the claim per pod). */
+export interface ClaimModel {
+  readonly name: string;
+  readonly spec: Values;
+}
+
 export interface ModelledWorkload {
-  readonly kind: 'DaemonSet' | 'Deployment';
+  /**
+   * Jobs are Helm hooks (they run once, at install); kwok completes their pods as soon as they
+   * run (its pod-complete stage), like any Job's.
+   */
+  readonly kind: 'DaemonSet' | 'Deployment' | 'StatefulSet' | 'Job';
   readonly namespace: string;
   readonly name: string;
-  /** Deployments only. */
+  /** Deployments and StatefulSets only. */
   readonly replicas?: number;
+  /** StatefulSets only: the governing Service's name and the claim templates. */
+  readonly serviceName?: string;
+  readonly claims?: readonly ClaimModel[];
   readonly pod: PodModel;
   /** Where the figures come from (repository@tag:path or chart@version). */
   readonly source: string;
@@ -128,6 +141,112 @@ export const DEFAULTS: Readonly<Record<string, { readonly values: Values; readon
     },
     source:
       'aws-neuron/neuron-helm-charts@8172e5e:charts/neuron-helm-chart (chart 1.0.0; 1.10.0 not readable here)',
+  },
+  // kube-prometheus-stack 88.3.0 has no file in ../shared/reference/helm-chart-values. The defaults
+  // its recipe reads, from prometheus-community/helm-charts@kube-prometheus-stack-88.3.0:
+  // charts/kube-prometheus-stack/values.yaml, and those of its subcharts (Chart.yaml
+  // dependencies: grafana 12.10.4 from grafana-community/helm-charts@grafana-12.10.4:
+  // charts/grafana/values.yaml; kube-state-metrics 8.2.0 from
+  // prometheus-community/helm-charts@kube-state-metrics-8.2.0:charts/kube-state-metrics/values.yaml)
+  // under their names, as Helm merges them. Every `resources` is {} and every placement key empty
+  // in those files; our values set them.
+  'kube-prometheus-stack': {
+    values: {
+      fullnameOverride: '',
+      prometheusOperator: {
+        enabled: true,
+        resources: {},
+        nodeSelector: {},
+        tolerations: [],
+        affinity: {},
+        prometheusConfigReloader: { resources: {} },
+        admissionWebhooks: {
+          enabled: true,
+          patch: { enabled: true, resources: {}, nodeSelector: {}, tolerations: [], affinity: {} },
+          certManager: { enabled: false },
+          deployment: { enabled: false },
+        },
+      },
+      prometheus: {
+        enabled: true,
+        prometheusSpec: {
+          replicas: 1,
+          shards: 1,
+          resources: {},
+          nodeSelector: {},
+          tolerations: [],
+          affinity: {},
+          storageSpec: {},
+        },
+      },
+      alertmanager: {
+        enabled: true,
+        alertmanagerSpec: {
+          replicas: 1,
+          resources: {},
+          nodeSelector: {},
+          tolerations: [],
+          affinity: {},
+          storage: {},
+        },
+      },
+      grafana: {
+        enabled: true,
+        replicas: 1,
+        resources: {},
+        nodeSelector: {},
+        tolerations: [],
+        affinity: {},
+        sidecar: {
+          resources: {},
+          dashboards: { enabled: true },
+          datasources: { enabled: true, initDatasources: false },
+        },
+        persistence: { enabled: false },
+        initChownData: { enabled: true, resources: {} },
+      },
+      kubeStateMetrics: { enabled: true },
+      'kube-state-metrics': { replicas: 1, resources: {}, nodeSelector: {}, tolerations: [], affinity: {} },
+      nodeExporter: { enabled: true },
+      thanosRuler: { enabled: false },
+    },
+    source:
+      'prometheus-community/helm-charts@kube-prometheus-stack-88.3.0:charts/kube-prometheus-stack/values.yaml, subcharts grafana-community/helm-charts@grafana-12.10.4:charts/grafana/values.yaml and prometheus-community/helm-charts@kube-state-metrics-8.2.0:charts/kube-state-metrics/values.yaml (the keys the recipe reads)',
+  },
+  // keda 2.20.2 has no file in ../shared/reference/helm-chart-values: kedacore/charts@v2.20.2:
+  // keda/values.yaml. One replica of each part; requests 100m / 100Mi (limits 1 CPU / 1000Mi)
+  // for the operator, the metrics server and the webhooks; no placement.
+  keda: {
+    values: {
+      operator: { name: 'keda-operator', replicaCount: 1, nodeSelector: {}, tolerations: [], affinity: {} },
+      metricsServer: { replicaCount: 1, nodeSelector: {}, tolerations: [], affinity: {} },
+      webhooks: {
+        enabled: true,
+        name: 'keda-admission-webhooks',
+        replicaCount: 1,
+        nodeSelector: {},
+        tolerations: [],
+        affinity: {},
+      },
+      resources: {
+        operator: { limits: { cpu: 1, memory: '1000Mi' }, requests: { cpu: '100m', memory: '100Mi' } },
+        metricServer: { limits: { cpu: 1, memory: '1000Mi' }, requests: { cpu: '100m', memory: '100Mi' } },
+        webhooks: { limits: { cpu: 1, memory: '1000Mi' }, requests: { cpu: '100m', memory: '100Mi' } },
+      },
+      nodeSelector: {},
+      tolerations: [],
+      affinity: {},
+      priorityClassName: '',
+      topologySpreadConstraints: { operator: [], metricsServer: [], webhooks: [] },
+    },
+    source: 'kedacore/charts@v2.20.2:keda/values.yaml',
+  },
+  // prometheus-operator-crds 31.0.0 installs CustomResourceDefinitions only (its templates at
+  // prometheus-community/helm-charts@prometheus-operator-crds-31.0.0:charts/prometheus-operator-crds/
+  // templates); no values are read.
+  'prometheus-operator-crds': {
+    values: {},
+    source: 'prometheus-community/helm-charts@prometheus-operator-crds-31.0.0 (CRDs only)',
   },
 };
 
@@ -392,7 +511,184 @@ const RECIPES: Readonly<Record<string, { readonly recipe: Recipe; readonly templ
       return out;
     },
   },
+  'prometheus-operator-crds': {
+    templates: 'prometheus-community/helm-charts@prometheus-operator-crds-31.0.0 (CRDs only: no pods)',
+    recipe: () => [],
+  },
+  keda: {
+    templates:
+      'kedacore/charts@v2.20.2:keda/templates/{manager,metrics-server,webhooks}/deployment.yaml (nodeSelector kubernetes.io/os: linux plus <part>.nodeSelector or the root one; tolerations and affinity <part>.* or the root ones; resources.<operator|metricServer|webhooks>)',
+    recipe: (v, ns) => {
+      const part = (
+        key: 'operator' | 'metricsServer' | 'webhooks',
+        name: string,
+        res: string,
+      ): ModelledWorkload => {
+        const c = rec(v[key]);
+        const or = (own: unknown, root: unknown) =>
+          Object.keys(rec(own)).length || arr(own).length ? own : root;
+        return {
+          kind: 'Deployment',
+          namespace: ns,
+          name,
+          replicas: Number(c.replicaCount ?? 1),
+          pod: pod([{ name, resources: resources(rec(v.resources)[res]) }], {
+            nodeSelector: { 'kubernetes.io/os': 'linux', ...rec(or(c.nodeSelector, v.nodeSelector)) },
+            tolerations: or(c.tolerations, v.tolerations),
+            affinity: or(c.affinity, v.affinity),
+            topologySpreadConstraints: rec(v.topologySpreadConstraints)[key],
+            priorityClassName: v.priorityClassName,
+          }),
+          source: '',
+        };
+      };
+      const operator = String(at(v, 'operator.name') ?? 'keda-operator');
+      const out = [
+        part('operator', operator, 'operator'),
+        part('metricsServer', `${operator}-metrics-apiserver`, 'metricServer'),
+      ];
+      if (at(v, 'webhooks.enabled') !== false)
+        out.push(part('webhooks', String(at(v, 'webhooks.name') ?? 'keda-admission-webhooks'), 'webhooks'));
+      return out;
+    },
+  },
+  'kube-prometheus-stack': {
+    templates:
+      'prometheus-community/helm-charts@kube-prometheus-stack-88.3.0:charts/kube-prometheus-stack/templates/{prometheus-operator/deployment.yaml, prometheus-operator/admission-webhooks/job-patch/job-{createSecret,patchWebhook}.yaml (Helm hooks), prometheus/prometheus.yaml, alertmanager/alertmanager.yaml}; the StatefulSets the operator makes of the Prometheus and Alertmanager objects: prometheus-operator/prometheus-operator@v0.93.0:pkg/prometheus/server/statefulset.go and pkg/alertmanager/statefulset.go (containers prometheus or alertmanager with spec.resources, config-reloader and init-config-reloader without requests: the chart passes --config-reloader-*-request=0 when prometheusConfigReloader.resources is empty, and cmd/operator/main.go says "0" configures no request; governing Services prometheus-operated and alertmanager-operated; claim <statefulset>-db); grafana-community/helm-charts@grafana-12.10.4:charts/grafana/templates/_pod.tpl (grafana, the dashboards and datasources sidecars with sidecar.resources; init-chown-data only with persistence); kube-state-metrics 8.2.0 templates/deployment.yaml. The soft pod anti-affinity of Prometheus and Alertmanager (a preference) is not modelled',
+    recipe: (v, ns, release) => {
+      const full = String(v.fullnameOverride || release);
+      const out: ModelledWorkload[] = [];
+      const po = rec(v.prometheusOperator);
+      if (po.enabled !== false) {
+        out.push({
+          kind: 'Deployment',
+          namespace: ns,
+          name: `${full}-operator`,
+          replicas: 1,
+          pod: pod([{ name: 'kube-prometheus-stack', resources: resources(po.resources) }], po),
+          source: '',
+        });
+        const hooks = rec(po.admissionWebhooks);
+        const patch = rec(hooks.patch);
+        if (hooks.enabled !== false && patch.enabled !== false && at(hooks, 'certManager.enabled') !== true) {
+          for (const [suffix, container] of [
+            ['admission-create', 'create'],
+            ['admission-patch', 'patch'],
+          ] as const) {
+            out.push({
+              kind: 'Job',
+              namespace: ns,
+              name: `${full}-${suffix}`,
+              pod: pod([{ name: container, resources: resources(patch.resources) }], patch),
+              source: '',
+            });
+          }
+        }
+        if (at(hooks, 'deployment.enabled') === true) {
+          const d = rec(hooks.deployment);
+          out.push({
+            kind: 'Deployment',
+            namespace: ns,
+            name: `${full}-webhook`,
+            replicas: Number(d.replicas ?? 1),
+            pod: pod(
+              [{ name: 'prometheus-operator-admission-webhook', resources: resources(d.resources) }],
+              d,
+            ),
+            source: '',
+          });
+        }
+        const reloader = resources(at(po, 'prometheusConfigReloader.resources'));
+        const operated = (
+          key: 'prometheus' | 'alertmanager',
+          specKey: string,
+          storageKey: string,
+        ): ModelledWorkload | undefined => {
+          const top = rec(v[key]);
+          if (top.enabled === false) return undefined;
+          const spec = rec(top[specKey]);
+          const name = `${key}-${full}-${key}`;
+          const template = rec(rec(spec[storageKey]).volumeClaimTemplate);
+          const shards = key === 'prometheus' ? Number(spec.shards ?? 1) : 1;
+          return {
+            kind: 'StatefulSet',
+            namespace: ns,
+            name,
+            replicas: Number(spec.replicas ?? 1) * shards,
+            serviceName: `${key}-operated`,
+            claims: Object.keys(rec(template.spec)).length
+              ? [{ name: `${name}-db`, spec: rec(template.spec) }]
+              : [],
+            pod: {
+              ...pod(
+                [
+                  { name: key, resources: resources(spec.resources) },
+                  { name: 'config-reloader', resources: reloader },
+                ],
+                spec,
+              ),
+              initContainers: [{ name: 'init-config-reloader', resources: reloader }],
+            },
+            source: '',
+          };
+        };
+        for (const w of [
+          operated('prometheus', 'prometheusSpec', 'storageSpec'),
+          operated('alertmanager', 'alertmanagerSpec', 'storage'),
+        ])
+          if (w) out.push(w);
+      }
+      const g = rec(v.grafana);
+      if (g.enabled !== false) {
+        const side = resources(at(g, 'sidecar.resources'));
+        const containers: ContainerModel[] = [{ name: 'grafana', resources: resources(g.resources) }];
+        const init: ContainerModel[] = [];
+        if (at(g, 'sidecar.dashboards.enabled') === true)
+          containers.push({ name: 'grafana-sc-dashboard', resources: side });
+        if (at(g, 'sidecar.datasources.enabled') === true) {
+          if (at(g, 'sidecar.datasources.initDatasources') === true)
+            init.push({ name: 'grafana-init-sc-datasources', resources: side });
+          else containers.push({ name: 'grafana-sc-datasources', resources: side });
+        }
+        if (at(g, 'persistence.enabled') === true && at(g, 'initChownData.enabled') !== false)
+          init.push({ name: 'init-chown-data', resources: resources(at(g, 'initChownData.resources')) });
+        out.push({
+          kind: 'Deployment',
+          namespace: ns,
+          name: `${release}-grafana`,
+          replicas: Number(g.replicas ?? 1),
+          pod: { ...pod(containers, g), ...(init.length ? { initContainers: init } : {}) },
+          source: '',
+        });
+      }
+      if (at(v, 'kubeStateMetrics.enabled') !== false) {
+        const k = rec(v['kube-state-metrics']);
+        out.push({
+          kind: 'Deployment',
+          namespace: ns,
+          name: `${release}-kube-state-metrics`,
+          replicas: Number(k.replicas ?? 1),
+          pod: pod([{ name: 'kube-state-metrics', resources: resources(k.resources) }], k),
+          source: '',
+        });
+      }
+      // nodeExporter (a DaemonSet on every node) and thanosRuler: our values turn them off; a
+      // release that turns them on has no model yet.
+      if (at(v, 'nodeExporter.enabled') !== false)
+        throw new Error(
+          `HelmRelease ${release}: nodeExporter.enabled is on; its DaemonSet (prometheus-node-exporter subchart) has no model in test/simulation/modelled.ts`,
+        );
+      if (at(v, 'thanosRuler.enabled') === true)
+        throw new Error(
+          `HelmRelease ${release}: thanosRuler.enabled is on; it has no model in test/simulation/modelled.ts`,
+        );
+      return out;
+    },
+  },
 };
+
+/** Charts whose recipe makes no pods (CRDs only). */
+export const CHARTS_WITHOUT_PODS: readonly string[] = ['prometheus-operator-crds'];
 
 /** Charts this module has a recipe for. */
 export const MODELLED_CHARTS: readonly string[] = Object.keys(RECIPES);
@@ -740,9 +1036,20 @@ export function workloadManifest(w: ModelledWorkload): KubeManifest {
       if (!t.labelSelector) t.labelSelector = { matchLabels: labels };
     }
   }
-  if (w.kind === 'Deployment') spec.replicas = w.replicas ?? 1;
+  if (w.kind === 'Deployment' || w.kind === 'StatefulSet') spec.replicas = w.replicas ?? 1;
+  if (w.kind === 'StatefulSet') {
+    spec.serviceName = w.serviceName ?? w.name;
+    if (w.claims?.length)
+      spec.volumeClaimTemplates = w.claims.map((c) => ({ metadata: { name: c.name }, spec: c.spec }));
+  }
+  if (w.kind === 'Job') {
+    // The Job controller generates the selector and labels the pods; a Job's pods never restart.
+    delete spec.selector;
+    rec(rec(spec.template).spec).restartPolicy = 'Never';
+    spec.backoffLimit = 0;
+  }
   return {
-    apiVersion: 'apps/v1',
+    apiVersion: w.kind === 'Job' ? 'batch/v1' : 'apps/v1',
     kind: w.kind,
     metadata: {
       name: w.name,

@@ -233,3 +233,42 @@ export function workflowPods(
     } as KubeManifest;
   });
 }
+
+/** Labels the Job controller puts on its pods (kubernetes/kubernetes pkg/controller/job): a held copy must not carry them. */
+const JOB_POD_LABELS = [
+  'controller-uid',
+  'job-name',
+  'batch.kubernetes.io/controller-uid',
+  'batch.kubernetes.io/job-name',
+];
+
+/**
+ * One pod per rendered Job (its template, `parallelism` copies, default 1), without an owner so
+ * that kwok keeps it running: a staging or compile Job runs whenever a model revision changes,
+ * which may happen while every workload is at its maximum; in the simulation its pods complete
+ * at once, so only a held copy shows that they fit beside the rest.
+ */
+export function heldJobPods(jobs: readonly KubeManifest[]): KubeManifest[] {
+  const out: KubeManifest[] = [];
+  for (const job of jobs) {
+    const spec = rec(job.spec);
+    const template = rec(spec.template);
+    const labels = { ...(rec(rec(template.metadata).labels) as Record<string, string>) };
+    for (const l of JOB_POD_LABELS) delete labels[l];
+    const n = Number(spec.parallelism ?? 1);
+    for (let i = 0; i < n; i++) {
+      out.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `${job.metadata.name.slice(0, 50)}-held-${i}`,
+          namespace: job.metadata.namespace,
+          labels: { ...labels, 'simulation.genai-eks.io/held-job': job.metadata.name.slice(0, 63) },
+          annotations: rec(rec(template.metadata).annotations) as Record<string, string>,
+        },
+        spec: structuredClone(rec(template.spec)),
+      } as KubeManifest);
+    }
+  }
+  return out;
+}

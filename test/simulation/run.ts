@@ -7,7 +7,9 @@
  * on until every pod is Ready or nothing changes any more:
  *
  * 1. bring-up: everything at its rendered size;
- * 2. maximum: every RayCluster worker group at maxReplicas (what Ray's autoscaler writes);
+ * 2. maximum: every RayCluster worker group at maxReplicas (what Ray's autoscaler writes), every
+ *    Deployment a KEDA ScaledObject scales at its maxReplicaCount, and one pod of each of our Jobs
+ *    held running beside them (pods.ts heldJobPods);
  * 3. upgrade: a RayService change that makes KubeRay create a second RayCluster.
  *
  * After each phase: pods not Ready (with the scheduler's and Karpenter's reasons), pods off
@@ -27,6 +29,7 @@ import type { KubeClient } from '../cluster/kube.js';
 import { testClusterVars } from '../cluster/manifests.js';
 import type { SimBinaries } from './binaries.js';
 import {
+  jobOutcomes,
   karpenterReasons,
   nodesCost,
   type Obj,
@@ -63,7 +66,7 @@ import {
   workloadManifest,
 } from './modelled.js';
 import { isAwsKarpenterKind, kwokNodeClass, kwokNodePool } from './nodepools.js';
-import { spawnerPods, workflowPods } from './pods.js';
+import { heldJobPods, spawnerPods, workflowPods } from './pods.js';
 import { systemNodes } from './system-nodes.js';
 
 export const ACCELERATORS = [POOLS.nvidia.resource, POOLS.neuron.resource];
@@ -80,6 +83,8 @@ export interface PhaseResult {
   /** Pods not Ready at the end, with their reasons. */
   readonly notReady: readonly { id: string; reason: string }[];
   readonly placement: { checked: number; problems: readonly string[] };
+  /** Jobs (ours and the charts' hooks): complete ones with where their pods ran, incomplete ones. */
+  readonly jobs: { readonly complete: readonly string[]; readonly incomplete: readonly string[] };
   readonly pools: readonly PoolUsage[];
   readonly nodes: number;
   readonly usdPerHour: number;
@@ -200,6 +205,7 @@ async function provisionClaims(client: KubeClient, nodes: ReadonlyMap<string, Ob
 }
 
 interface World {
+  jobs: Obj[];
   pods: Obj[];
   nodes: Obj[];
   owners: Map<string, Obj>;
@@ -229,6 +235,7 @@ async function observe(client: KubeClient): Promise<World> {
   add('RayService', rss);
   add('Job', jobs);
   return {
+    jobs,
     pods: pods.filter((p) => !p.metadata.deletionTimestamp),
     nodes,
     owners,
@@ -351,7 +358,14 @@ export async function phaseResult(
     pods: livePods.length,
     ready: livePods.length - notReady.length,
     notReady,
-    placement: placementProblems(livePods, nodes, w.owners, ACCELERATORS),
+    // Pods of Jobs that ran and completed are checked too: they were placed like any other.
+    placement: placementProblems(
+      w.pods.filter((p) => rec(p.status).phase !== 'Failed'),
+      nodes,
+      w.owners,
+      ACCELERATORS,
+    ),
+    jobs: jobOutcomes(w.jobs, w.pods, nodes),
     pools: poolUsage(w.nodePools, w.nodes, types),
     nodes: w.nodes.length,
     usdPerHour: nodesCost(w.nodes, price).usdPerHour,
@@ -640,7 +654,8 @@ export async function simulateEnvironment(
     phases.push(await phaseResult(plane, 'bring-up', t, w, typeMap, price, []));
     log(`bring-up settled in ${phases.at(-1)!.seconds.toFixed(0)}s`);
 
-    // 2. maximum: every RayCluster worker group at maxReplicas, as Ray's autoscaler would set it.
+    // 2. maximum: every RayCluster worker group at maxReplicas, as Ray's autoscaler would set it;
+    // KEDA's targets at maxReplicaCount and our Jobs' pods held (below).
     {
       t = Date.now();
       const notes: string[] = [];
@@ -668,6 +683,44 @@ export async function simulateEnvironment(
           notes.push(`RayCluster ${rc.metadata.name}: KubeRay did not create ${want} pods within 60s`);
         }
       }
+      // Deployments KEDA scales: at the ScaledObject's maxReplicaCount (rendered from
+      // workloads.vllm[].scaling.maxReplicas), as the HPA KEDA makes would set them at peak.
+      // (KEDA's pods are modelled; nothing scales here by itself.)
+      for (const so of await list(client, '/apis/keda.sh/v1alpha1/scaledobjects')) {
+        const spec = rec(so.spec);
+        const target = rec(spec.scaleTargetRef);
+        const max = spec.maxReplicaCount;
+        if ((target.kind ?? 'Deployment') !== 'Deployment' || typeof max !== 'number') {
+          problems.push(
+            `maximum: ScaledObject ${so.metadata.namespace}/${so.metadata.name}: target ${String(target.kind)} or maxReplicaCount ${String(max)} not handled`,
+          );
+          continue;
+        }
+        const path = `/apis/apps/v1/namespaces/${so.metadata.namespace}/deployments/${target.name}`;
+        const before = rec((await client.raw('GET', path)).body);
+        const r = await client.raw(
+          'PATCH',
+          path,
+          { spec: { replicas: max } },
+          'application/merge-patch+json',
+        );
+        if (r.status !== 200) problems.push(`maximum: Deployment ${target.name}: HTTP ${r.status}`);
+        notes.push(
+          `Deployment ${so.metadata.namespace}/${target.name}: ${String(rec(before.spec).replicas)} -> ${max} replicas (ScaledObject ${so.metadata.name} maxReplicaCount)`,
+        );
+      }
+      // Our Jobs' pods held running beside them (heldJobPods).
+      const held = heldJobPods(allBuilt.filter((o) => o.kind === 'Job'));
+      for (const o of await applyObjects(
+        client,
+        held.map((manifest) => ({ file: 'held Job pods', manifest })),
+      )) {
+        if (o.outcome !== 'applied') problems.push(`maximum: ${o.id}: ${o.message}`);
+      }
+      if (held.length)
+        notes.push(
+          `${held.length} pods of our Jobs held running (${held.map((p) => p.metadata.name).join(', ')})`,
+        );
       w = await settle(client, timeout, price, onCost);
       phases.push(await phaseResult(plane, 'maximum', t, w, typeMap, price, notes));
       log(`maximum settled in ${phases.at(-1)!.seconds.toFixed(0)}s`);
