@@ -19,6 +19,15 @@ import type { Resources } from '../../lib/values.js';
 
 export const ARGO = IDENTITIES.argoWorkflows;
 
+/**
+ * What each executor container Argo adds to every step pod requests (chart value
+ * `executor.resources`): `init` runs before the step's container, `wait` beside it for the whole
+ * step (argoproj/argo-workflows@v4.1.2:workflow/controller/workflowpod.go createWorkflowPod). A
+ * step sized to its node's share must leave the `wait` container this much
+ * (apps/workloads/dogbooth/pipeline.ts).
+ */
+export const EXECUTOR_REQUESTS = { cpuMillicores: 100, memoryMiB: 128 } as const;
+
 /** Values of the argo-workflows chart that this project sets. */
 export interface ArgoWorkflowsValues {
   readonly images: { readonly pullPolicy: string };
@@ -108,7 +117,13 @@ export function argoWorkflows(cluster: Cluster, after: readonly string[]): void 
       // The init and wait containers Argo adds to every step pod.
       executor: {
         securityContext: restrictedContainer(),
-        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+        resources: {
+          requests: {
+            cpu: `${EXECUTOR_REQUESTS.cpuMillicores}m`,
+            memory: `${EXECUTOR_REQUESTS.memoryMiB}Mi`,
+          },
+          limits: { memory: '512Mi' },
+        },
       },
       mainContainer: { securityContext: restrictedContainer() },
       // Artifacts in the model bucket, with the workflow service account's Pod Identity role:

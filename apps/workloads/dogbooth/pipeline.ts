@@ -37,6 +37,7 @@ import {
   restrictedPod,
 } from '../../lib/pod.js';
 import type { Platform } from '../../platform/index.js';
+import { EXECUTOR_REQUESTS } from '../../platform/workflows/index.js';
 import { IMAGES } from '../images.js';
 import { shareQuantities } from '../placement.js';
 import { PIPELINE_MODULE, PIPELINE_MODULE_SOURCE, stepSource, WORK, workPath } from './pipeline-scripts.js';
@@ -84,7 +85,13 @@ export function fineTunePipeline(cluster: Cluster, platform: Platform, cfg: Pipe
     { name: 'HF_HOME', value: modelDataPath('cache', 'huggingface').containerPath },
     { name: 'PYTHONPATH', value: LIB },
   ];
-  const { instance: gpu, ...share } = cfg.gpu;
+  const { instance: gpu, ...nodeShare } = cfg.gpu;
+  // The node's share for one GPU less Argo's `wait` container, which runs beside the step
+  // (EXECUTOR_REQUESTS): with the whole share the pod would not fit the node it is sized for.
+  const share = {
+    cpuMillicores: nodeShare.cpuMillicores - EXECUTOR_REQUESTS.cpuMillicores,
+    memoryMiB: nodeShare.memoryMiB - EXECUTOR_REQUESTS.memoryMiB,
+  };
   const gpuPlacement = acceleratedPlacement('nvidia', gpu.name);
   const gpuResources: ResourceRequirements = {
     // Scratch space: class images, the full-precision checkpoint and the fp16 export.
