@@ -30,6 +30,7 @@ import { bootstrapSnapshot, type EnvironmentReport, testEnvironment } from '../t
 import { ensureBinaries, killBuildsSync, updateGoMod } from '../test/cluster/binaries.js';
 import { killAllSync, stopAll } from '../test/cluster/control-plane.js';
 import {
+  chartRenderedRules,
   type EnvObject,
   loadEnvironmentObjects,
   readCrds,
@@ -130,7 +131,9 @@ async function main(): Promise<number> {
       continue;
     }
     try {
-      plans.push({ name, objects: loadEnvironmentObjects(join(dist, name), testClusterVars(env), name) });
+      const objects = loadEnvironmentObjects(join(dist, name), testClusterVars(env), name);
+      // Objects a chart makes from our values, where their schema is worth the API server's check.
+      plans.push({ name, objects: [...objects, ...chartRenderedRules(objects)] });
     } catch (e) {
       log(`FAILED ${e instanceof Error ? e.message : String(e)}`);
       failed++;

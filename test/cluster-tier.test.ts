@@ -10,6 +10,7 @@ import { versions } from '../clusters/versions.js';
 import { goModHead, goModProblems, parseGoMod, stagingVersion, TOOLS_DIR } from './cluster/binaries.js';
 import {
   applyOrder,
+  chartRenderedRules,
   dryRunFor,
   loadEnvironmentObjects,
   substitute,
@@ -176,5 +177,41 @@ describe('API client helpers', () => {
     expect(statusMessage({ kind: 'Status', message: 'namespaces "x" not found' })).toBe(
       'namespaces "x" not found',
     );
+  });
+});
+
+describe('PrometheusRules a chart renders from our values', () => {
+  test("are built as the chart's template names and places them, from the HelmRelease's values", () => {
+    const release = {
+      file: 'apps/helmrelease-x.yaml',
+      manifest: {
+        apiVersion: 'helm.toolkit.fluxcd.io/v2',
+        kind: 'HelmRelease',
+        metadata: { name: 'stack', namespace: 'flux-system' },
+        spec: {
+          targetNamespace: 'watch',
+          values: {
+            fullnameOverride: 'kps',
+            additionalPrometheusRulesMap: {
+              short: {
+                additionalLabels: { a: 'b' },
+                groups: [{ name: 'g', rules: [{ record: 'r', expr: '1' }] }],
+              },
+              [`x${'y'.repeat(70)}`]: { groups: [] },
+            },
+          },
+        },
+      },
+    };
+    const rules = chartRenderedRules([
+      release,
+      { file: 'configs/cm.yaml', manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } } },
+    ]);
+    expect(rules.map((r) => r.manifest.metadata)).toEqual([
+      { name: 'kps-short', namespace: 'watch', labels: { a: 'b' } },
+      { name: `kps-x${'y'.repeat(58)}`, namespace: 'watch', labels: {} },
+    ]);
+    expect(rules[0]!.manifest.spec).toEqual({ groups: [{ name: 'g', rules: [{ record: 'r', expr: '1' }] }] });
+    expect(rules[0]!.file).toBe('apps/helmrelease-x.yaml#additionalPrometheusRulesMap.short');
   });
 });

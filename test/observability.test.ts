@@ -179,14 +179,31 @@ describe('versions', () => {
 describe('a fixture environment', () => {
   const rendered = () => renderFixture(fixture('observed'));
 
-  test('renders the CRDs in controllers, the stack in apps and monitors, rules and dashboards in configs', () => {
+  test('renders the CRDs in controllers, the stack and its rules in apps, monitors and dashboards in configs', () => {
     const objects = rendered();
     const layerOf = (kind: string, name: string) =>
       objects.find((o) => o.manifest.kind === kind && o.manifest.metadata.name === name)?.layer;
     expect(layerOf('HelmRelease', 'prometheus-operator-crds')).toBe('controllers');
     expect(layerOf('HelmRelease', 'kube-prometheus-stack')).toBe('apps');
-    for (const o of objects.filter((x) => ['ServiceMonitor', 'PrometheusRule'].includes(x.manifest.kind))) {
-      expect(o.layer, `${o.manifest.kind} ${o.manifest.metadata.name}`).toBe('configs');
+    for (const o of objects.filter((x) => ['ServiceMonitor', 'PodMonitor'].includes(x.manifest.kind))) {
+      if (o.manifest.metadata.namespace === 'monitoring')
+        expect(o.layer, `${o.manifest.kind} ${o.manifest.metadata.name}`).toBe('configs');
+    }
+    // The rules are values of the stack's release, which renders them as PrometheusRules: no
+    // PrometheusRule object of our own (docs/decisions.md, "Observability").
+    expect(objects.filter((o) => o.manifest.kind === 'PrometheusRule')).toEqual([]);
+    const stack = objects.find(
+      (o) => o.manifest.kind === 'HelmRelease' && o.manifest.metadata.name === 'kube-prometheus-stack',
+    )!.manifest as Any;
+    const rules = stack.spec.values.additionalPrometheusRulesMap as Record<string, Any>;
+    expect(Object.keys(rules).length).toBeGreaterThan(0);
+    for (const [key, rule] of Object.entries(rules)) {
+      // The chart names each PrometheusRule `<fullname>-<key>`, cut to 63 characters.
+      expect(`${stack.spec.values.fullnameOverride}-${key}`.length, key).toBeLessThanOrEqual(63);
+      expect(key).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(rule.groups.length, key).toBeGreaterThan(0);
+      for (const g of rule.groups)
+        for (const r of g.rules) expect(typeof r.expr, `${key}: ${g.name}`).toBe('string');
     }
     const dashboards = objects.filter(
       (o) =>

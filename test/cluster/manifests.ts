@@ -136,6 +136,44 @@ export function loadEnvironmentObjects(envDir: string, vars: ClusterVars, envNam
   return objects;
 }
 
+/**
+ * The PrometheusRules kube-prometheus-stack renders from a HelmRelease's
+ * `additionalPrometheusRulesMap` value, as its template writes them
+ * (prometheus-community/helm-charts@kube-prometheus-stack-88.3.0:
+ * charts/kube-prometheus-stack/templates/prometheus/additionalPrometheusRules.yaml: name
+ * `<fullname>-<key>` cut to 63 characters and trailing `-`, the release namespace, the entry's
+ * `additionalLabels`, `spec.groups`), so that the API server checks them against the pinned CRD.
+ * The chart's own labels are left out: they do not change what the CRD accepts.
+ */
+export function chartRenderedRules(objects: readonly EnvObject[]): EnvObject[] {
+  const out: EnvObject[] = [];
+  for (const { file, manifest } of objects) {
+    if (manifest.kind !== 'HelmRelease') continue;
+    const spec = manifest.spec as
+      | { targetNamespace?: string; releaseName?: string; values?: Record<string, unknown> }
+      | undefined;
+    const rules = spec?.values?.additionalPrometheusRulesMap as
+      | Record<string, { additionalLabels?: Record<string, string>; groups?: unknown[] }>
+      | undefined;
+    if (!rules) continue;
+    const fullname = String(spec?.values?.fullnameOverride ?? spec?.releaseName ?? manifest.metadata.name);
+    const namespace = spec?.targetNamespace ?? manifest.metadata.namespace;
+    for (const [key, rule] of Object.entries(rules)) {
+      const name = `${fullname}-${key}`.slice(0, 63).replace(/-+$/, '');
+      out.push({
+        file: `${file}#additionalPrometheusRulesMap.${key}`,
+        manifest: {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'PrometheusRule',
+          metadata: { name, namespace, labels: { ...(rule.additionalLabels ?? {}) } },
+          spec: { groups: rule.groups ?? [] },
+        } as KubeManifest,
+      });
+    }
+  }
+  return out;
+}
+
 /** Kinds that change how the API server itself treats later requests; applied with dryRun=All (see docs/testing.md). */
 export const DRY_RUN_KINDS: ReadonlySet<string> = new Set([
   'admissionregistration.k8s.io ValidatingWebhookConfiguration',

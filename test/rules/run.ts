@@ -1,7 +1,7 @@
 /**
  * The rule tests of one rendered environment, with promtool (`npm run test:rules`):
  *
- * 1. `rules.yaml`: every PrometheusRule group rendered in dist/k8s/<env>, as Prometheus loads it;
+ * 1. `rules.yaml`: every rule group rendered in dist/k8s/<env> (ruleGroups below), as Prometheus loads it;
  *    `promtool check rules` parses it;
  * 2. the hand-written unit tests test/rules/*.test.yaml run against it (`promtool test rules`);
  * 3. `queries.yaml`: every other PromQL the render carries, as recording rules, so promtool parses
@@ -36,11 +36,21 @@ export function readObjects(envDir: string): Obj[] {
     .map((f) => parse(readFileSync(join(envDir, f), 'utf8')) as Obj);
 }
 
-/** The rule groups of every PrometheusRule, in file order. */
+/**
+ * The rule groups of every PrometheusRule the environment gets: those a HelmRelease hands to
+ * kube-prometheus-stack in `additionalPrometheusRulesMap` (the chart renders one PrometheusRule
+ * per key: templates/prometheus/additionalPrometheusRules.yaml at kube-prometheus-stack-88.3.0),
+ * and any PrometheusRule object, in file order.
+ */
 export function ruleGroups(objects: readonly Obj[]): Obj[] {
-  return objects
-    .filter((o) => o.kind === 'PrometheusRule')
-    .flatMap((o) => arr(isObj(o.spec) ? o.spec.groups : undefined).filter(isObj));
+  return objects.flatMap((o) => {
+    if (o.kind === 'PrometheusRule') return arr(isObj(o.spec) ? o.spec.groups : undefined).filter(isObj);
+    const values =
+      o.kind === 'HelmRelease' && isObj(o.spec) && isObj(o.spec.values) ? o.spec.values : undefined;
+    const rules =
+      values && isObj(values.additionalPrometheusRulesMap) ? values.additionalPrometheusRulesMap : {};
+    return Object.values(rules).flatMap((r) => arr(isObj(r) ? r.groups : undefined).filter(isObj));
+  });
 }
 
 /** PromQL of the dashboards (ConfigMaps of Grafana JSON) and of the ScaledObjects' Prometheus triggers. */
@@ -159,7 +169,7 @@ export function testEnvironment(
     return {
       env,
       ok: false,
-      output: `${envDir}: no PrometheusRule rendered`,
+      output: `${envDir}: no rule group rendered (PrometheusRule or kube-prometheus-stack additionalPrometheusRulesMap)`,
       groups: 0,
       queries: 0,
       files: [],

@@ -5,11 +5,13 @@
  * - controllers layer: the Prometheus Operator CRDs (chart prometheus-operator-crds), so that the
  *   monitors and rules below apply in configs;
  * - configs layer: ServiceMonitors and PodMonitors for the platform's exporters (DCGM exporter,
- *   neuron-monitor, Karpenter), the PrometheusRules (rules.ts) and the dashboards (dashboards.ts,
- *   ConfigMaps that Grafana's sidecar loads);
+ *   neuron-monitor, Karpenter) and the dashboards (dashboards.ts, ConfigMaps that Grafana's
+ *   sidecar loads);
  * - apps layer: kube-prometheus-stack itself (operator, Prometheus, Alertmanager, Grafana,
  *   kube-state-metrics) on the cpu pool, because Prometheus's volume needs the gp3 StorageClass and
- *   the pods need NodePools, both from the configs layer (apps/lib/flux.ts, HelmReleaseProps.layer).
+ *   the pods need NodePools, both from the configs layer (apps/lib/flux.ts, HelmReleaseProps.layer);
+ *   its release renders the alert and recording rules (rules.ts) as PrometheusRules from
+ *   `additionalPrometheusRulesMap` (docs/decisions.md, "Observability", says why not objects here).
  *
  * Workloads register their own scrape targets with `scrapePods` (the PodMonitor and the
  * NetworkPolicy that lets Prometheus into an isolated namespace).
@@ -21,7 +23,6 @@ import {
   PodMonitor,
   PodMonitorSpecPodMetricsEndpointsRelabelingsAction,
 } from '../../imports/podmonitor-monitoring.coreos.com.js';
-import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com.js';
 import {
   ServiceMonitor,
   ServiceMonitorSpecEndpointsRelabelingsAction,
@@ -183,6 +184,14 @@ export function observability(cluster: Cluster, after: readonly string[]): Obser
         ...placement,
         resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
       },
+      // One PrometheusRule per group, `genai-<group>` without the dots of Prometheus's group
+      // naming convention (the chart names it `<fullname>-<key>`).
+      additionalPrometheusRulesMap: Object.fromEntries(
+        ruleGroups().map((group) => [
+          group.name.replace(/\./g, '-'),
+          { additionalLabels: { 'app.kubernetes.io/part-of': 'genai-eks' }, groups: [group] },
+        ]),
+      ),
     },
   });
 
@@ -259,15 +268,6 @@ export function observability(cluster: Cluster, after: readonly string[]): Obser
       endpoints: [{ port: 'http-metrics', interval: '30s' }],
     },
   });
-
-  for (const group of ruleGroups()) {
-    // Object names without the dots of Prometheus's group naming convention.
-    const name = group.name.replace(/\./g, '-');
-    new PrometheusRule(configs, `prometheusrule-${name}`, {
-      metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/part-of': 'genai-eks' } },
-      spec: { groups: [group] },
-    });
-  }
 
   for (const d of dashboards()) {
     new ConfigMap(configs, `configmap-dashboard-${d.uid}`, {

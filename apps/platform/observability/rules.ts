@@ -1,14 +1,15 @@
 /**
- * Alert and recording rules as code, one PrometheusRule per group. Every rule has unit tests in
+ * Alert and recording rules as code, one PrometheusRule per group, rendered by kube-prometheus-stack
+ * from its `additionalPrometheusRulesMap` value (values.ts). Every rule has unit tests in
  * test/rules/*.test.yaml that `npm run test:rules` runs with promtool against the rules as
  * rendered in dist/ (docs/platform.md, "Observability"); test/observability.test.ts fails when a
  * rule has none.
  *
  * Thresholds are the same in every environment, so one set of tests holds for all of them.
  */
-import {
-  type PrometheusRuleSpecGroups,
-  PrometheusRuleSpecGroupsRulesExpr,
+import type {
+  PrometheusRuleSpecGroups,
+  PrometheusRuleSpecGroupsRules,
 } from '../../imports/prometheusrule-monitoring.coreos.com.js';
 import { DCGM, KARPENTER, KUBE_STATE_METRICS, NEURON, TARGET_LABELS, VLLM } from './metrics.js';
 
@@ -169,20 +170,28 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
 
 const isAlert = (r: AlertRule | RecordingRule): r is AlertRule => 'alert' in r;
 
+/**
+ * A PrometheusRule `spec.groups` entry as Helm values carry it: the field names typed by the
+ * pinned CRD's import, `expr` as the plain string the chart writes with `toYaml`.
+ */
+export type RuleGroupValue = Omit<PrometheusRuleSpecGroups, 'rules'> & {
+  readonly rules: (Omit<PrometheusRuleSpecGroupsRules, 'expr'> & { readonly expr: string })[];
+};
+
 /** The groups as PrometheusRule `spec.groups` entries. */
-export function ruleGroups(): PrometheusRuleSpecGroups[] {
+export function ruleGroups(): RuleGroupValue[] {
   return RULE_GROUPS.map((g) => ({
     name: g.name,
     rules: g.rules.map((r) =>
       isAlert(r)
         ? {
             alert: r.alert,
-            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+            expr: r.expr,
             for: r.for,
             labels: { severity: r.severity },
             annotations: { summary: r.summary, description: r.description },
           }
-        : { record: r.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) },
+        : { record: r.record, expr: r.expr },
     ),
   }));
 }

@@ -9,6 +9,7 @@
  */
 import type { Toleration } from '../../imports/k8s.js';
 import type { Resources } from '../../lib/values.js';
+import type { RuleGroupValue } from './rules.js';
 
 type Selector = Readonly<Record<string, string>>;
 
@@ -76,6 +77,20 @@ export interface KubePrometheusStackValues {
     };
   };
   readonly 'kube-state-metrics': Placed & { readonly resources: Resources };
+  /**
+   * Rules the chart renders as PrometheusRules: one per key, named `<fullname>-<key>` (cut to 63
+   * characters), in the release namespace, with `additionalLabels` and `groups`
+   * (templates/prometheus/additionalPrometheusRules.yaml; values.yaml `additionalPrometheusRulesMap: {}`).
+   */
+  readonly additionalPrometheusRulesMap: Readonly<
+    Record<
+      string,
+      {
+        readonly additionalLabels: Readonly<Record<string, string>>;
+        readonly groups: readonly RuleGroupValue[];
+      }
+    >
+  >;
 }
 
 /**
