@@ -971,6 +971,7 @@ export const NOT_MODELLED: readonly string[] = [
   'eks-node-monitoring-agent v1.4.0-eksbuild.1 (a DaemonSet on every node, and its DCGM server on GPU nodes): no chart or manifest of it is readable here',
   'neuron-helm-chart 1.10.0 monitor (neuron-monitor exporter): the readable chart (1.0.0) has no such template',
   "Flux's own controllers (installed by infra/flux with the Helm provider before Flux applies anything)",
+  'argo-workflows 2.0.2 CRD install hook Job (crds.upgradeJob, on the system nodes, 100m / 128Mi): the chart renders it only with crds.full (argoproj/argo-helm@af0a931:charts/argo-workflows/templates/crds-install-job.yaml), whose default at 2.0.2 could not be read here',
 ];
 
 /** Namespaces the add-ons create (EKS creates them with the add-on). */
