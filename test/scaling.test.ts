@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { budgets } from '../apps/platform/autoscaling/index.js';
 import { VLLM_PORT, vllmServiceName } from '../apps/workloads/vllm/index.js';
 import { DO_NOT_DISRUPT, loadProtection, scalingQueries } from '../apps/workloads/vllm/scaling.js';
+import { coldStart } from '../clusters/lib/cold-start.js';
 import { cronProblem, maxReplicas, minReplicas } from '../clusters/lib/scaling.js';
 import { PRICES } from '../review/prices.js';
 import { servingCeiling } from '../review/report.js';
@@ -142,16 +143,46 @@ describe('maximum replicas: the one figure the capacity check and the cost ceili
 });
 
 describe('protection while loading and disruption budgets', () => {
-  test('serving pods may not be disrupted for as long as their startup probe allows', () => {
-    expect(loadProtection({ periodSeconds: 10, failureThreshold: 240 })).toEqual({ [DO_NOT_DISRUPT]: '40m' });
-    expect(loadProtection({ initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 60 })).toEqual({
-      [DO_NOT_DISRUPT]: '11m',
-    });
-    for (const o of renderFixture(fixture('loading')).filter((x) => x.manifest.kind === 'Deployment')) {
-      const pod = (o.manifest as Any).spec.template;
+  test('serving pods may not be disrupted until their first start could have ended, counted from the pod start', () => {
+    expect(loadProtection(2400)).toEqual({ [DO_NOT_DISRUPT]: '40m' });
+    expect(loadProtection(601)).toEqual({ [DO_NOT_DISRUPT]: '11m' });
+    const props = fixture('loading');
+    const [env] = resolve(props);
+    let checked = 0;
+    for (const o of renderFixture(props).filter((x) => x.manifest.kind === 'Deployment')) {
+      const d = o.manifest as Any;
+      const pod = d.spec.template;
+      if (pod.metadata?.labels?.['app.kubernetes.io/name'] !== 'vllm') continue;
+      const entry = env!.workloads.vllm.find((v) => d.metadata.name === `vllm-${v.name}`)!;
+      const start = coldStart(env!, entry);
+      const minutes = Number(/^(\d+)m$/.exec(pod.metadata.annotations[DO_NOT_DISRUPT])![1]);
+      // Karpenter counts from status.startTime, before image pulls and init containers: the
+      // protection covers the whole first start, so never less than the progress deadline
+      // (which holds it) nor than the startup probe's own window.
+      expect(minutes * 60, d.metadata.name).toBeGreaterThanOrEqual(d.spec.progressDeadlineSeconds);
       const probe = pod.spec.containers[0].startupProbe;
-      if (!probe || pod.metadata?.labels?.['app.kubernetes.io/name'] !== 'vllm') continue;
-      expect(pod.metadata.annotations[DO_NOT_DISRUPT]).toBe(loadProtection(probe)[DO_NOT_DISRUPT]);
+      expect(minutes * 60).toBeGreaterThanOrEqual(probe.periodSeconds * probe.failureThreshold);
+      expect(minutes * 60).toBeGreaterThanOrEqual(start.firstSeconds);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  test('batch pods whose work an eviction loses keep their node until they end', () => {
+    const objects = renderFixture(fixture('batch'));
+    const compile = objects.filter(
+      (o) => o.manifest.kind === 'Job' && /compile/.test(o.manifest.metadata.name),
+    );
+    expect(compile.length).toBeGreaterThan(0);
+    for (const j of compile)
+      expect((j.manifest as Any).spec.template.metadata.annotations[DO_NOT_DISRUPT]).toBe('true');
+    const templates = objects.filter((o) => o.manifest.kind === 'WorkflowTemplate');
+    expect(templates.length).toBeGreaterThan(0);
+    for (const t of templates) {
+      for (const step of (t.manifest as Any).spec.templates) {
+        const gpu = step.script?.resources?.limits?.['nvidia.com/gpu'];
+        if (gpu) expect(step.metadata?.annotations?.[DO_NOT_DISRUPT], step.name).toBe('true');
+      }
     }
   });
 

@@ -90,3 +90,19 @@ export function quantities(r: Readonly<Record<string, string | number>>): { [key
 export function port(p: string | number): IntOrString {
   return typeof p === 'number' ? IntOrString.fromNumber(p) : IntOrString.fromString(p);
 }
+
+/**
+ * Karpenter's pod annotation that blocks voluntary disruption (consolidation, drift) of the
+ * pod's node: `"true"` while the pod runs, or a Go duration counted from the pod's
+ * `status.startTime` (aws/karpenter-provider-aws@v1.14.1:
+ * website/content/en/docs/concepts/disruption.md, "Pod-Level Controls";
+ * kubernetes-sigs/karpenter@v1.14.1: pkg/utils/pod/scheduling.go, `IsDoNotDisruptActive`).
+ */
+export const DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
+
+/**
+ * The annotation on a batch pod whose work is lost when it is evicted (a Neuron compile, a
+ * fine-tuning step): no voluntary disruption until it ends. Karpenter stops honouring it once the
+ * pod is in a terminal phase (disruption.md, "Pod-Level Controls"), so the node is free after.
+ */
+export const RUN_TO_COMPLETION: Readonly<Record<string, string>> = { [DO_NOT_DISRUPT]: 'true' };

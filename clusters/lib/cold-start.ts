@@ -352,6 +352,17 @@ export function progressDeadlineSeconds(c: ColdStart): number {
   return withMargin(c.firstSeconds);
 }
 
+/**
+ * How long Karpenter must leave a new replica's node alone (the pod's `karpenter.sh/do-not-disrupt`
+ * duration), counted from the pod's `status.startTime`: its worst time to Ready, the first start.
+ * That is the progress deadline's figure, which also holds the node launch before the pod
+ * starts: a few minutes longer than needed, never shorter. A replica that finds everything
+ * staged and compiled is Ready much sooner and keeps its node protected until the duration ends.
+ */
+export function loadProtectionSeconds(c: ColdStart): number {
+  return progressDeadlineSeconds(c);
+}
+
 /** The `apps` layer's timeout before this model (what the other workloads of the layer were given). */
 export const APPS_TIMEOUT_FLOOR_MINUTES = 20;
 

@@ -33,6 +33,7 @@ import {
   cpuPlacement,
   qty,
   quantities,
+  RUN_TO_COMPLETION,
   restrictedContainer,
   restrictedPod,
 } from '../../lib/pod.js';
@@ -134,6 +135,8 @@ export function fineTunePipeline(cluster: Cluster, platform: Platform, cfg: Pipe
   });
   const onGpu = {
     ...gpuPlacement,
+    // An evicted training or evaluation step starts over: its GPU node stays until it ends.
+    metadata: { annotations: { ...RUN_TO_COMPLETION } },
     retryStrategy: {
       limit: WorkflowTemplateSpecTemplatesRetryStrategyLimit.fromString('2'),
       retryPolicy: WorkflowTemplateSpecTemplatesRetryStrategyRetryPolicy.ON_ERROR,

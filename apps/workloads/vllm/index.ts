@@ -43,6 +43,7 @@ import {
 import {
   coldStart,
   deviceKey,
+  loadProtectionSeconds,
   progressDeadlineSeconds,
   STARTUP_PROBE_PERIOD,
   startupProbeThreshold,
@@ -71,6 +72,7 @@ import {
   port,
   qty,
   quantities,
+  RUN_TO_COMPLETION,
   restrictedContainer,
   restrictedPod,
 } from '../../lib/pod.js';
@@ -409,7 +411,7 @@ function deployment(
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(VLLM_PORT),
             'prometheus.io/path': '/metrics',
-            ...loadProtection(container.startupProbe),
+            ...loadProtection(loadProtectionSeconds(start)),
           },
         },
         spec: pod,
@@ -447,7 +449,8 @@ function compileJob(cluster: Cluster, ns: string, e: VllmDeployment, s: ServerPo
       backoffLimit: 2,
       activeDeadlineSeconds: Math.max(4 * 3600, withMargin(coldStart(cluster.env, e).compileJobSeconds ?? 0)),
       template: {
-        metadata: { labels },
+        // An evicted compile starts over: its node stays until it ends.
+        metadata: { labels, annotations: { ...RUN_TO_COMPLETION } },
         spec: {
           automountServiceAccountToken: false,
           restartPolicy: 'Never',

@@ -9,23 +9,19 @@
  *   that keeps one replica during its active hours; its Deployment leaves `spec.replicas` to the
  *   autoscaler (clusters/lib/scaling.ts, `fixedReplicas`);
  * - every serving pod carries Karpenter's `karpenter.sh/do-not-disrupt` annotation for as long as
- *   its startup probe may take: Karpenter does not voluntarily disrupt (consolidate, drift) the node
- *   of a pod that is still loading its model.
+ *   its first start may take from the moment the kubelet starts it (image pull, the waits for the
+ *   staged model and the Neuron artifacts, the server's start): Karpenter does not voluntarily
+ *   disrupt (consolidate, drift) the node of a pod that is still loading its model.
  */
 import type { VllmDeployment } from '../../../clusters/lib/resolve.js';
 import { fixedReplicas } from '../../../clusters/lib/scaling.js';
-import type { Probe } from '../../imports/k8s.js';
 import { ScaledObject, type ScaledObjectSpecTriggers } from '../../imports/scaledobject-keda.sh.js';
 import type { Cluster } from '../../lib/cluster.js';
+import { DO_NOT_DISRUPT } from '../../lib/pod.js';
 import type { Platform } from '../../platform/index.js';
 import { TARGET_LABELS, VLLM } from '../../platform/observability/metrics.js';
 
-/**
- * Karpenter's pod annotation that blocks voluntary disruption of the pod's node; a Go duration
- * protects the pod for that long after it starts running (aws/karpenter-provider-aws@v1.14.1:
- * website/content/en/docs/concepts/disruption.md, "Pod-Level Controls").
- */
-export const DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
+export { DO_NOT_DISRUPT } from '../../lib/pod.js';
 
 /** A replica is added at most this often: a new replica needs minutes to load before it helps. */
 export const SCALE_UP_PERIOD_SECONDS = 120;
@@ -39,15 +35,15 @@ export function replicasField(e: VllmDeployment): { replicas?: number } {
 }
 
 /**
- * The pod annotation that protects a replica from voluntary disruption while it loads: for the
- * longest its startup probe allows (initialDelaySeconds + periodSeconds x failureThreshold), after
- * which the kubelet would restart it anyway. Derived from the probe, so a probe sized from the
- * modeled cold start moves the protection with it.
+ * The pod annotation that protects a replica from voluntary disruption while it loads, for
+ * `seconds` (rounded up to minutes). Karpenter counts the duration from the pod's
+ * `status.startTime` (kubernetes-sigs/karpenter@v1.14.1: pkg/utils/pod/scheduling.go,
+ * `IsDoNotDisruptActive`), which the kubelet sets before it pulls images or runs init containers,
+ * so the duration must cover those as well as the server's start: the caller passes the modelled
+ * first start with its margin (clusters/lib/cold-start.ts, `loadProtectionSeconds`), not the
+ * startup probe's budget, which starts only once the server container runs.
  */
-export function loadProtection(probe: Probe | undefined): Record<string, string> {
-  if (!probe) return {};
-  const seconds =
-    (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+export function loadProtection(seconds: number): Record<string, string> {
   return { [DO_NOT_DISRUPT]: `${Math.ceil(seconds / 60)}m` };
 }
 
