@@ -45,10 +45,16 @@ function problems(...props: Props[]): string[] {
 }
 
 describe('catalogues', () => {
-  test('KV cache of Llama 3 matches the figures llama.cpp allocates (16-bit cache, 2048 tokens)', () => {
-    // https://huggingface.co/dranger003/c4ai-command-r-v01-iMat.GGUF/discussions/6: the KV buffer
-    // llama.cpp allocates for a 2048-token context without KV quantization (16-bit, as vLLM's
-    // bf16 cache): Meta-Llama-3-8B-Instruct 256 MiB, Meta-Llama-3-70B-Instruct 640 MiB.
+  test('KV cache of the catalogued models matches what llama.cpp allocates (16-bit cache, 2048 tokens)', () => {
+    // The KV buffer llama.cpp logs for a 2048-token context without KV quantization (16-bit, as
+    // vLLM's bf16 cache), `KV self size = 256.00 MiB, K (f16): 128.00 MiB, V (f16): 128.00 MiB`:
+    // - Mistral-7B-Instruct-v0.2: the llama.cpp output in aurelio-labs/semantic-router's local
+    //   execution example (docs/05-local-execution.ipynb, `n_ctx=2048`,
+    //   mistral-7b-instruct-v0.2.Q4_0.gguf: the weights are quantized, the cache is not);
+    // - Meta-Llama-3-8B-Instruct 256 MiB and Meta-Llama-3-70B-Instruct 640 MiB:
+    //   https://huggingface.co/dranger003/c4ai-command-r-v01-iMat.GGUF/discussions/6, a
+    //   comparison of KV buffers across models at 2048 tokens.
+    expect(kvCacheGB(llm('mistral-7b-instruct'), 2048)).toBeCloseTo((256 * MiB) / GB, 12);
     expect(kvCacheGB(llm('llama-3-8b-instruct'), 2048)).toBeCloseTo((256 * MiB) / GB, 12);
     expect(kvCacheGB(llm('llama-3-70b-instruct'), 2048)).toBeCloseTo((640 * MiB) / GB, 12);
   });
