@@ -186,6 +186,41 @@ describe('protection while loading and disruption budgets', () => {
     }
   });
 
+  test('every accelerated pod the render makes itself keeps its node while it loads or runs', () => {
+    const accelerated = (spec: Any) =>
+      [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])].some((c: Any) =>
+        Object.keys(c.resources?.limits ?? {}).some(
+          (r) => r === 'nvidia.com/gpu' || r === 'aws.amazon.com/neuron',
+        ),
+      );
+    const templates: { where: string; metadata: Any; spec: Any }[] = [];
+    for (const o of renderFixture(fixture('protected'))) {
+      const m = o.manifest as Any;
+      const where = `${m.kind} ${m.metadata.name}`;
+      if (['Deployment', 'Job', 'StatefulSet'].includes(m.kind))
+        templates.push({ where, metadata: m.spec.template.metadata, spec: m.spec.template.spec });
+      if (m.kind === 'RayService')
+        for (const g of m.spec.rayClusterConfig.workerGroupSpecs ?? [])
+          templates.push({
+            where: `${where} ${g.groupName}`,
+            metadata: g.template.metadata,
+            spec: g.template.spec,
+          });
+      if (m.kind === 'WorkflowTemplate')
+        for (const t of m.spec.templates)
+          if (t.script ?? t.container)
+            templates.push({
+              where: `${where} ${t.name}`,
+              metadata: t.metadata,
+              spec: { containers: [t.script ?? t.container] },
+            });
+    }
+    const guarded = templates.filter((t) => accelerated(t.spec));
+    expect(guarded.length).toBeGreaterThan(0);
+    for (const t of guarded)
+      expect(t.metadata?.annotations?.[DO_NOT_DISRUPT], t.where).toMatch(/^(true|\d+m)$/);
+  });
+
   test('each pool renders the budgets its environment sets, defaults otherwise', () => {
     const props = fixture('budgets');
     props.pools.nvidia.disruptionBudgets = [

@@ -46,6 +46,7 @@ import type { Cluster } from '../../lib/cluster.js';
 import {
   acceleratedPlacement,
   cpuPlacement,
+  DO_NOT_DISRUPT,
   qty,
   quantities,
   restrictedContainer,
@@ -73,6 +74,8 @@ const LABELS = { 'app.kubernetes.io/name': NAME } as const;
 const PACKAGES_LABELS = { 'app.kubernetes.io/name': `${NAME}-packages` } as const;
 /** Label KubeRay puts on the head pod of a Ray cluster. */
 const RAY_HEAD_LABELS = { 'ray.io/node-type': 'head' } as const;
+/** Karpenter's protection of a GPU worker's node while it loads (45 min: see where it is used). */
+const WORKER_LOAD_PROTECTION = { [DO_NOT_DISRUPT]: '45m' } as const;
 
 /** The Serve application's packages, pinned (clusters/versions.ts dogboothServePip). */
 export function servePackages(): string[] {
@@ -219,6 +222,10 @@ export function rayService(cluster: Cluster, platform: Platform, cfg: Dogbooth):
     ],
   };
 
+  // A GPU worker loads the Serve application's packages and the model from FSx before it
+  // serves: Karpenter leaves its node alone for the first start's upper estimate (30 min,
+  // docs/workloads.md, "How each workload starts") with the 1.5x margin of the vLLM cold-start
+  // model, counted from the pod's start as Karpenter counts it (apps/lib/pod.ts, DO_NOT_DISRUPT).
   new RayService(cluster.layers.apps, `rayservice-${NAME}`, {
     metadata: {
       name: NAME,
@@ -252,7 +259,7 @@ export function rayService(cluster: Cluster, platform: Platform, cfg: Dogbooth):
             minReplicas: cfg.minWorkers,
             maxReplicas: cfg.maxWorkers,
             rayStartParams: {},
-            template: { metadata: { labels }, spec: worker },
+            template: { metadata: { labels, annotations: { ...WORKER_LOAD_PROTECTION } }, spec: worker },
           },
         ],
       },
