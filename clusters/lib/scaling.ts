@@ -101,10 +101,10 @@ export function cronProblem(expr: string): string | undefined {
   return undefined;
 }
 
-/** Whether `zone` is an IANA time zone this Node.js knows (the same database KEDA's Go runtime reads). */
 /** Canonical IANA zones, read once: a few ms, where building the first DateTimeFormat loads ICU's zone data (about 30 ms). */
 let canonicalZones: ReadonlySet<string> | undefined;
 
+/** Whether `zone` is an IANA time zone this Node.js knows (the same database KEDA's Go runtime reads). */
 function timezoneProblem(zone: string): string | undefined {
   canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
   if (zone === 'UTC' || canonicalZones.has(zone)) return undefined;
