@@ -31,8 +31,10 @@ export default defineEnvironment({
     neuron: {
       instanceFamilies: ['inf2'],
       capacityTypes: ['spot', 'on-demand'],
-      cpuLimit: 96,
-      memoryLimitGiB: 384,
+      // 4 x inf2.8xlarge at peak (clusters/lib/capacity.ts): mistral at maxReplicas 2 + 1
+      // rolling-update surge + the compile Job a configuration change runs beside it.
+      cpuLimit: 128,
+      memoryLimitGiB: 512,
       acceleratorLimit: 4,
     },
   },

@@ -204,11 +204,18 @@ describe('demand against pool limits (clusters/lib/capacity.ts)', () => {
     expect(() => resolve(props)).not.toThrow();
   });
 
-  test('a deployment with no replicas asks for nothing, not even a rolling-update copy', () => {
+  test('a deployment with no replicas asks for no replica, not even a rolling-update copy; on Neuron its compile Job still runs', () => {
     const props = fixture('alpha');
+    props.workloads!.vllm[0]!.replicas = 0;
     props.workloads!.vllm[1]!.replicas = 0;
-    props.pools.neuron.acceleratorLimit = 0;
     const [env] = resolve(props);
-    expect(poolCapacities(env!).find((c) => c.pool === 'neuron')!.demand).toEqual([]);
+    const capacities = poolCapacities(env!);
+    expect(
+      capacities.find((c) => c.pool === 'nvidia')!.demand.filter((d) => d.field.startsWith('workloads.vllm')),
+    ).toEqual([]);
+    const neuron = capacities.find((c) => c.pool === 'neuron')!.demand;
+    expect(neuron.map((d) => [d.field, d.pods, d.what])).toEqual([
+      ['workloads.vllm[1].replicas', 1, `vLLM ${props.workloads!.vllm[1]!.name}: 0 replicas + 1 compile Job`],
+    ]);
   });
 });

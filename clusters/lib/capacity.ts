@@ -18,7 +18,8 @@
  *
  * Demand per pool, each at its maximum:
  * - vLLM: `maxReplicas` x devices per replica, plus one replica during a rolling update
- *   (apps/workloads/vllm: `maxSurge: 1`, `maxUnavailable: 0`; VLLM_SURGE).
+ *   (apps/workloads/vllm: `maxSurge: 1`, `maxUnavailable: 0`; VLLM_SURGE), plus, on Neuron,
+ *   the compile Job's pod that runs beside that update (NEURON_COMPILE_PODS).
  * - dogbooth: `maxWorkers` GPU workers, plus the workers of the new RayCluster a RayService
  *   upgrade starts beside the old one: KubeRay upgrades with a new cluster when
  *   `spec.upgradeStrategy` is unset (ray-project/kuberay@v1.7.0:
@@ -72,16 +73,28 @@ export interface PoolCapacity {
   };
 }
 
+/**
+ * Pods of a Neuron deployment's compile Job (apps/workloads/vllm, `compileJob`: one pod with a
+ * replica's placement and devices). A configuration change starts it together with the rolling
+ * update whose new replicas wait for its artifacts; if the surge replica took the last node, the
+ * compile could never run and the replica would wait until its progress deadline. The simulated
+ * tier found dev's Neuron pool exactly full with two replicas and the compile Job.
+ */
+export const NEURON_COMPILE_PODS = 1;
+
 /** What one vLLM deployment (`workloads.vllm[index]`) asks of its pool. */
 export function vllmDemand(d: VllmDeployment, index: number): Demand {
   const replicas = maxReplicas(d);
   const surge = replicas > 0 ? VLLM_SURGE : 0;
+  const compile = d.pool === 'neuron' ? NEURON_COMPILE_PODS : 0;
   return {
     field: d.scaling ? `workloads.vllm[${index}].scaling.maxReplicas` : `workloads.vllm[${index}].replicas`,
-    what: `vLLM ${d.name}: ${plural(replicas, 'replica')}${surge ? ` + ${surge} during a rolling update` : ''}`,
+    what:
+      `vLLM ${d.name}: ${plural(replicas, 'replica')}${surge ? ` + ${surge} during a rolling update` : ''}` +
+      `${compile ? ` + ${compile} compile Job` : ''}`,
     pool: d.pool,
     instance: d.placement.instance,
-    pods: replicas + surge,
+    pods: replicas + surge + compile,
     devices: d.placement.devices,
   };
 }

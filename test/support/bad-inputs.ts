@@ -483,7 +483,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     what: 'more Neuron replicas than the Neuron limit holds',
     edit: (w) => set(vllm(w.standby, 1), 'replicas', 2),
     message:
-      /^clusters\/standby\.ts \(standby\): pools\.neuron\.acceleratorLimit: 2 Neuron devices cannot hold the neuron pool's demand, which needs at least 3 Neuron devices \(3 x inf2\.8xlarge\): workloads\.vllm\[1\]\.replicas: 3 x 1 Neuron device on inf2\.8xlarge \(vLLM inf: 2 replicas \+ 1 during a rolling update\)$/,
+      /^clusters\/standby\.ts \(standby\): pools\.neuron\.acceleratorLimit: 3 Neuron devices cannot hold the neuron pool's demand, which needs at least 4 Neuron devices \(4 x inf2\.8xlarge\): workloads\.vllm\[1\]\.replicas: 4 x 1 Neuron device on inf2\.8xlarge \(vLLM inf: 2 replicas \+ 1 during a rolling update \+ 1 compile Job\)$/,
   },
   {
     what: 'more GPU notebook users than the GPU limit holds',

@@ -43,9 +43,10 @@ export function fixture(name = 'fixture', index = 0): Props {
       neuron: {
         instanceFamilies: ['inf2'],
         capacityTypes: ['on-demand'],
-        cpuLimit: 64,
-        memoryLimitGiB: 256,
-        acceleratorLimit: 2,
+        // One replica, its rolling-update surge and the compile Job (clusters/lib/capacity.ts).
+        cpuLimit: 96,
+        memoryLimitGiB: 384,
+        acceleratorLimit: 3,
       },
     },
     modelData: { fsxStorageGiB: 1200, fsxThroughputPerTiB: 125 },
