@@ -902,6 +902,7 @@ function cloudwatch(): ModelledWorkload[] {
     memory: string,
     key: string,
     affinity?: Values,
+    priorityClassName?: string,
   ): ModelledWorkload => ({
     kind: 'DaemonSet',
     namespace: 'amazon-cloudwatch',
@@ -910,12 +911,19 @@ function cloudwatch(): ModelledWorkload[] {
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       tolerations: EXISTS,
       affinity,
+      ...(priorityClassName ? { priorityClassName } : {}),
     }),
-    source: source(`${key}.resources, nodeSelector, affinity; root tolerations`),
+    source: source(
+      `${key}.resources, nodeSelector, affinity${priorityClassName ? `, ${key}.priorityClassName` : ''}; root tolerations`,
+    ),
   });
   return [
-    ds('cloudwatch-agent', '250m', '128Mi', 'agent'),
-    ds('fluent-bit', '50m', '25Mi', 'containerLogs.fluentBit'),
+    // The agent and Fluent Bit run at system-node-critical (values.yaml `agent.priorityClassName`,
+    // `containerLogs.fluentBit.priorityClassName`; templates/linux/cloudwatch-agent-custom-resource.yaml
+    // and fluent-bit-daemonset.yaml set them), so a node that filled up before their pod arrived
+    // makes room by preemption; the exporters below have no priority class in 6.3.0.
+    ds('cloudwatch-agent', '250m', '128Mi', 'agent', undefined, NODE_CRITICAL),
+    ds('fluent-bit', '50m', '25Mi', 'containerLogs.fluentBit', undefined, NODE_CRITICAL),
     ds('node-exporter', '50m', '30Mi', 'nodeExporter'),
     // dcgmExporter / neuronMonitor run on the GPU / Neuron instance types their affinity lists
     // (node.kubernetes.io/instance-type In [...]). Every type of our accelerated catalogue
