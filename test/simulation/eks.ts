@@ -17,6 +17,17 @@
  *   nominal memory less 7.5 %. The simulation uses that as the node's memory capacity.
  */
 
+// The kubelet's reservations and Karpenter's VM overhead are the render's own (clusters/lib/fit.ts,
+// same sources), under the names this tier uses for them.
+import {
+  kubeReservedCpuMillicores as cpuReservedMillicores,
+  EVICTION_HARD_MEMORY_MIB,
+  kubeReservedMemoryMiB as memoryReservedMebibytes,
+  VM_MEMORY_OVERHEAD,
+} from '../../clusters/lib/fit.js';
+
+export { cpuReservedMillicores, EVICTION_HARD_MEMORY_MIB, memoryReservedMebibytes, VM_MEMORY_OVERHEAD };
+
 /** [ENIs on the default network card, IPv4 addresses per ENI] per instance type (instance-info.jsonl). */
 export const ENI_FACTS: Readonly<Record<string, readonly [number, number]>> = {
   'c6i.12xlarge': [8, 30],
@@ -126,36 +137,10 @@ export const ENI_FACTS: Readonly<Record<string, readonly [number, number]>> = {
 /** The source of ENI_FACTS, for messages. */
 export const ENI_SOURCE = 'awslabs/amazon-eks-ami@v20260724:nodeadm/internal/kubelet/instance-info.jsonl';
 
-/** Karpenter's default VM memory overhead (aws/karpenter-provider-aws@v1.14.1, options.go). */
-export const VM_MEMORY_OVERHEAD = 0.075;
-
-/** kubelet evictionHard memory.available of the EKS AMI (nodeadm config.go), MiB. */
-export const EVICTION_HARD_MEMORY_MIB = 100;
-
 /** nodeadm's calculateStandardMaxPods, or undefined when the type has no ENI facts. */
 export function maxPods(instanceType: string): number | undefined {
   const f = ENI_FACTS[instanceType];
   return f ? f[0] * (f[1] - 1) + 2 : undefined;
-}
-
-/** nodeadm's getCPUMillicoresToReserve for a node of `vcpus` cores (integer millicores, as Go's integer division). */
-export function cpuReservedMillicores(vcpus: number): number {
-  const total = vcpus * 1000;
-  const ranges = [0, 1000, 2000, 4000, total];
-  const per10000 = [600, 100, 50, 25];
-  let reserved = 0;
-  for (let i = 0; i < per10000.length; i++) {
-    const start = ranges[i]!;
-    const end = ranges[i + 1]!;
-    if (total <= start) continue;
-    reserved += Math.trunc(((Math.min(total, end) - start) * per10000[i]!) / 10000);
-  }
-  return reserved;
-}
-
-/** nodeadm's getMemoryMebibytesToReserve. */
-export function memoryReservedMebibytes(pods: number): number {
-  return 11 * pods + 255;
 }
 
 export interface NodeResources {
