@@ -18,7 +18,7 @@ import { testEnvironment } from '../test/rules/run.js';
 
 const log = (s: string) => console.log(s);
 
-function main(): number {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       dist: { type: 'string', default: 'dist/k8s' },
@@ -33,7 +33,7 @@ function main(): number {
     return 0;
   }
   const started = performance.now();
-  const promtool = ensurePromtool(log);
+  const promtool = await ensurePromtool(log);
   log(`test:rules: promtool from ${promtool.source}`);
   if (values['build-only']) return 0;
   const dist = resolve(values.dist);
@@ -65,9 +65,10 @@ function main(): number {
   return failed > 0 ? 1 : 0;
 }
 
-try {
-  process.exit(main());
-} catch (e) {
-  console.error(`test:rules failed: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-}
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`test:rules failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

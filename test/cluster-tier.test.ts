@@ -2,12 +2,19 @@
  * The parts of the API-server tier (npm run test:cluster) that need neither Go nor a server:
  * the tools module's pins, substitution, apply order. The tier itself runs in .ci/run.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
 import { versions } from '../clusters/versions.js';
-import { goModHead, goModProblems, parseGoMod, stagingVersion, TOOLS_DIR } from './cluster/binaries.js';
+import {
+  buildIntoCache,
+  goModHead,
+  goModProblems,
+  parseGoMod,
+  stagingVersion,
+  TOOLS_DIR,
+} from './cluster/binaries.js';
 import {
   applyOrder,
   chartRenderedRules,
@@ -213,5 +220,23 @@ describe('PrometheusRules a chart renders from our values', () => {
     ]);
     expect(rules[0]!.manifest.spec).toEqual({ groups: [{ name: 'g', rules: [{ record: 'r', expr: '1' }] }] });
     expect(rules[0]!.file).toBe('apps/helmrelease-x.yaml#additionalPrometheusRulesMap.short');
+  });
+});
+
+describe('cache entries of built binaries', () => {
+  test('are replaced whole when the build succeeds and left as they were when it fails', async () => {
+    const dir = join(tempDir('genai-eks-build-cache-'), 'entry');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'old'), 'old');
+    await expect(
+      buildIntoCache(dir, (tmp) => {
+        writeFileSync(join(tmp, 'half'), 'x');
+        throw new Error('go build failed');
+      }),
+    ).rejects.toThrow('go build failed');
+    expect(readdirSync(dir)).toEqual(['old']);
+    expect(existsSync(`${dir}.tmp-${process.pid}`)).toBe(false);
+    await buildIntoCache(dir, async (tmp) => writeFileSync(join(tmp, 'new'), 'new'));
+    expect(readdirSync(dir)).toEqual(['new']);
   });
 });

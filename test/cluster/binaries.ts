@@ -304,11 +304,7 @@ export async function ensureBinaries(log: (s: string) => void): Promise<Binaries
   if (Object.values(bins).every((b) => existsSync(b))) {
     return { ...bins, source: `cache ${dir}` };
   }
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const started = Date.now();
-  try {
+  const seconds = await buildIntoCache(dir, async (tmp) => {
     log(
       `test:cluster: building etcd v${versions.etcd}, kube-apiserver, kube-controller-manager and kube-scheduler v${versions.kubeApiserver} with ${goVersion} in one go build (cache ${cacheRoot()}; a cold build takes many minutes)`,
     );
@@ -327,11 +323,30 @@ export async function ensureBinaries(log: (s: string) => void): Promise<Binaries
     // `go build -o dir/` names a binary after its package path's last element that is not a
     // major version: go.etcd.io/etcd/server/v3 -> server.
     renameSync(join(tmp, 'server'), join(tmp, 'etcd'));
+  });
+  log(`test:cluster: built into ${dir} in ${seconds}s`);
+  return { ...bins, source: `built ${dir}` };
+}
+
+/**
+ * Fills a cache directory atomically: `fill` writes into a scratch sibling, which replaces `dir`
+ * only when it succeeded, so an interrupted build never leaves a half-filled cache entry. Returns
+ * the seconds it took. Shared by the API-server, simulated and promtool builds.
+ */
+export async function buildIntoCache(
+  dir: string,
+  fill: (tmp: string) => void | Promise<void>,
+): Promise<number> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const started = Date.now();
+  try {
+    await fill(tmp);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  log(`test:cluster: built into ${dir} in ${Math.round((Date.now() - started) / 1000)}s`);
-  return { ...bins, source: `built ${dir}` };
+  return Math.round((Date.now() - started) / 1000);
 }

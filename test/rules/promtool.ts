@@ -12,10 +12,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { versions } from '../../clusters/versions.js';
+import { buildIntoCache } from '../cluster/binaries.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const TOOLS_DIR = join(ROOT, 'test/rules/tools');
@@ -155,7 +156,7 @@ function versionOf(binary: string): string {
 }
 
 /** Finds or builds promtool. Logs what it does; a cold build takes minutes. */
-export function ensurePromtool(log: (s: string) => void): Promtool {
+export async function ensurePromtool(log: (s: string) => void): Promise<Promtool> {
   const given = process.env.PROMTOOL;
   const release = versions.prometheus.tag.replace(/^v/, '');
   if (given) {
@@ -177,11 +178,7 @@ export function ensurePromtool(log: (s: string) => void): Promtool {
   const dir = join(cacheRoot(), 'bin', buildKey(goVersion));
   const path = join(dir, 'promtool');
   if (existsSync(path)) return { path, source: `cache ${dir}` };
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const started = Date.now();
-  try {
+  const seconds = await buildIntoCache(dir, (tmp) => {
     log(
       `test:rules: building promtool ${versions.prometheus.tag} with ${goVersion} (cache ${cacheRoot()}; a cold build takes minutes)`,
     );
@@ -190,11 +187,7 @@ export function ensurePromtool(log: (s: string) => void): Promtool {
       'readonly',
       true,
     );
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  log(`test:rules: built promtool into ${dir} in ${Math.round((Date.now() - started) / 1000)}s`);
+  });
+  log(`test:rules: built promtool into ${dir} in ${seconds}s`);
   return { path, source: `built ${dir}` };
 }

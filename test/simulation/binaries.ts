@@ -15,21 +15,13 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { versions } from '../../clusters/versions.js';
 import {
   type Binaries,
   BinariesError,
+  buildIntoCache,
   cacheRoot,
   ensureBinaries,
   goBuild,
@@ -162,11 +154,7 @@ async function buildTool(tool: SimTool, goVersion: string, log: (s: string) => v
   if (problems.length) {
     throw new BinariesError(`${problems.join('\n')} (run \`npm run test:simulation -- --update-go-mod\`)`);
   }
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const started = Date.now();
-  try {
+  const seconds = await buildIntoCache(dir, async (tmp) => {
     log(
       `test:simulation: building ${tool.pkg === '.' ? `our ${tool.binary}` : tool.pkg} (${tool.module} ${tool.version})`,
     );
@@ -180,12 +168,8 @@ async function buildTool(tool: SimTool, goVersion: string, log: (s: string) => v
       cpSync(join(mod, 'kwok/charts/crds'), join(tmp, 'crds'), { recursive: true });
       cpSync(join(mod, 'kwok/apis/crds'), join(tmp, 'crds'), { recursive: true });
     }
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  log(`test:simulation: built ${tool.binary} in ${Math.round((Date.now() - started) / 1000)}s`);
+  });
+  log(`test:simulation: built ${tool.binary} in ${seconds}s`);
   return dir;
 }
 
