@@ -27,8 +27,8 @@ import { parseArgs } from 'node:util';
 import { versions } from '../clusters/versions.js';
 import { loadEnvironments } from '../render/load.js';
 import { bootstrapSnapshot, type EnvironmentReport, testEnvironment } from '../test/cluster/apply.js';
-import { ensureBinaries, killBuildsSync, updateGoMod } from '../test/cluster/binaries.js';
-import { killAllSync, stopAll } from '../test/cluster/control-plane.js';
+import { ensureBinaries, updateGoMod } from '../test/cluster/binaries.js';
+import { runCommand } from '../test/cluster/command.js';
 import {
   chartRenderedRules,
   type EnvObject,
@@ -156,32 +156,4 @@ async function main(): Promise<number> {
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
-let signalled = false;
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const) {
-  process.on(signal, () => {
-    if (signalled) return;
-    signalled = true;
-    console.error(`test:cluster: ${signal}: stopping etcd, kube-apiserver and any go build`);
-    killBuildsSync();
-    stopAll().finally(() => process.exit(code));
-  });
-}
-process.on('exit', () => {
-  killBuildsSync();
-  killAllSync();
-  for (const c of cleanups) c();
-});
-
-/** Ends the run, unless a signal is already ending it (with its own exit code). */
-async function finish(code: number): Promise<void> {
-  await stopAll();
-  if (!signalled) process.exit(code);
-}
-
-main().then(finish, async (e: unknown) => {
-  if (!signalled) console.error(`test:cluster: ${e instanceof Error ? e.message : String(e)}`);
-  await finish(1);
-});
+runCommand('test:cluster', 'etcd, kube-apiserver and any go build', main, cleanups);

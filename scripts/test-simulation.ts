@@ -28,8 +28,7 @@ import { loadEnvironments } from '../render/load.js';
 import { parseTree, readTreeFiles } from '../review/objects.js';
 import { environmentReport } from '../review/report.js';
 import { bootstrapSnapshot } from '../test/cluster/apply.js';
-import { killBuildsSync } from '../test/cluster/binaries.js';
-import { killAllSync, stopAll } from '../test/cluster/control-plane.js';
+import { runCommand } from '../test/cluster/command.js';
 import { readCrds } from '../test/cluster/manifests.js';
 import { ensureSimBinaries, updateSimGoMods } from '../test/simulation/binaries.js';
 import { NOT_MODELLED } from '../test/simulation/modelled.js';
@@ -227,31 +226,4 @@ async function main(): Promise<number> {
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
-let signalled = false;
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const) {
-  process.on(signal, () => {
-    if (signalled) return;
-    signalled = true;
-    console.error(`test:simulation: ${signal}: stopping every process and any go build`);
-    killBuildsSync();
-    stopAll().finally(() => process.exit(code));
-  });
-}
-process.on('exit', () => {
-  killBuildsSync();
-  killAllSync();
-  for (const c of cleanups) c();
-});
-
-async function finish(code: number): Promise<void> {
-  await stopAll();
-  if (!signalled) process.exit(code);
-}
-
-main().then(finish, async (e: unknown) => {
-  if (!signalled) console.error(`test:simulation: ${e instanceof Error ? e.message : String(e)}`);
-  await finish(1);
-});
+runCommand('test:simulation', 'every process and any go build', main, cleanups);
