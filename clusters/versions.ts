@@ -103,8 +103,9 @@ export const versions = {
   /**
    * Prometheus Operator CRDs only (prometheus-community/helm-charts charts/prometheus-operator-crds;
    * chart 31.0.0 has appVersion v0.93.0: its Chart.yaml at tag prometheus-operator-crds-31.0.0).
-   * Installed in the controllers layer so that ServiceMonitors, PodMonitors and PrometheusRules
-   * apply in configs; kube-prometheus-stack below runs with its own CRDs turned off.
+   * Installed in the controllers layer so that ServiceMonitors and PodMonitors apply in configs
+   * (the PrometheusRules come from kube-prometheus-stack's `additionalPrometheusRulesMap`); the
+   * stack below runs with its own CRDs turned off.
    */
   // renovate: datasource=helm depName=prometheus-operator-crds registryUrl=https://prometheus-community.github.io/helm-charts
   prometheusOperatorCrds: {
