@@ -20,8 +20,7 @@
  *
  * Binaries: KUBEBUILDER_ASSETS when set, else built with Go and cached (test/cluster/binaries.ts).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { versions } from '../clusters/versions.js';
@@ -140,12 +139,12 @@ async function main(): Promise<number> {
     }
   }
   if (plans.length) {
-    const work = mkdtempSync(join(tmpdir(), 'genai-eks-test-cluster-'));
-    const snapshot = join(work, 'etcd');
-    cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-    await bootstrapSnapshot(bins, crds, snapshot, { keep, log });
-    for (const { name, objects } of plans) {
-      const report = await testEnvironment(bins, name, objects, crds, { keep, log, snapshot });
+    const snapshot = await bootstrapSnapshot(bins, crds, { keep, log });
+    // Side by side (each its own control plane from the snapshot); reports printed in order.
+    const reports = await Promise.all(
+      plans.map(({ name, objects }) => testEnvironment(bins, name, objects, crds, { keep, log, snapshot })),
+    );
+    for (const report of reports) {
       const counts = printReport(report);
       passed += counts.passed;
       failed += counts.failed;

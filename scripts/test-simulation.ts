@@ -20,8 +20,7 @@
  *   --build-only        find or build the binaries, then exit
  *   --update-go-mod     rewrite test/simulation/tools/<name>/go.mod from clusters/versions.ts
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironments } from '../render/load.js';
@@ -140,10 +139,7 @@ async function main(): Promise<number> {
   const chartValuesDir = values['chart-values'] ?? resolve(crdDir, '../helm-chart-values');
   const timeout = Number(values.timeout);
 
-  const work = mkdtempSync(join(tmpdir(), 'genai-eks-simulation-'));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-  const snapshot = join(work, 'etcd');
-  await bootstrapSnapshot(bins, crds, snapshot, { keep: values.keep, log });
+  const snapshot = await bootstrapSnapshot(bins, crds, { keep: values.keep, log });
 
   if (values['self-test']) {
     log(

@@ -5,8 +5,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { KubeManifest } from '../apps/index.js';
 import { CONTRACT_VARIABLE_NAMES } from '../clusters/contract.js';
 import { versions } from '../clusters/versions.js';
+import { snapshotKey } from './cluster/apply.js';
 import {
   buildIntoCache,
   goModHead,
@@ -238,5 +240,32 @@ describe('cache entries of built binaries', () => {
     expect(existsSync(`${dir}.tmp-${process.pid}`)).toBe(false);
     await buildIntoCache(dir, async (tmp) => writeFileSync(join(tmp, 'new'), 'new'));
     expect(readdirSync(dir)).toEqual(['new']);
+  });
+});
+
+describe('bootstrap snapshot cache key', () => {
+  const crd = (name: string, schema: string) =>
+    ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name },
+      spec: { group: 'example.com', schema },
+    }) as unknown as KubeManifest;
+  const binaries = () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'etcd'), 'etcd');
+    writeFileSync(join(dir, 'kube-apiserver'), 'apiserver');
+    return { etcd: join(dir, 'etcd'), kubeApiserver: join(dir, 'kube-apiserver'), source: 'test' };
+  };
+
+  test('the same CRDs in another order give the same key; a changed CRD or other binaries another', () => {
+    const bins = binaries();
+    const a = crd('as.example.com', 'v1');
+    const b = crd('bs.example.com', 'v1');
+    const key = snapshotKey(bins, [a, b]);
+    expect(snapshotKey(bins, [b, a])).toBe(key);
+    expect(snapshotKey(bins, [a, crd('bs.example.com', 'v2')])).not.toBe(key);
+    expect(snapshotKey(bins, [a])).not.toBe(key);
+    expect(snapshotKey(binaries(), [a, b])).not.toBe(key);
   });
 });

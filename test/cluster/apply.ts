@@ -3,8 +3,11 @@
  * (waiting until Established), the namespaces a bootstrapped cluster already has, then every
  * object of dist/k8s/<env> with server-side apply. Reports every object's outcome.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KubeManifest } from '../../apps/index.js';
-import type { Binaries } from './binaries.js';
+import { type Binaries, buildIntoCache, cacheRoot } from './binaries.js';
 import { startControlPlane } from './control-plane.js';
 import type { KubeClient } from './kube.js';
 import { applyOrder, dryRunFor, type EnvObject, isCrd } from './manifests.js';
@@ -84,31 +87,71 @@ export async function applyObjects(
   return outcomes;
 }
 
+/** Bootstrap snapshots kept in the cache (the most recently used; each is etcd's data, ~70 MB). */
+const KEEP_SNAPSHOTS = 4;
+
 /**
- * The state of a freshly bootstrapped cluster, made once per run: a control plane with the
- * CRDs installed and Established and the pre-existing namespaces, stopped, its etcd data
- * directory saved to `to`. Each environment then starts its own control plane from a copy,
- * instead of installing every CRD again (the slow part: each CRD rebuilds the OpenAPI).
+ * The state of a freshly bootstrapped cluster: a control plane with the CRDs installed and
+ * Established and the pre-existing namespaces, stopped, its etcd data directory kept. Each
+ * environment then starts its own control plane from a copy, instead of installing every CRD
+ * again (the slow part: each CRD rebuilds the OpenAPI, about 25 s for the reference CRDs).
+ *
+ * Made once and cached like the binaries it comes from, under
+ * `${XDG_CACHE_HOME:-~/.cache}/genai-eks/apiserver/snapshots/<key>`: the key covers the etcd and
+ * kube-apiserver binaries, every CRD's content and the namespaces, so a changed CRD or version
+ * makes a new one. Returns the etcd data directory; control planes copy it
+ * (StartOptions.etcdSeed) and never write to it.
  */
 export async function bootstrapSnapshot(
   bins: Binaries,
   crds: readonly KubeManifest[],
-  to: string,
   opts: { keep?: boolean; log: (s: string) => void },
-): Promise<void> {
-  const started = Date.now();
-  const plane = await startControlPlane(bins, opts);
-  try {
-    await installCrds(plane.client, crds);
-    await ensureNamespaces(plane.client, PREEXISTING_NAMESPACES);
-  } catch (e) {
-    await plane.stop();
-    throw e;
+): Promise<string> {
+  const root = join(cacheRoot(), 'snapshots');
+  const dir = join(root, snapshotKey(bins, crds));
+  const etcd = join(dir, 'etcd');
+  const what = `${crds.length} CRDs Established, namespaces ${PREEXISTING_NAMESPACES.join(', ')}`;
+  if (existsSync(etcd)) {
+    const now = new Date();
+    utimesSync(dir, now, now); // most recently used, for pruning
+    opts.log(`test:cluster: bootstrap snapshot (${what}): cache ${dir}`);
+    return etcd;
   }
-  await plane.stop({ saveEtcdTo: to });
-  opts.log(
-    `test:cluster: bootstrap snapshot: ${crds.length} CRDs Established, namespaces ${PREEXISTING_NAMESPACES.join(', ')} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
-  );
+  const seconds = await buildIntoCache(dir, async (tmp) => {
+    const plane = await startControlPlane(bins, opts);
+    try {
+      await installCrds(plane.client, crds);
+      await ensureNamespaces(plane.client, PREEXISTING_NAMESPACES);
+    } catch (e) {
+      await plane.stop();
+      throw e;
+    }
+    await plane.stop({ saveEtcdTo: join(tmp, 'etcd') });
+  });
+  pruneSnapshots(root);
+  opts.log(`test:cluster: bootstrap snapshot (${what}): made in ${seconds}s, cached in ${dir}`);
+  return etcd;
+}
+
+/** What a snapshot is made of: the binaries (path, size, modification time), the CRDs, the namespaces. */
+export function snapshotKey(bins: Binaries, crds: readonly KubeManifest[]): string {
+  const h = createHash('sha256');
+  for (const bin of [bins.etcd, bins.kubeApiserver]) {
+    const s = statSync(bin);
+    h.update(`${bin}\0${s.size}\0${s.mtimeMs}\0`);
+  }
+  for (const crd of [...crds].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)))
+    h.update(JSON.stringify(crd)).update('\0');
+  h.update(JSON.stringify(PREEXISTING_NAMESPACES));
+  return h.digest('hex').slice(0, 24);
+}
+
+function pruneSnapshots(root: string): void {
+  const entries = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.includes('.tmp-'))
+    .map((d) => ({ dir: join(root, d.name), t: statSync(join(root, d.name)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { dir } of entries.slice(KEEP_SNAPSHOTS)) rmSync(dir, { recursive: true, force: true });
 }
 
 /**

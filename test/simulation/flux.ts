@@ -9,7 +9,7 @@
  * as infra/flux builds it. Kustomizations whose source is not this repository (the Gateway API
  * CRDs from their GitRepository) are not built: their CRDs come from the CRD directory.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -87,19 +87,29 @@ export function scratchRepository(distEnvDir: string, env: string, work: string)
 }
 
 /** Runs flux-build for one Kustomization; returns its objects or throws with its message. */
-export function buildKustomization(
+export async function buildKustomization(
   fluxBuild: string,
   kubeconfig: string,
   k: Kustomization,
   work: string,
-): KubeManifest[] {
+): Promise<KubeManifest[]> {
   const file = join(work, `kustomization-${k.metadata.name}.json`);
   writeFileSync(file, JSON.stringify(k));
-  const r = spawnSync(fluxBuild, ['-kubeconfig', kubeconfig, '-kustomization', file, '-workdir', work], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
+  // Asynchronous: the environments run side by side in one process, and a synchronous spawn
+  // would stop every other environment's polling and applying while this one builds.
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done, fail) => {
+    execFile(
+      fluxBuild,
+      ['-kubeconfig', kubeconfig, '-kustomization', file, '-workdir', work],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') fail(error);
+        else done({ status: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+  }).catch((e: Error) => {
+    throw new Error(`flux-build ${k.metadata.name}: ${e.message}`);
   });
-  if (r.error) throw new Error(`flux-build ${k.metadata.name}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`flux-build ${k.metadata.name}: ${r.stderr.trim()}`);
   const objects: KubeManifest[] = [];
   for (const doc of parseAllDocuments(r.stdout)) {

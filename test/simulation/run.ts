@@ -541,7 +541,7 @@ export async function simulateEnvironment(
 
     // Flux: the root Kustomization, then every layer it defines, in dependency order.
     scratchRepository(distEnvDir, env.name, work);
-    const rootObjects = buildKustomization(
+    const rootObjects = await buildKustomization(
       opts.bins.fluxBuild,
       plane.kubeconfig,
       rootKustomization(env.name),
@@ -557,7 +557,7 @@ export async function simulateEnvironment(
         );
         continue;
       }
-      const objects = buildKustomization(opts.bins.fluxBuild, plane.kubeconfig, k, work);
+      const objects = await buildKustomization(opts.bins.fluxBuild, plane.kubeconfig, k, work);
       builtLayers.push({ k, objects });
       allBuilt.push(...objects);
     }

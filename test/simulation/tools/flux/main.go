@@ -89,6 +89,13 @@ func build(ctx context.Context, kubeconfig, kustomizationFile, workDir string) (
 		if err != nil {
 			return nil, err
 		}
+		// No client-side rate limit, as kustomize-controller runs when the API server has API
+		// Priority and Fairness (the default): fluxcd/pkg/runtime@v0.110.1 (the version
+		// kustomize-controller v1.9.4's go.mod pins) client/client.go GetConfigOrDie sets QPS -1.
+		// With client-go's default of 5 per second (k8s.io/client-go@v0.36.2 rest/config.go
+		// DefaultQPS), the one read of substituteFrom per resource made each layer's build wait
+		// for seconds.
+		cfg.QPS = -1
 		kubeClient, err = client.New(cfg, client.Options{})
 		if err != nil {
 			return nil, err
