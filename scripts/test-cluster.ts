@@ -30,6 +30,7 @@ import { ensureBinaries, updateGoMod } from '../test/cluster/binaries.js';
 import { runCommand } from '../test/cluster/command.js';
 import {
   chartRenderedRules,
+  crdsServing,
   type EnvObject,
   loadEnvironmentObjects,
   readCrds,
@@ -139,10 +140,15 @@ async function main(): Promise<number> {
     }
   }
   if (plans.length) {
-    const snapshot = await bootstrapSnapshot(bins, crds, { keep, log });
+    // The CRDs that serve a kind of these objects (crdsServing): one serving none checks nothing.
+    const needed = crdsServing(
+      crds,
+      plans.flatMap((p) => p.objects.map((o) => o.manifest)),
+    );
+    const snapshot = await bootstrapSnapshot(bins, needed, { keep, log });
     // Side by side (each its own control plane from the snapshot); reports printed in order.
     const reports = await Promise.all(
-      plans.map(({ name, objects }) => testEnvironment(bins, name, objects, crds, { keep, log, snapshot })),
+      plans.map(({ name, objects }) => testEnvironment(bins, name, objects, needed, { keep, log, snapshot })),
     );
     for (const report of reports) {
       const counts = printReport(report);

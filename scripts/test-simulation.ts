@@ -28,7 +28,7 @@ import { parseTree, readTreeFiles } from '../review/objects.js';
 import { environmentReport } from '../review/report.js';
 import { bootstrapSnapshot } from '../test/cluster/apply.js';
 import { runCommand } from '../test/cluster/command.js';
-import { readCrds } from '../test/cluster/manifests.js';
+import { crdsServing, objectTypes, readCrds } from '../test/cluster/manifests.js';
 import { ensureSimBinaries, updateSimGoMods } from '../test/simulation/binaries.js';
 import { NOT_MODELLED } from '../test/simulation/modelled.js';
 import { type SimReport, simulateEnvironment } from '../test/simulation/run.js';
@@ -128,13 +128,24 @@ async function main(): Promise<number> {
   // AWS provider's EC2NodeClass is translated away (test/simulation/nodepools.ts).
   const kwokCrds = readCrds(bins.karpenterCrds);
   const kwokGroups = new Set(kwokCrds.map((c) => (c.spec as { group: string }).group));
-  const crds = [
-    ...readCrds(crdDir).filter((c) => {
-      const group = (c.spec as { group: string }).group;
-      return !kwokGroups.has(group) && group !== 'karpenter.k8s.aws';
-    }),
-    ...kwokCrds,
-  ];
+  // Only the CRDs that serve a kind some environment's objects have, plus every CRD of the
+  // controllers that run here: Karpenter's, and KubeRay's (the v1.5.0 operator sets up its
+  // RayCluster, RayService and RayJob controllers unconditionally:
+  // ray-project/kuberay@v1.5.0 ray-operator/main.go). See crdsServing.
+  const types = readdirSync(values.dist, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => objectTypes(join(values.dist, d.name)));
+  const crds = crdsServing(
+    [
+      ...readCrds(crdDir).filter((c) => {
+        const group = (c.spec as { group: string }).group;
+        return !kwokGroups.has(group) && group !== 'karpenter.k8s.aws';
+      }),
+      ...kwokCrds,
+    ],
+    types,
+    new Set([...kwokGroups, 'ray.io']),
+  );
   const crdNames = crds.map((c) => c.metadata.name);
   const chartValuesDir = values['chart-values'] ?? resolve(crdDir, '../helm-chart-values');
   const timeout = Number(values.timeout);

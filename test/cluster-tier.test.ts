@@ -20,6 +20,7 @@ import {
 import {
   applyOrder,
   chartRenderedRules,
+  crdsServing,
   dryRunFor,
   loadEnvironmentObjects,
   substitute,
@@ -267,5 +268,41 @@ describe('bootstrap snapshot cache key', () => {
     expect(snapshotKey(bins, [a, crd('bs.example.com', 'v2')])).not.toBe(key);
     expect(snapshotKey(bins, [a])).not.toBe(key);
     expect(snapshotKey(binaries(), [a, b])).not.toBe(key);
+  });
+});
+
+describe('crdsServing: the CRDs a cluster under test needs', () => {
+  const crd = (group: string, kind: string) =>
+    ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${kind.toLowerCase()}s.${group}` },
+      spec: { group, names: { kind } },
+    }) as unknown as KubeManifest;
+  const crds = [
+    crd('example.com', 'Widget'),
+    crd('example.com', 'Gadget'),
+    crd('other.example.com', 'Widget'),
+    crd('operator.example.com', 'Job'),
+  ];
+  const names = (xs: KubeManifest[]) => xs.map((x) => x.metadata.name).sort();
+
+  test('keeps a CRD when an object has its group and kind, whatever the version', () => {
+    expect(
+      names(
+        crdsServing(crds, [
+          { apiVersion: 'example.com/v1beta1', kind: 'Widget' },
+          { apiVersion: 'apps/v1', kind: 'Deployment' },
+          { apiVersion: 'v1', kind: 'Gadget' },
+        ]),
+      ),
+    ).toEqual(['widgets.example.com']);
+  });
+
+  test('keeps every CRD of a group whose controller runs, and none when nothing uses them', () => {
+    expect(names(crdsServing(crds, [], new Set(['operator.example.com'])))).toEqual([
+      'jobs.operator.example.com',
+    ]);
+    expect(crdsServing(crds, [])).toEqual([]);
   });
 });

@@ -207,6 +207,41 @@ export function applyOrder(objects: readonly EnvObject[]): EnvObject[] {
   );
 }
 
+/** Group and kind of an object's type: `apps/v1` Deployment -> `apps/Deployment`, `v1` Pod -> `/Pod`. */
+const typeOf = (apiVersion: string, kind: string) =>
+  `${apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : ''}/${kind}`;
+
+/**
+ * The CRDs a cluster under test needs: those serving a kind that one of `objects` has, and every
+ * CRD of `groups` (the API groups of controllers that run beside the API server and watch all of
+ * their kinds). The reference directory holds every CRD the pinned charts install; one that
+ * serves none of our objects checks nothing, while each costs the API server its OpenAPI and
+ * serving state at start-up (the Argo Workflows CRDs alone are 8 MB of schema).
+ */
+export function crdsServing(
+  crds: readonly KubeManifest[],
+  objects: readonly Pick<KubeManifest, 'apiVersion' | 'kind'>[],
+  groups: ReadonlySet<string> = new Set(),
+): KubeManifest[] {
+  const used = new Set(objects.map((o) => typeOf(o.apiVersion, o.kind)));
+  return crds.filter((c) => {
+    const spec = c.spec as { group: string; names: { kind: string } };
+    return groups.has(spec.group) || used.has(`${spec.group}/${spec.names.kind}`);
+  });
+}
+
+/** apiVersion and kind of every document of the YAML files under `dir` (placeholders left as they are). */
+export function objectTypes(dir: string): Pick<KubeManifest, 'apiVersion' | 'kind'>[] {
+  const types: Pick<KubeManifest, 'apiVersion' | 'kind'>[] = [];
+  for (const path of yamlFiles(dir)) {
+    for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
+      const m = doc.toJS() as Partial<KubeManifest> | null;
+      if (m?.apiVersion && m.kind) types.push({ apiVersion: m.apiVersion, kind: m.kind });
+    }
+  }
+  return types;
+}
+
 /** Every CustomResourceDefinition in the YAML files of a directory (multi-document files allowed). */
 export function readCrds(dir: string): KubeManifest[] {
   const crds: KubeManifest[] = [];
