@@ -28,7 +28,7 @@ import { parseTree, readTreeFiles } from '../review/objects.js';
 import { environmentReport } from '../review/report.js';
 import { bootstrapSnapshot } from '../test/cluster/apply.js';
 import { runCommand } from '../test/cluster/command.js';
-import { crdsServing, objectTypes, readCrds } from '../test/cluster/manifests.js';
+import { crdsServing, readCrds } from '../test/cluster/manifests.js';
 import { ensureSimBinaries, updateSimGoMods } from '../test/simulation/binaries.js';
 import { NOT_MODELLED } from '../test/simulation/modelled.js';
 import { type SimReport, simulateEnvironment } from '../test/simulation/run.js';
@@ -132,9 +132,9 @@ async function main(): Promise<number> {
   // controllers that run here: Karpenter's, and KubeRay's (the v1.5.0 operator sets up its
   // RayCluster, RayService and RayJob controllers unconditionally:
   // ray-project/kuberay@v1.5.0 ray-operator/main.go). See crdsServing.
-  const types = readdirSync(values.dist, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .flatMap((d) => objectTypes(join(values.dist, d.name)));
+  // The rendered tree, parsed once: its objects' kinds here, each environment's report below.
+  const trees = parseTree(readTreeFiles(resolve(values.dist, '..')));
+  const types = [...trees.values()].flatMap((t) => [...t.kubernetes.values()]);
   const crds = crdsServing(
     [
       ...readCrds(crdDir).filter((c) => {
@@ -175,7 +175,6 @@ async function main(): Promise<number> {
     (e) => names.includes(e.name) && (!values.env?.length || values.env.includes(e.name)),
   );
   if (selected.length === 0) throw new Error(`${dist}: no environment to simulate`);
-  const trees = parseTree(readTreeFiles(resolve(dist, '..')));
   const { ADDON_CONFIGURATION } = await import('../infra/addons/index.js');
   log(
     `test:simulation: not modelled (their pods are missing from the capacity):\n  - ${NOT_MODELLED.join('\n  - ')}`,

@@ -87,7 +87,7 @@ export async function applyObjects(
   return outcomes;
 }
 
-/** Bootstrap snapshots kept in the cache (the most recently used; each is etcd's data, ~70 MB). */
+/** Bootstrap snapshots kept in the cache (the most recently used; each is etcd's data, about 85 MB). */
 const KEEP_SNAPSHOTS = 4;
 
 /**

@@ -216,7 +216,7 @@ const typeOf = (apiVersion: string, kind: string) =>
  * CRD of `groups` (the API groups of controllers that run beside the API server and watch all of
  * their kinds). The reference directory holds every CRD the pinned charts install; one that
  * serves none of our objects checks nothing, while each costs the API server its OpenAPI and
- * serving state at start-up (the Argo Workflows CRDs alone are 8 MB of schema).
+ * serving state at start-up (the two Argo Workflows CRDs we never use are 5.7 MB of schema).
  */
 export function crdsServing(
   crds: readonly KubeManifest[],
@@ -228,18 +228,6 @@ export function crdsServing(
     const spec = c.spec as { group: string; names: { kind: string } };
     return groups.has(spec.group) || used.has(`${spec.group}/${spec.names.kind}`);
   });
-}
-
-/** apiVersion and kind of every document of the YAML files under `dir` (placeholders left as they are). */
-export function objectTypes(dir: string): Pick<KubeManifest, 'apiVersion' | 'kind'>[] {
-  const types: Pick<KubeManifest, 'apiVersion' | 'kind'>[] = [];
-  for (const path of yamlFiles(dir)) {
-    for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
-      const m = doc.toJS() as Partial<KubeManifest> | null;
-      if (m?.apiVersion && m.kind) types.push({ apiVersion: m.apiVersion, kind: m.kind });
-    }
-  }
-  return types;
 }
 
 /** Every CustomResourceDefinition in the YAML files of a directory (multi-document files allowed). */

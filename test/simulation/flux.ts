@@ -12,9 +12,12 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import type { KubeManifest } from '../../apps/index.js';
 import { FLUX, layerPath } from '../../clusters/contract.js';
+
+const run = promisify(execFile);
 
 export interface Kustomization extends KubeManifest {
   readonly spec: {
@@ -97,22 +100,17 @@ export async function buildKustomization(
   writeFileSync(file, JSON.stringify(k));
   // Asynchronous: the environments run side by side in one process, and a synchronous spawn
   // would stop every other environment's polling and applying while this one builds.
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done, fail) => {
-    execFile(
-      fluxBuild,
-      ['-kubeconfig', kubeconfig, '-kustomization', file, '-workdir', work],
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') fail(error);
-        else done({ status: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
-  }).catch((e: Error) => {
-    throw new Error(`flux-build ${k.metadata.name}: ${e.message}`);
-  });
-  if (r.status !== 0) throw new Error(`flux-build ${k.metadata.name}: ${r.stderr.trim()}`);
+  const stdout = await run(fluxBuild, ['-kubeconfig', kubeconfig, '-kustomization', file, '-workdir', work], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  }).then(
+    (r) => r.stdout,
+    (e: Error & { stderr?: string }) => {
+      throw new Error(`flux-build ${k.metadata.name}: ${e.stderr?.trim() || e.message}`);
+    },
+  );
   const objects: KubeManifest[] = [];
-  for (const doc of parseAllDocuments(r.stdout)) {
+  for (const doc of parseAllDocuments(stdout)) {
     if (doc.errors.length)
       throw new Error(`flux-build ${k.metadata.name}: output: ${doc.errors[0]!.message}`);
     const m = doc.toJS() as KubeManifest | null;
