@@ -1,17 +1,19 @@
 /**
  * Builds both programs per environment, in memory: the cdk8s objects (apps/) and the cdktf
- * stack (infra/), serialised into files. Nothing is written here (see write.ts), so a failure
- * in any environment leaves every output untouched.
+ * stacks (infra/, through terraform.ts), serialised into files. Nothing is written here (see
+ * write.ts), so a failure in any environment leaves every output untouched.
+ *
+ * The Terraform part runs beside the Kubernetes part: in the thread render/launch.mjs starts
+ * when there is one (terraform.ts says why), in this process otherwise.
  */
 
 import { type RenderedObject, renderCluster } from '../apps/index.js';
 import type { Environment, VersionsTables } from '../clusters/lib/resolve.js';
-import { App } from '../infra/cdktf.js';
-import { environmentStacks } from '../infra/index.js';
-import { STAGES } from '../infra/stages.js';
 import { RenderError } from './error.js';
 import { loadEnvironments } from './load.js';
-import { kubernetesFiles, kubernetesPath, terraformJson } from './serialise.js';
+import { kubernetesFiles, kubernetesPath } from './serialise.js';
+import type { TerraformPart, TerraformRequest } from './terraform.js';
+import { withoutTokenStacks } from './tokens.js';
 
 export type Part = 'k8s' | 'terraform';
 export const PARTS: readonly Part[] = ['k8s', 'terraform'];
@@ -54,97 +56,89 @@ export async function render(opts: RenderOptions): Promise<EnvironmentRender[]> 
 
 /**
  * Renders loaded, validated environments in memory: `all` is every environment (cross-environment
- * wiring such as disaster recovery sees them all), `opts.only` the ones to render. Throws a
+ * wiring such as disaster recovery sees them all), `opts.only` the ones to render. Rejects with a
  * RenderError naming the environment before anything could be written.
  */
-export function renderEnvironments(
+export async function renderEnvironments(
   all: readonly Environment[],
   opts: BuildOptions = {},
-): EnvironmentRender[] {
-  return withoutTokenStacks(() => build(all, opts));
-}
-
-/**
- * Runs `fn` without the stack traces cdktf records for its error messages.
- *
- * cdktf records the creation stack of every token it makes (`Lazy`, `Intrinsic`, references:
- * cdktf@0.21.0 lib/tokens/private/stack-trace.js calls `Error.captureStackTrace` on a plain
- * object with `Error.stackTraceLimit` raised to Number.MAX_SAFE_INTEGER and formats it), only
- * to quote it if that token later fails to resolve. That was about a fifth of the render's CPU
- * time in a profile (docs/performance.md). While `fn` runs, `Error.captureStackTrace` skips
- * targets that are not errors, so those records are empty; real errors keep their stacks.
- * Source maps are off too: formatting any remaining stack through them is slow (tsx turns them
- * on). Both are restored afterwards.
- */
-export function withoutTokenStacks<T>(fn: () => T): T {
-  const capture = Error.captureStackTrace;
-  const sourceMaps = process.sourceMapsEnabled;
-  Error.captureStackTrace = (target: object, below?: Parameters<typeof capture>[1]) => {
-    if (target instanceof Error) capture(target, below);
-  };
-  process.setSourceMapsEnabled(false);
-  try {
-    return fn();
-  } finally {
-    Error.captureStackTrace = capture;
-    process.setSourceMapsEnabled(sourceMaps);
-  }
-}
-
-function build(all: readonly Environment[], opts: BuildOptions): EnvironmentRender[] {
+): Promise<EnvironmentRender[]> {
   const selected = select(all, opts.only);
   const parts = opts.parts ?? PARTS;
-  const terraform = parts.includes('terraform');
-  // The cdktf CLI needs one App holding every stack (app.synth() writes its manifest). Otherwise
-  // each environment gets an App of its own, which the garbage collector can free once its
-  // stack is serialised.
-  const cliApp = terraform && opts.cdktfOutdir ? newApp(opts.cdktfOutdir) : undefined;
-  const results: EnvironmentRender[] = [];
-  for (const env of selected) {
-    const started = performance.now();
-    const files = new Map<string, string>();
-    const manifests = new Map<string, RenderedObject>();
-    let kubernetesObjects = 0;
-    let terraformResources = 0;
-    try {
-      if (parts.includes('k8s')) {
-        const objects = renderCluster(env, all);
-        kubernetesObjects = objects.length;
-        for (const [path, content] of kubernetesFiles(env.name, objects)) files.set(path, content);
-        for (const o of objects) manifests.set(kubernetesPath(env.name, o), o);
-      }
-      if (terraform) {
-        // Two root modules per environment, side by side (infra/stages.ts).
-        const stacks = environmentStacks(cliApp ?? newApp(), env, all);
-        for (const stage of STAGES) {
-          const tf = stacks[stage].toTerraform() as { resource?: Record<string, Record<string, unknown>> };
-          terraformResources += Object.values(tf.resource ?? {}).reduce(
-            (n, r) => n + Object.keys(r).length,
-            0,
-          );
-          files.set(`terraform/${env.name}/${stage}/cdk.tf.json`, terraformJson(tf));
-        }
-      }
-    } catch (e) {
-      // The loader checked every input: what fails here is a fault of the code, named with its environment.
-      const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      throw new RenderError(`${env.file} (${env.name}): render failed: ${message}`);
-    }
-    results.push({
+  // Asked first, so that a thread builds it while this one builds the Kubernetes objects.
+  const terraform = parts.includes('terraform')
+    ? terraformParts({
+        all,
+        selected: selected.map((e) => e.name),
+        ...(opts.cdktfOutdir ? { cdktfOutdir: opts.cdktfOutdir } : {}),
+      })
+    : Promise.resolve([]);
+  // Settled whatever happens below, so that a failure here never leaves it unhandled.
+  terraform.catch(() => undefined);
+  const kubernetes = parts.includes('k8s')
+    ? withoutTokenStacks(() => selected.map((env) => kubernetesPart(env, all)))
+    : [];
+  const byEnv = new Map((await terraform).map((t) => [t.env, t]));
+  return selected.map((env, i) => {
+    const k = kubernetes[i];
+    const t = byEnv.get(env.name);
+    return {
       env,
-      files,
-      manifests,
-      kubernetesObjects,
-      terraformResources,
-      millis: performance.now() - started,
-    });
-  }
-  cliApp?.synth();
-  return results;
+      files: new Map([...(k?.files ?? []), ...(t?.files ?? [])]),
+      ...(k ? { manifests: k.manifests } : {}),
+      kubernetesObjects: k?.objects ?? 0,
+      terraformResources: t?.resources ?? 0,
+      millis: (k?.millis ?? 0) + (t?.millis ?? 0),
+    };
+  });
 }
 
-function newApp(outdir = '/nonexistent-cdktf-outdir'): App {
-  return new App({ outdir, stackTraces: false });
+interface KubernetesPart {
+  readonly files: ReadonlyMap<string, string>;
+  readonly manifests: ReadonlyMap<string, RenderedObject>;
+  readonly objects: number;
+  readonly millis: number;
+}
+
+function kubernetesPart(env: Environment, all: readonly Environment[]): KubernetesPart {
+  const started = performance.now();
+  try {
+    const objects = renderCluster(env, all);
+    const manifests = new Map<string, RenderedObject>();
+    for (const o of objects) manifests.set(kubernetesPath(env.name, o), o);
+    return {
+      files: kubernetesFiles(env.name, objects),
+      manifests,
+      objects: objects.length,
+      millis: performance.now() - started,
+    };
+  } catch (e) {
+    // The loader checked every input: what fails here is a fault of the code, named with its environment.
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    throw new RenderError(`${env.file} (${env.name}): render failed: ${message}`);
+  }
+}
+
+/** What render/launch.mjs installs: sends a request to its Terraform thread (terraform-thread.mjs). */
+const TERRAFORM_THREAD = Symbol.for('genai-eks.render.terraform-thread');
+
+/** The thread's answer: the parts, or the error it threw. */
+type ThreadReply =
+  | { readonly parts: TerraformPart[] }
+  | { readonly error: { readonly message: string; readonly renderError: boolean } };
+
+/**
+ * The Terraform part, from the thread when render/launch.mjs started one, else in this process.
+ * (In the launcher's bundle, terraform.ts is left out: the thread has it.)
+ */
+async function terraformParts(req: TerraformRequest): Promise<TerraformPart[]> {
+  const thread = (globalThis as Record<symbol, unknown>)[TERRAFORM_THREAD] as
+    | ((req: TerraformRequest) => Promise<ThreadReply>)
+    | undefined;
+  if (!thread) return (await import('./terraform.js')).renderTerraform(req);
+  const reply = await thread(req);
+  if ('parts' in reply) return reply.parts;
+  throw reply.error.renderError ? new RenderError(reply.error.message) : new Error(reply.error.message);
 }
 
 function select(all: readonly Environment[], only?: readonly string[]): readonly Environment[] {

@@ -21,6 +21,12 @@
  * Inputs come from esbuild's metafile, `import.meta` per file from its `define`
  * (https://esbuild.github.io/api/#metafile, https://esbuild.github.io/api/#define).
  *
+ * Two bundles. render/launch.mjs builds one for its commands and one for the Terraform part,
+ * which a thread of its own runs: a project can leave modules out (`leaveOut`: importing one
+ * rejects with the reason) and defer packages the render never calls (`deferred`: a stand-in
+ * requires the real package from node_modules on its first use). docs/decisions.md, "Render
+ * speed", says why.
+ *
  * Environment files. They are found at run time in a clusters folder, so they are not in the
  * bundle: render/modules.ts imports them through the importer installImporter sets, which
  * compiles each one with esbuild (cached by path and content) and links its imports of
@@ -41,7 +47,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 
@@ -49,8 +55,8 @@ import vm from 'node:vm';
 const IMPORTER = Symbol.for('genai-eks.render.import');
 /** Repository modules of the bundles evaluated in this process, by absolute path. */
 const MODULES = Symbol.for('genai-eks.render.modules');
-/** Bundles kept, most recently used first (one per checkout path: `npm run diff` renders a base elsewhere). */
-const KEEP_BUNDLES = 6;
+/** Bundles kept, most recently used first (two per checkout path, render/launch.mjs; `npm run diff` renders a base elsewhere). */
+const KEEP_BUNDLES = 8;
 /** Compiled environment files kept (a few kilobytes each). */
 const KEEP_MODULES = 2000;
 
@@ -58,9 +64,14 @@ const KEEP_MODULES = 2000;
  * @typedef {object} Project
  * @property {string} root the checkout (holds package.json, tsconfig.json, node_modules)
  * @property {string} cache the cache directory
- * @property {Readonly<Record<string, string>>} commands name -> module (relative to root) exporting `main(args)`
+ * @property {Readonly<Record<string, string>>} commands name -> module (relative to root) exporting
+ *   `main`, or `module#name` for another export
+ * @property {Readonly<Record<string, string>>} [leaveOut] repository modules (relative to root) this
+ *   bundle leaves out, each with what runs it instead: importing one rejects with that message
+ * @property {Readonly<Record<string, string>>} [deferred] packages a bundled package requires at start-up
+ *   but the render never calls, each with why: left out of the bundle and required from
+ *   node_modules at their first use instead, so they cost nothing unless used
  */
-/** @typedef {(args: string[]) => Promise<number>} Main */
 /** @typedef {Record<string | symbol, unknown>} Namespace */
 /** @typedef {{ key: string, bundle: string, inputs: Record<string, string> }} Manifest */
 
@@ -126,6 +137,8 @@ function computeBaseKey(project) {
     readText(join(project.root, 'package.json')) ?? '',
     tsconfig(project),
     JSON.stringify(project.commands),
+    JSON.stringify(project.leaveOut ?? {}),
+    JSON.stringify(project.deferred ?? {}),
     JSON.parse(readFileSync(req.resolve('esbuild/package.json'), 'utf8')).version,
     process.version,
     project.root,
@@ -133,7 +146,8 @@ function computeBaseKey(project) {
 }
 
 /** @param {Project} project */
-const manifestFile = (project) => join(project.cache, `manifest-${sha256(project.root).slice(0, 16)}.json`);
+const manifestFile = (project) =>
+  join(project.cache, `manifest-${sha256(project.root, JSON.stringify(project.commands)).slice(0, 16)}.json`);
 
 /**
  * `import.meta` of a source file as it is unbundled (its own path, not the bundle's).
@@ -232,8 +246,70 @@ export async function buildBundle(project) {
       });
     },
   };
+  /** @type {import('esbuild').Plugin} */
+  const leftOut = {
+    name: 'left-out-modules',
+    setup(b) {
+      const files = new Map(
+        Object.entries(project.leaveOut ?? {}).map(([file, instead]) => [join(project.root, file), instead]),
+      );
+      if (files.size === 0) return;
+      const names = [...files.keys()].map((f) =>
+        basename(f)
+          .replace(/\.ts$/, '')
+          .replace(/[^\w-]/g, '\\$&'),
+      );
+      b.onResolve({ filter: new RegExp(`(^|/)(${names.join('|')})(\\.[jt]s)?$`) }, (args) => {
+        const file = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+        const instead = files.get(file);
+        return instead === undefined ? undefined : { path: file, namespace: 'left-out', pluginData: instead };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`${args.path} is not in this bundle: ${args.pluginData}`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+  /** @type {import('esbuild').Plugin} */
+  const deferred = {
+    name: 'deferred-packages',
+    setup(b) {
+      const names = Object.keys(project.deferred ?? {});
+      if (names.length === 0) return;
+      const filter = new RegExp(`^(${names.map((n) => n.replace(/[^\w@/-]/g, '\\$&')).join('|')})$`);
+      b.onResolve({ filter }, async (args) => {
+        if (args.pluginData === 'deferred') return undefined;
+        const real = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'deferred',
+        });
+        if (real.errors.length > 0) return { errors: real.errors };
+        return { path: real.path, namespace: 'deferred' };
+      });
+      // A stand-in that requires the package (by its resolved path, at run time) on first use:
+      // called, constructed or read. `require` is the bundle's (loadBundle), Node's own.
+      b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({
+        contents: [
+          `const file = ${JSON.stringify(args.path)};`,
+          'let real;',
+          'const load = () => (real ??= require(file));',
+          'module.exports = new Proxy(function deferred() {}, {',
+          '  apply: (_, self, args) => Reflect.apply(load(), self, args),',
+          '  construct: (_, args) => Reflect.construct(load(), args),',
+          '  get: (_, key) => load()[key],',
+          '  has: (_, key) => key in load(),',
+          '});',
+        ].join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
   const entry = Object.entries(project.commands)
-    .map(([name, file]) => `export { main as ${name} } from ${JSON.stringify(join(project.root, file))};`)
+    .map(([name, spec]) => {
+      const [file = '', exported = 'main'] = spec.split('#');
+      return `export { ${exported} as ${name} } from ${JSON.stringify(join(project.root, file))};`;
+    })
     .join('\n');
   const result = await build({
     stdin: { contents: entry, resolveDir: project.root, sourcefile: 'render-bundle-entry.js', loader: 'js' },
@@ -251,13 +327,15 @@ export async function buildBundle(project) {
     // kept (no identifier minification): libraries may read a class's name.
     minifyWhitespace: true,
     minifySyntax: true,
-    plugins: [repositoryModules],
+    plugins: [leftOut, deferred, repositoryModules],
     banner: { js: "globalThis[Symbol.for('genai-eks.render.modules')] ??= new Map();" },
   });
   /** @type {Record<string, string>} */
   const inputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    if (input === 'render-bundle-entry.js') continue;
+    // The entry and the stand-ins of left-out modules are made here, from no file.
+    if (input === 'render-bundle-entry.js' || input.startsWith('left-out:')) continue;
+    if (input.startsWith('deferred:')) continue;
     const file = resolve(project.root, input);
     inputs[file] = record(file, builtAtNs);
   }
@@ -299,7 +377,7 @@ function prune(cache) {
  * Evaluates a bundle with V8's code cache of it when there is one. `saveCodeCache`, called
  * after a run, writes the code cache when there was none (or V8 rejected it).
  * @param {Project} project @param {string} file
- * @returns {{ commands: Record<string, Main | undefined>, saveCodeCache: () => void }}
+ * @returns {{ commands: Record<string, ((...args: never[]) => unknown) | undefined>, saveCodeCache: () => void }}
  */
 export function loadBundle(project, file) {
   const codeCache = `${file}.v8cache`;

@@ -1,9 +1,10 @@
 /**
  * node render/launch.mjs <command> [args…]      (commands: synth, drift)
  *
- * Runs a render command with plain `node` from the cached bundle of the repository's
+ * Runs a render command with plain `node` from the cached bundles of the repository's
  * TypeScript and the packages it imports (render/bundle.mjs: how the cache stays current, and
- * why this is fast; docs/performance.md has the figures). `npm run synth`, `npm run drift`,
+ * why this is fast; docs/performance.md has the figures), the Terraform part on a thread of
+ * its own (render/terraform-thread.mjs). `npm run synth`, `npm run drift`,
  * `npm test`, `cdk8s synth` (cdk8s.yaml) and `cdktf synth` (cdktf.json) all start here.
  *
  * GENAI_EKS_RENDER_CACHE=<dir> puts the cache elsewhere (default
@@ -13,28 +14,63 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBundle, currentBundle, installImporter, loadBundle } from './bundle.mjs';
+import { startTerraformThread, TERRAFORM_THREAD } from './terraform-thread.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** @type {import('./bundle.mjs').Project} */
+const cache = process.env.GENAI_EKS_RENDER_CACHE || join(root, 'node_modules', '.cache', 'genai-eks-render');
+/**
+ * Two bundles: the commands, which build the Kubernetes part, and the Terraform part
+ * (render/terraform.ts), which a thread of its own builds at the same time (render/terraform.ts
+ * says why).
+ * @type {import('./bundle.mjs').Project}
+ */
 const project = {
   root,
-  cache: process.env.GENAI_EKS_RENDER_CACHE || join(root, 'node_modules', '.cache', 'genai-eks-render'),
+  cache,
   commands: { synth: 'scripts/synth.ts', drift: 'scripts/drift.ts' },
+  leaveOut: {
+    'render/terraform.ts': 'the Terraform part runs in its own thread (render/terraform-thread.mjs)',
+  },
 };
+/** @type {import('./bundle.mjs').Project} */
+const terraformProject = {
+  root,
+  cache,
+  commands: { terraform: 'render/terraform.ts#renderTerraform' },
+  deferred: {
+    // cdktf@0.21.0 lib/private/fs.js requires it at start-up, to zip a TerraformAsset's files
+    // (archiveSync); infra/ has no assets. It and the packages it loads (glob, readable-stream,
+    // …) were about 50 ms of the thread's start (docs/performance.md, "Two threads").
+    archiver: 'zips TerraformAsset files; infra/ declares no assets',
+  },
+};
+
+/** @typedef {(args: string[]) => Promise<number>} Main */
 
 const [command = '', ...args] = process.argv.slice(2);
 if (!Object.hasOwn(project.commands, command)) {
   console.error(`usage: node render/launch.mjs <${Object.keys(project.commands).join('|')}> [args…]`);
   process.exit(2);
 }
+// First, so that the thread boots while this one checks the cache; render/build.ts sends its
+// requests through TERRAFORM_THREAD.
+const thread = startTerraformThread(terraformProject);
+/** @type {Record<symbol, unknown>} */ (/** @type {never} */ (globalThis))[TERRAFORM_THREAD] = thread.request;
 const checking = performance.now();
 let bundle = currentBundle(project);
+let terraformBundle = currentBundle(terraformProject);
 const building = performance.now();
-bundle ??= await buildBundle(project);
+if (!bundle || !terraformBundle) {
+  [bundle, terraformBundle] = await Promise.all([
+    bundle ?? buildBundle(project),
+    terraformBundle ?? buildBundle(terraformProject),
+  ]);
+}
 const loading = performance.now();
+thread.load(terraformBundle);
 installImporter(project);
 const { commands, saveCodeCache } = loadBundle(project, bundle);
-const main = commands[command];
+const main = /** @type {Main | undefined} */ (commands[command]);
 if (!main) throw new Error(`${bundle} has no command ${command}`);
 const running = performance.now();
 const code = await main(args);

@@ -9,7 +9,7 @@ import type { Environment } from '../clusters/lib/resolve.js';
 import { type TerraformStack, Testing } from '../infra/cdktf.js';
 import { environmentStacks } from '../infra/index.js';
 import { STAGES, type Stage } from '../infra/stages.js';
-import { withoutTokenStacks } from '../render/build.js';
+import { withoutTokenStacks } from '../render/tokens.js';
 
 export type Obj = Record<string, unknown>;
 

@@ -553,9 +553,13 @@ function expectScoped(st: PolicyStatement, who: string): void {
 }
 
 describe('cdktf synth', () => {
-  test("cdktf's own synth (what `npx cdktf synth` writes) equals the rendered JSON: the S3 backend is there, no local one is added", () => {
+  test("cdktf's own synth (what `npx cdktf synth` writes) equals the rendered JSON: the S3 backend is there, no local one is added", async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'genai-eks-cdktf-'));
-    const [r] = renderEnvironments(all, { parts: ['terraform'], cdktfOutdir: outdir, only: ['fixture'] });
+    const [r] = await renderEnvironments(all, {
+      parts: ['terraform'],
+      cdktfOutdir: outdir,
+      only: ['fixture'],
+    });
     for (const stage of STAGES) {
       const ours = JSON.parse(r!.files.get(`terraform/fixture/${stage}/cdk.tf.json`)!);
       const stack = stackName({ name: 'fixture' }, stage);

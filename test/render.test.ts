@@ -1,28 +1,80 @@
 /**
  * The render's output: deterministic bytes, one object per file, grouped by environment and
  * Flux layer, and layers that Flux applies in order. The repository's environments are read from
- * the one render per run (test/support/repository.ts); determinism renders a fixture world.
- * (Contract variables: the policy rule onlyContractVariables and test/contract.test.ts; the
+ * the one render per run (test/support/repository.ts); determinism renders a fixture world, and
+ * the launcher (its Terraform part in a thread of its own, render/terraform-thread.mjs) must write
+ * the same bytes as the render in this process. (Contract variables: the policy rule onlyContractVariables and test/contract.test.ts; the
  * atomic write: test/write.test.ts; the command: test/cli.test.ts.)
  */
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FLUX, LAYERS, type Layer, layerPath } from '../clusters/contract.js';
 import { STAGES } from '../infra/stages.js';
 import { type EnvironmentRender, renderEnvironments } from '../render/build.js';
-import { world } from './support/bad-inputs.js';
+import { listFiles } from '../render/compare.js';
+import { RenderError } from '../render/error.js';
+import { world, worldDir } from './support/bad-inputs.js';
+import { tempDir } from './support/files.js';
 import { resolve } from './support/fixtures.js';
 import { repository } from './support/repository.js';
+import { synthProcess } from './support/synth.js';
 
 const filesOf = (results: readonly EnvironmentRender[]) => new Map(results.flatMap((r) => [...r.files]));
 
+// A world with cross-environment wiring: `live` replicates its model bucket to `standby`.
+let worldRender: Promise<Map<string, string>> | undefined;
+const renderWorld = () => {
+  worldRender ??= renderEnvironments(resolve(...Object.values(world()))).then(filesOf);
+  return worldRender;
+};
+
 describe('render', () => {
-  test('is deterministic: a second render gives the same bytes, for one environment alone as with the others', () => {
-    // A world with cross-environment wiring: `live` replicates its model bucket to `standby`.
-    const all = resolve(...Object.values(world()));
-    const first = filesOf(renderEnvironments(all));
-    const again = filesOf(renderEnvironments(all, { only: ['live'] }));
+  test('is deterministic: a second render gives the same bytes, for one environment alone as with the others', async () => {
+    const first = await renderWorld();
+    const again = filesOf(await renderEnvironments(resolve(...Object.values(world())), { only: ['live'] }));
     expect(again.size).toBeGreaterThan(0);
     expect(again).toEqual(new Map([...first].filter(([path]) => path.split('/')[1] === 'live')));
+  });
+
+  test('node render/launch.mjs synth, its Terraform part in a thread of its own, writes the bytes of an in-process render', async () => {
+    const clusters = worldDir(world());
+    const out = join(tempDir('genai-eks-render-'), 'dist');
+    // Run beside the clusters folder, so the files are named `clusters/<file>.ts` as in-process.
+    const r = synthProcess(['--clusters', 'clusters', '--out', out, '--quiet'], dirname(clusters));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const expected = await renderWorld();
+    expect([...expected.keys()].filter((f) => f.startsWith('terraform/')).length).toBeGreaterThan(0);
+    expect(new Map(listFiles(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]))).toEqual(expected);
+  });
+
+  test("the Terraform part comes from the launcher's thread when there is one: its answer is rendered, its error stops the render", async () => {
+    const all = resolve(...Object.values(world()));
+    const thread = Symbol.for('genai-eks.render.terraform-thread');
+    const globals = globalThis as Record<symbol, unknown>;
+    const asked: unknown[] = [];
+    try {
+      globals[thread] = async (request: unknown) => {
+        asked.push(request);
+        return {
+          parts: [{ env: 'live', files: [['terraform/live/x.json', '{}\n']], resources: 7, millis: 1 }],
+        };
+      };
+      const [live] = await renderEnvironments(all, { only: ['live'], parts: ['terraform'] });
+      expect(asked).toEqual([{ all, selected: ['live'] }]);
+      expect(live?.files).toEqual(new Map([['terraform/live/x.json', '{}\n']]));
+      expect(live?.terraformResources).toBe(7);
+      globals[thread] = async () => ({
+        error: { message: 'clusters/live.ts (live): render failed: x', renderError: true },
+      });
+      const failed = renderEnvironments(all, { only: ['live'] });
+      await expect(failed).rejects.toThrow(RenderError);
+      await expect(failed).rejects.toThrow('clusters/live.ts (live): render failed: x');
+    } finally {
+      delete globals[thread];
+    }
   });
 
   test('writes one object per file, each environment in its folder, grouped by Flux layer', async () => {
