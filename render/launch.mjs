@@ -52,22 +52,26 @@ if (!Object.hasOwn(project.commands, command)) {
   console.error(`usage: node render/launch.mjs <${Object.keys(project.commands).join('|')}> [args…]`);
   process.exit(2);
 }
+// `--only k8s` (what `npx cdk8s synth` runs) renders no Terraform: no thread, no second bundle.
+const kubernetesOnly = args.some((a, i) => a === '--only=k8s' || (a === '--only' && args[i + 1] === 'k8s'));
 // First, so that the thread boots while this one checks the cache; render/build.ts sends its
 // requests through TERRAFORM_THREAD.
-const thread = startTerraformThread(terraformProject);
-/** @type {Record<symbol, unknown>} */ (/** @type {never} */ (globalThis))[TERRAFORM_THREAD] = thread.request;
+const thread = kubernetesOnly ? undefined : startTerraformThread(terraformProject);
+if (thread)
+  /** @type {Record<symbol, unknown>} */ (/** @type {never} */ (globalThis))[TERRAFORM_THREAD] =
+    thread.request;
 const checking = performance.now();
 let bundle = currentBundle(project);
-let terraformBundle = currentBundle(terraformProject);
+let terraformBundle = thread ? currentBundle(terraformProject) : '';
 const building = performance.now();
-if (!bundle || !terraformBundle) {
+if (!bundle || terraformBundle === undefined) {
   [bundle, terraformBundle] = await Promise.all([
     bundle ?? buildBundle(project),
     terraformBundle ?? buildBundle(terraformProject),
   ]);
 }
 const loading = performance.now();
-thread.load(terraformBundle);
+thread?.load(terraformBundle);
 installImporter(project);
 const { commands, saveCodeCache } = loadBundle(project, bundle);
 const main = /** @type {Main | undefined} */ (commands[command]);

@@ -38,7 +38,7 @@ describe('render', () => {
     expect(again).toEqual(new Map([...first].filter(([path]) => path.split('/')[1] === 'live')));
   });
 
-  test('node render/launch.mjs synth, its Terraform part in a thread of its own, writes the bytes of an in-process render', async () => {
+  test('node render/launch.mjs synth, its Terraform part in a thread of its own, writes the bytes of an in-process render (and --only k8s, without the thread, its Kubernetes files)', async () => {
     const clusters = worldDir(world());
     const out = join(tempDir('genai-eks-render-'), 'dist');
     // Run beside the clusters folder, so the files are named `clusters/<file>.ts` as in-process.
@@ -48,6 +48,16 @@ describe('render', () => {
     const expected = await renderWorld();
     expect([...expected.keys()].filter((f) => f.startsWith('terraform/')).length).toBeGreaterThan(0);
     expect(new Map(listFiles(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]))).toEqual(expected);
+    // `--only k8s` (npx cdk8s synth) starts no thread and writes the same Kubernetes files.
+    const k8sOut = join(tempDir('genai-eks-render-'), 'dist');
+    const k8s = synthProcess(
+      ['--clusters', 'clusters', '--out', k8sOut, '--only', 'k8s', '--quiet'],
+      dirname(clusters),
+    );
+    expect(k8s.stderr).toBe('');
+    expect(new Map(listFiles(k8sOut).map((f) => [f, readFileSync(join(k8sOut, f), 'utf8')]))).toEqual(
+      new Map([...expected].filter(([f]) => f.startsWith('k8s/'))),
+    );
   });
 
   test("the Terraform part comes from the launcher's thread when there is one: its answer is rendered, its error stops the render", async () => {
