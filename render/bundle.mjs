@@ -333,9 +333,8 @@ export async function buildBundle(project) {
   /** @type {Record<string, string>} */
   const inputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    // The entry and the stand-ins of left-out modules are made here, from no file.
-    if (input === 'render-bundle-entry.js' || input.startsWith('left-out:')) continue;
-    if (input.startsWith('deferred:')) continue;
+    // The entry and the stand-ins of left-out modules and deferred packages are made here, from no file.
+    if (input === 'render-bundle-entry.js' || /^(left-out|deferred):/.test(input)) continue;
     const file = resolve(project.root, input);
     inputs[file] = record(file, builtAtNs);
   }

@@ -61,17 +61,16 @@ if (thread)
   /** @type {Record<symbol, unknown>} */ (/** @type {never} */ (globalThis))[TERRAFORM_THREAD] =
     thread.request;
 const checking = performance.now();
-let bundle = currentBundle(project);
-let terraformBundle = thread ? currentBundle(terraformProject) : '';
+const current = currentBundle(project);
+const currentTerraform = thread ? currentBundle(terraformProject) : undefined;
 const building = performance.now();
-if (!bundle || terraformBundle === undefined) {
-  [bundle, terraformBundle] = await Promise.all([
-    bundle ?? buildBundle(project),
-    terraformBundle ?? buildBundle(terraformProject),
-  ]);
-}
+const [bundle, terraformBundle] = await Promise.all([
+  current ?? buildBundle(project),
+  thread ? (currentTerraform ?? buildBundle(terraformProject)) : undefined,
+]);
 const loading = performance.now();
-thread?.load(terraformBundle);
+// First, so that the thread loads its bundle while this one loads the other.
+if (thread && terraformBundle) thread.load(terraformBundle);
 installImporter(project);
 const { commands, saveCodeCache } = loadBundle(project, bundle);
 const main = /** @type {Main | undefined} */ (commands[command]);

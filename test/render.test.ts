@@ -15,6 +15,7 @@ import { STAGES } from '../infra/stages.js';
 import { type EnvironmentRender, renderEnvironments } from '../render/build.js';
 import { listFiles } from '../render/compare.js';
 import { RenderError } from '../render/error.js';
+import { TERRAFORM_THREAD } from '../render/terraform-thread.mjs';
 import { world, worldDir } from './support/bad-inputs.js';
 import { tempDir } from './support/files.js';
 import { resolve } from './support/fixtures.js';
@@ -62,7 +63,7 @@ describe('render', () => {
 
   test("the Terraform part comes from the launcher's thread when there is one: its answer is rendered, its error stops the render", async () => {
     const all = resolve(...Object.values(world()));
-    const thread = Symbol.for('genai-eks.render.terraform-thread');
+    const thread = TERRAFORM_THREAD;
     const globals = globalThis as Record<symbol, unknown>;
     const asked: unknown[] = [];
     try {
