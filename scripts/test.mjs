@@ -48,8 +48,14 @@ const checks = [
   buffered('tsc --noEmit -p tsconfig.json', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
   buffered('biome check .', bin('biome'), ['check', '.']),
 ];
-const vitest = spawnSync(bin('vitest'), ['run'], { cwd: root, stdio: 'inherit' });
-let failed = vitest.status !== 0;
+// Not spawnSync: this process must keep reading the two checks' output while Vitest runs, or a
+// check that prints more than a pipe holds would wait for Vitest to end.
+const vitest = await new Promise((done) => {
+  const child = spawn(bin('vitest'), ['run'], { cwd: root, stdio: 'inherit' });
+  child.on('error', () => done(null));
+  child.on('close', done);
+});
+let failed = vitest !== 0;
 for (const { label, code, output } of await Promise.all(checks)) {
   console.log(`\n> ${label}${code === 0 ? '' : `: failed (exit ${code})`}`);
   if (output.trim()) console.log(output.trimEnd());
